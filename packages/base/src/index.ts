@@ -1,0 +1,106 @@
+/**
+ * @p2p/base: the wire layer shared by every @p2p socket, byte-compatible with py2p/js2p 0.7.
+ *
+ * @example
+ * ```ts
+ * import { Protocol, encodeFrame, decodeFrame, MainFlags, SubFlags } from '@p2p/base';
+ *
+ * const protocol = new Protocol('mesh', 'Plaintext');
+ * const frame = encodeFrame({ type: MainFlags.broadcast, sender: 'abc', time: 1500000000,
+ *   payload: [SubFlags.broadcast, 'hello'] });
+ * const message = decodeFrame(frame);
+ * console.log(protocol.id, message.payload); // EpAmyZWv... [0, 'hello']
+ * ```
+ * @packageDocumentation
+ */
+export {
+  P2PError,
+  isP2PError,
+  FrameTooLargeError,
+  TruncatedFrameError,
+  ChecksumMismatchError,
+  MsgpackDecodeError,
+  MalformedPacketError,
+  EncodeError,
+  UnknownCompressionError,
+  DecompressionError,
+  InvalidBase58Error,
+  InvalidArgumentError,
+  ProtocolMismatchError,
+  TransportNotFoundError,
+  ConnectFailedError,
+  ListenFailedError,
+  TimeoutError,
+  AbortError,
+  ClosedError,
+  ConnectionLostError,
+  HandshakeTimeoutError,
+  StalledFrameError,
+  BadMessageError,
+  HandlerError,
+  LimitExceededError,
+  TlsError,
+  type P2PErrorOptions,
+} from './errors';
+export {
+  MainFlags,
+  SubFlags,
+  CompressionFlags,
+  ReservedCompressionFlags,
+  Flags,
+  FIRST_APPLICATION_FLAG,
+  type MainFlag,
+  type SubFlag,
+  type CompressionFlag,
+} from './flags';
+export { base58Encode, base58Decode, base58EncodeInt, base58DecodeInt } from './base58';
+export { toHex, fromHex, utf8Encode, utf8Decode, bytesEqual, concatBytes, compareBytes } from './bytes';
+export { sha1, sha224, sha256, sha384, sha512, bytesToBigInt, bigIntToBytes } from './hash';
+export { Protocol, PROTOCOL_VERSION, NODE_POLICY_VERSION } from './protocol-id';
+export { makeNodeId, pythonAddrRepr, randomSalt, nodeIdToBigInt, isValidNodeId } from './node-id';
+export { encodeMsgpack, decodeMsgpack, decodeArrayWithRaw, MsgpackFloat, RawMsgpack } from './msgpack';
+export {
+  type CompressionMethod,
+  DEFAULT_COMPRESSIONS,
+  getCompression,
+  isSupportedCompression,
+  chooseCompression,
+  negotiateReply,
+  decodeCandidates,
+} from './compression';
+export {
+  type PacketFields,
+  type WireMessage,
+  DEFAULT_MAX_FRAME_BYTES,
+  packPacket,
+  frameFromPacked,
+  encodeFrame,
+  decodeFrameBody,
+  decodeFrame,
+  FrameReader,
+} from './frame';
+export { Message, type MessageInit } from './message';
+export { TypedEmitter, type EventMap, type Listener } from './events';
+export { type Logger, silentLogger, scopedLogger } from './logger';
+export { type Clock, type TimerHandle, systemClock, unixSeconds } from './clock';
+export { type WaitOptions, withDeadline } from './abort';
+export {
+  type Endpoint,
+  type Transport,
+  type TransportConnection,
+  type TransportConnectionEvents,
+  type TransportListener,
+  type ListenOptions,
+  type DialOptions,
+  TransportConnectionBase,
+} from './transport';
+export {
+  type TransportFactory,
+  registerTransport,
+  unregisterTransport,
+  hasTransport,
+  registeredEncryptions,
+  createTransport,
+} from './transport-registry';
+export { tcpTransport, lanAddress, NetSocketConnection, listenNetServer, dialNetSocket } from './tcp-transport';
+export { MemoryHub, memoryTransport } from './memory-transport';
