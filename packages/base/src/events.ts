@@ -9,13 +9,17 @@ export type EventMap = { [event: string]: unknown[] };
 
 export type Listener<Args extends unknown[]> = (...args: Args) => void;
 
+// Listeners are stored untyped; the public methods keep the types.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyListener = (...args: any[]) => void;
+
 export class TypedEmitter<Events extends EventMap> {
-  #listeners = new Map<keyof Events, Array<Listener<never[]>>>();
+  #listeners = new Map<keyof Events, AnyListener[]>();
 
   /** Adds a listener; returns a function that removes it. */
   on<E extends keyof Events>(event: E, listener: Listener<Events[E]>): () => void {
     const list = this.#listeners.get(event) ?? [];
-    list.push(listener as Listener<never[]>);
+    list.push(listener);
     this.#listeners.set(event, list);
     return () => this.off(event, listener);
   }
@@ -32,7 +36,7 @@ export class TypedEmitter<Events extends EventMap> {
   off<E extends keyof Events>(event: E, listener: Listener<Events[E]>): void {
     const list = this.#listeners.get(event);
     if (!list) return;
-    const i = list.indexOf(listener as Listener<never[]>);
+    const i = list.indexOf(listener);
     if (i >= 0) list.splice(i, 1);
     if (list.length === 0) this.#listeners.delete(event);
   }
@@ -56,7 +60,7 @@ export class TypedEmitter<Events extends EventMap> {
     if (!list || list.length === 0) return false;
     for (const listener of [...list]) {
       try {
-        (listener as Listener<Events[E]>)(...args);
+        listener(...args);
       } catch (err) {
         this.onListenerError(err, String(event));
       }

@@ -1,0 +1,154 @@
+/**
+ * Frame compression methods and their negotiation (PROTOCOL.md 1.7). Node-only seam: zlib and
+ * gzip come from node:zlib, snappy (raw block format) from snappyjs.
+ */
+import { deflateSync, gzipSync, unzipSync } from 'node:zlib';
+import { compress as snappyCompress, uncompress as snappyUncompress } from 'snappyjs';
+import { DecompressionError, FrameTooLargeError, UnknownCompressionError } from './errors';
+import { CompressionFlags, ReservedCompressionFlags } from './flags';
+
+/** One compression method, keyed by its flag. */
+export interface CompressionMethod {
+  readonly flag: number;
+  readonly name: string;
+  compress(data: Uint8Array): Uint8Array;
+  /**
+   * Throws `FRAME_TOO_LARGE` when the output would exceed `maxOutputBytes`, and
+   * `DECOMPRESSION_FAILED` on corrupt input.
+   */
+  decompress(data: Uint8Array, maxOutputBytes: number): Uint8Array;
+}
+
+/**
+ * What we advertise, best first (PROTOCOL.md 1.7.2): the order py2p and js2p use, so both ends
+ * of a link pick the same method; snappy leads because it is by far the cheapest on CPU.
+ */
+export const DEFAULT_COMPRESSIONS: readonly number[] = Object.freeze([
+  CompressionFlags.snappy,
+  CompressionFlags.zlib,
+  CompressionFlags.gzip,
+]);
+
+function asUint8(bytes: Uint8Array): Uint8Array {
+  // Strip Buffer so nothing downstream relies on Buffer-only methods.
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function tooLarge(flag: number, limit: number, cause?: unknown): FrameTooLargeError {
+  return new FrameTooLargeError(`decompressed body exceeds ${limit} bytes`, {
+    cause,
+    details: { compression: flag, maxBytes: limit },
+  });
+}
+
+function corrupt(flag: number, name: string, cause: unknown): DecompressionError {
+  return new DecompressionError(`invalid ${name} data`, { cause, details: { compression: flag } });
+}
+
+// zlib decodes both wrappers under both flags, as py2p does (PROTOCOL.md 1.7.1).
+function inflateEither(flag: number, name: string, data: Uint8Array, maxOutputBytes: number): Uint8Array {
+  try {
+    return asUint8(unzipSync(data, { maxOutputLength: Math.max(1, maxOutputBytes) }));
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(flag, maxOutputBytes, err);
+    throw corrupt(flag, name, err);
+  }
+}
+
+/** The uncompressed length a snappy block announces, or -1 when its varint is malformed. */
+function snappyLength(data: Uint8Array): number {
+  let result = 0;
+  for (let i = 0; i < 5 && i < data.length; i++) {
+    const c = data[i]!;
+    result += (c & 0x7f) * 2 ** (7 * i);
+    if (c < 0x80) return result <= 0xffff_ffff ? result : -1;
+  }
+  return -1;
+}
+
+const zlibMethod: CompressionMethod = Object.freeze({
+  flag: CompressionFlags.zlib,
+  name: 'zlib',
+  compress: (data: Uint8Array) => asUint8(deflateSync(data)),
+  decompress: (data: Uint8Array, max: number) => inflateEither(CompressionFlags.zlib, 'zlib', data, max),
+});
+
+const gzipMethod: CompressionMethod = Object.freeze({
+  flag: CompressionFlags.gzip,
+  name: 'gzip',
+  compress: (data: Uint8Array) => asUint8(gzipSync(data)),
+  decompress: (data: Uint8Array, max: number) => inflateEither(CompressionFlags.gzip, 'gzip', data, max),
+});
+
+const snappyMethod: CompressionMethod = Object.freeze({
+  flag: CompressionFlags.snappy,
+  name: 'snappy',
+  compress: (data: Uint8Array) => asUint8(snappyCompress(asUint8(data))),
+  decompress(data: Uint8Array, max: number): Uint8Array {
+    // Read the announced size first so a forged header cannot make us allocate.
+    const length = snappyLength(data);
+    if (length < 0) throw corrupt(CompressionFlags.snappy, 'snappy', new Error('bad length header'));
+    if (length > max) throw tooLarge(CompressionFlags.snappy, max);
+    try {
+      // snappyjs misses some corruptions (short output); the frame checksum catches those.
+      return asUint8(snappyUncompress(asUint8(data), max));
+    } catch (err) {
+      throw corrupt(CompressionFlags.snappy, 'snappy', err);
+    }
+  },
+});
+
+const METHODS: ReadonlyMap<number, CompressionMethod> = new Map([
+  [zlibMethod.flag, zlibMethod],
+  [gzipMethod.flag, gzipMethod],
+  [snappyMethod.flag, snappyMethod],
+]);
+
+const FLAG_NAMES: ReadonlyMap<number, string> = new Map(
+  [...Object.entries(CompressionFlags), ...Object.entries(ReservedCompressionFlags)].map(([name, flag]) => [flag, name]),
+);
+
+/** True for the flags this package implements (snappy, zlib, gzip). */
+export function isSupportedCompression(flag: number): boolean {
+  return METHODS.has(flag);
+}
+
+/**
+ * The method for `flag`. Throws `UNKNOWN_COMPRESSION` for anything not implemented, including
+ * py2p's bz2 (0x10) and lzma (0x12) and the reserved names 0x14..0x1F.
+ */
+export function getCompression(flag: number): CompressionMethod {
+  const method = METHODS.get(flag);
+  if (method !== undefined) return method;
+  const name = FLAG_NAMES.get(flag);
+  const shown = `0x${Number(flag).toString(16).padStart(2, '0')}${name === undefined ? '' : ` (${name})`}`;
+  throw new UnknownCompressionError(`compression ${shown} is not supported`, { details: { flag, name } });
+}
+
+/** Sender's choice (PROTOCOL.md 1.7.3): the first of `mine` that the peer listed, or null. */
+export function chooseCompression(mine: readonly number[], theirs: readonly number[]): number | null {
+  for (const m of mine) if (theirs.includes(m)) return m;
+  return null;
+}
+
+/** The list to answer a renegotiation with (PROTOCOL.md 1.7.5): `mine ∩ theirs`, in my order. */
+export function negotiateReply(mine: readonly number[], theirs: readonly number[]): number[] {
+  return mine.filter((m, i) => theirs.includes(m) && mine.indexOf(m) === i);
+}
+
+/**
+ * Receiver's trial order (PROTOCOL.md 1.7.4, TS rule): the peer's supported methods in its
+ * order, then raw (`null`), then every other supported method, to survive frames compressed
+ * under a list that has since been renegotiated.
+ */
+export function decodeCandidates(
+  peerList: readonly number[],
+  supported: readonly number[] = DEFAULT_COMPRESSIONS,
+): (number | null)[] {
+  const usable = supported.filter(isSupportedCompression);
+  const out: (number | null)[] = [];
+  for (const m of peerList) if (usable.includes(m) && !out.includes(m)) out.push(m);
+  out.push(null);
+  for (const m of usable) if (!out.includes(m)) out.push(m);
+  return out;
+}

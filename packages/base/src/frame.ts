@@ -1,0 +1,377 @@
+/**
+ * The frame codec (PROTOCOL.md 1.2-1.4): `u32be(len) ++ C(sha256(packed) ++ packed)` where
+ * `packed = msgpack([type, sender, time, ...payload])`.
+ */
+import { getCompression } from './compression';
+import { bytesEqual, utf8Encode } from './bytes';
+import {
+  ChecksumMismatchError,
+  DecompressionError,
+  FrameTooLargeError,
+  InvalidArgumentError,
+  MalformedPacketError,
+  P2PError,
+  TruncatedFrameError,
+  UnknownCompressionError,
+} from './errors';
+import { sha256 } from './hash';
+import { decodeMsgpack, encodeMsgpack } from './msgpack';
+
+/** The fields of a packet array; `payload[0]` is the sub-flag. */
+export interface PacketFields {
+  /** Main flag (PROTOCOL.md 3.1). */
+  type: number;
+  /** Base58 id of the originator; travels as the bin of its ASCII bytes (PROTOCOL.md 1.5). */
+  sender: string;
+  /** Creation time in seconds (PROTOCOL.md 1.6). */
+  time: number;
+  payload: readonly unknown[];
+}
+
+/** A decoded frame, with the exact bytes relays must forward unchanged (PROTOCOL.md 1.4 step 5). */
+export interface WireMessage extends PacketFields {
+  /** The 32-byte SHA-256 checksum of `packed`, which is also the message id (PROTOCOL.md 2.4). */
+  id: Uint8Array;
+  /** The msgpack packet array exactly as received or sent. */
+  packed: Uint8Array;
+  /** Header plus body length as it crossed the wire (compressed size). */
+  frameLength: number;
+  /** The compression flag that decoded the body, or null for raw. */
+  compression: number | null;
+}
+
+/** Default cap on a frame body and on its decompressed size (PROTOCOL.md 9, F2). */
+export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+
+const HEADER_BYTES = 4; // PROTOCOL.md 1.2
+const CHECKSUM_BYTES = 32; // PROTOCOL.md 1.2, SHA-256
+const MAX_BODY_BYTES = 0xffff_ffff; // what a u32 header can express
+
+/** Encodes the packet array and its checksum; sender goes out as bin (PROTOCOL.md 1.5). */
+export function packPacket(fields: PacketFields): { packed: Uint8Array; id: Uint8Array } {
+  const { type, sender, time, payload } = fields;
+  if (typeof sender !== 'string') throw new InvalidArgumentError('sender must be the base58 id text');
+  const packed = encodeMsgpack([type, utf8Encode(sender), time, ...payload]);
+  return { packed, id: sha256(packed) };
+}
+
+/**
+ * Frames already packed bytes, e.g. to relay a received message unchanged under this link's
+ * compression. Throws `UNKNOWN_COMPRESSION` for a flag we do not implement.
+ */
+export function frameFromPacked(packed: Uint8Array, id: Uint8Array, compression: number | null = null): Uint8Array {
+  if (id.length !== CHECKSUM_BYTES) throw new InvalidArgumentError(`message id must be ${CHECKSUM_BYTES} bytes`);
+  if (compression === null || compression === undefined) {
+    const bodyLength = CHECKSUM_BYTES + packed.length;
+    checkBodyLength(bodyLength);
+    const frame = new Uint8Array(HEADER_BYTES + bodyLength);
+    writeHeader(frame, bodyLength);
+    frame.set(id, HEADER_BYTES);
+    frame.set(packed, HEADER_BYTES + CHECKSUM_BYTES);
+    return frame;
+  }
+  const method = getCompression(compression);
+  const inner = new Uint8Array(CHECKSUM_BYTES + packed.length);
+  inner.set(id, 0);
+  inner.set(packed, CHECKSUM_BYTES);
+  const body = method.compress(inner);
+  checkBodyLength(body.length);
+  const frame = new Uint8Array(HEADER_BYTES + body.length);
+  writeHeader(frame, body.length);
+  frame.set(body, HEADER_BYTES);
+  return frame;
+}
+
+/** Options of {@link encodeFrame}. */
+export interface EncodeFrameOptions {
+  /**
+   * Compression flag for the body, or null for none.
+   * @default null
+   */
+  compression?: number | null;
+}
+
+/** Packs and frames one message (PROTOCOL.md 1.3 pseudo-code). */
+export function encodeFrame(fields: PacketFields, options: EncodeFrameOptions = {}): Uint8Array {
+  const { packed, id } = packPacket(fields);
+  return frameFromPacked(packed, id, options.compression ?? null);
+}
+
+/** Options of {@link decodeFrameBody} and {@link decodeFrame}. */
+export interface DecodeFrameOptions {
+  /**
+   * Methods to try in order, null meaning raw; the first whose output passes the checksum wins
+   * (PROTOCOL.md 1.7.4; build the list with `decodeCandidates`). An empty list means raw only.
+   * @default [null]
+   */
+  candidates?: readonly (number | null)[];
+  /**
+   * Largest body, compressed or decompressed, accepted.
+   * @default DEFAULT_MAX_FRAME_BYTES
+   */
+  maxBytes?: number;
+}
+
+// When no candidate verifies, report the most telling failure: a body that decoded but failed
+// its checksum beats a size cap, which beats corrupt or unknown compression, then a short body.
+const FAILURE_RANK = ['BAD_CHECKSUM', 'FRAME_TOO_LARGE', 'DECOMPRESSION_FAILED', 'UNKNOWN_COMPRESSION', 'TRUNCATED_FRAME'];
+
+/**
+ * Decodes a frame body (the bytes after the length header). bin values in `payload`, `id` and
+ * `packed` may be views into `body` (raw frames) or into the decompressed copy.
+ *
+ * Throws, in this order of precedence when no candidate works: `BAD_CHECKSUM` (some candidate
+ * produced a body whose checksum does not match; the stream cannot be trusted), `FRAME_TOO_LARGE`,
+ * `DECOMPRESSION_FAILED`, `UNKNOWN_COMPRESSION`, `TRUNCATED_FRAME` (body shorter than a
+ * checksum); `details.attempts` lists every candidate's failure. Then `BAD_MSGPACK` for
+ * undecodable msgpack and `MALFORMED_PACKET` for anything but `[int, str|bin, number, ...]`.
+ */
+export function decodeFrameBody(body: Uint8Array, options: DecodeFrameOptions = {}): WireMessage {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  const candidates = options.candidates === undefined || options.candidates.length === 0 ? [null] : options.candidates;
+  let found: { inner: Uint8Array; compression: number | null } | undefined;
+  const failures: P2PError[] = [];
+  const attempts: { compression: number | null; code: string }[] = [];
+
+  for (const candidate of candidates) {
+    try {
+      const inner = candidate === null ? rawInner(body, maxBytes) : decompressInner(candidate, body, maxBytes);
+      if (inner.length < CHECKSUM_BYTES) {
+        throw new TruncatedFrameError(`frame body of ${inner.length} bytes is shorter than its checksum`);
+      }
+      const checksum = inner.subarray(0, CHECKSUM_BYTES);
+      if (!bytesEqual(sha256(inner.subarray(CHECKSUM_BYTES)), checksum)) {
+        throw new ChecksumMismatchError('frame checksum does not match its msgpack bytes');
+      }
+      found = { inner, compression: candidate };
+      break;
+    } catch (err) {
+      if (!(err instanceof P2PError)) throw err;
+      failures.push(err);
+      attempts.push({ compression: candidate, code: err.code });
+    }
+  }
+  if (found === undefined) throw worstFailure(failures, attempts);
+
+  const { inner, compression } = found;
+  const packed = inner.subarray(CHECKSUM_BYTES);
+  const fields = parsePacket(decodeMsgpack(packed));
+  return {
+    ...fields,
+    id: inner.subarray(0, CHECKSUM_BYTES),
+    packed,
+    frameLength: HEADER_BYTES + body.length,
+    compression,
+  };
+}
+
+/**
+ * Decodes one whole frame (header included). The header must announce exactly the bytes that
+ * follow: fewer throws `TRUNCATED_FRAME`, more `MALFORMED_PACKET`; a header above `maxBytes`
+ * throws `FRAME_TOO_LARGE`. Otherwise as {@link decodeFrameBody}.
+ */
+export function decodeFrame(frame: Uint8Array, options: DecodeFrameOptions = {}): WireMessage {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  if (frame.length < HEADER_BYTES) throw new TruncatedFrameError(`frame of ${frame.length} bytes has no complete length header`);
+  const length = readHeader(frame, 0);
+  if (length > maxBytes) throw oversized(length, maxBytes);
+  const available = frame.length - HEADER_BYTES;
+  if (available < length) {
+    throw new TruncatedFrameError(`frame header announces ${length} bytes but ${available} follow`, {
+      details: { announced: length, available },
+    });
+  }
+  if (available > length) {
+    throw new MalformedPacketError(`frame header announces ${length} bytes but ${available} follow`, {
+      details: { announced: length, available },
+    });
+  }
+  return decodeFrameBody(frame.subarray(HEADER_BYTES), options);
+}
+
+/** Options of {@link FrameReader}. */
+export interface FrameReaderOptions {
+  /**
+   * Largest body a length header may announce.
+   * @default DEFAULT_MAX_FRAME_BYTES
+   */
+  maxFrameBytes?: number;
+}
+
+/**
+ * Incremental frame splitter for one stream (PROTOCOL.md 1.4): accepts chunks split anywhere
+ * and returns each complete body as its own copy, so decoded bin views never pin a socket
+ * chunk. Partial data is kept as a list of chunks and joined once, so a large frame arriving in
+ * many pieces costs linear time. After a throw the stream is out of sync: every later `push`
+ * rethrows the same error.
+ */
+export class FrameReader {
+  readonly #maxFrameBytes: number;
+  #chunks: Uint8Array[] = [];
+  /** Offset of the first unread byte in `#chunks[0]`. */
+  #head = 0;
+  /** Unread bytes across `#chunks`. */
+  #buffered = 0;
+  /** Body length announced by the current header, or -1 while waiting for a header. */
+  #expected = -1;
+  #failure: P2PError | undefined;
+
+  constructor(options: FrameReaderOptions = {}) {
+    this.#maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  }
+
+  /**
+   * Adds received bytes; returns the frame bodies completed by them (possibly none).
+   * Throws `FRAME_TOO_LARGE` as soon as a header announces more than `maxFrameBytes`, and
+   * `TRUNCATED_FRAME` for a body too short to hold a checksum.
+   */
+  push(chunk: Uint8Array): Uint8Array[] {
+    if (this.#failure !== undefined) throw this.#failure;
+    if (chunk.length > 0) {
+      this.#chunks.push(chunk);
+      this.#buffered += chunk.length;
+    }
+    const bodies: Uint8Array[] = [];
+    for (;;) {
+      if (this.#expected < 0) {
+        if (this.#buffered < HEADER_BYTES) break;
+        const length = readHeader(this.#take(HEADER_BYTES), 0);
+        if (length > this.#maxFrameBytes) this.#fail(oversized(length, this.#maxFrameBytes));
+        if (length < CHECKSUM_BYTES) {
+          this.#fail(new TruncatedFrameError(`frame body of ${length} bytes is shorter than its checksum`, { details: { announced: length } }));
+        }
+        this.#expected = length;
+      }
+      if (this.#buffered < this.#expected) break;
+      bodies.push(this.#take(this.#expected));
+      this.#expected = -1;
+    }
+    return bodies;
+  }
+
+  /** Bytes received but not yet returned as a body (a consumed header counts). */
+  get bufferedBytes(): number {
+    return this.#buffered + (this.#expected >= 0 ? HEADER_BYTES : 0);
+  }
+
+  /** True while part of a frame is buffered; a stream should end without one. */
+  get hasPartialFrame(): boolean {
+    return this.bufferedBytes > 0;
+  }
+
+  #fail(err: P2PError): never {
+    this.#failure = err;
+    this.#chunks = [];
+    this.#buffered = 0;
+    this.#head = 0;
+    throw err;
+  }
+
+  /** Removes and returns the next `n` buffered bytes as a fresh array (caller checked `n`). */
+  #take(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    let filled = 0;
+    let used = 0;
+    while (filled < n) {
+      const chunk = this.#chunks[used]!;
+      const start = used === 0 ? this.#head : 0;
+      const count = Math.min(chunk.length - start, n - filled);
+      out.set(chunk.subarray(start, start + count), filled);
+      filled += count;
+      if (start + count === chunk.length) {
+        used++;
+        this.#head = 0;
+      } else {
+        this.#head = start + count;
+      }
+    }
+    if (used > 0) this.#chunks.splice(0, used);
+    this.#buffered -= n;
+    return out;
+  }
+}
+
+function parsePacket(value: unknown): PacketFields {
+  if (!Array.isArray(value)) throw new MalformedPacketError('packet is not a msgpack array');
+  if (value.length < 3) {
+    throw new MalformedPacketError(`packet array has ${value.length} elements, at least 3 required`, {
+      details: { length: value.length },
+    });
+  }
+  const type = toNumber(value[0]);
+  if (type === undefined) throw new MalformedPacketError('packet main flag is not a number');
+  const time = toNumber(value[2]);
+  if (time === undefined) throw new MalformedPacketError('packet timestamp is not a number');
+  return { type, sender: senderText(value[1]), time, payload: value.slice(3) };
+}
+
+function toNumber(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
+  return undefined;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+// py2p sends bin, js2p str (PROTOCOL.md 1.5, DIFF ids): both become text. The alphabet is not
+// enforced here; routing decides what to do with odd ids.
+function senderText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value instanceof Uint8Array) {
+    try {
+      return strictUtf8.decode(value);
+    } catch (err) {
+      throw new MalformedPacketError('packet sender is not valid text', { cause: err });
+    }
+  }
+  throw new MalformedPacketError('packet sender is neither str nor bin');
+}
+
+function rawInner(body: Uint8Array, maxBytes: number): Uint8Array {
+  if (body.length > maxBytes) throw oversized(body.length, maxBytes);
+  return body;
+}
+
+function decompressInner(flag: number, body: Uint8Array, maxBytes: number): Uint8Array {
+  // getCompression throws UNKNOWN_COMPRESSION for flags we cannot decode (bz2, lzma, ...).
+  return getCompression(flag).decompress(body, maxBytes);
+}
+
+function worstFailure(failures: P2PError[], attempts: { compression: number | null; code: string }[]): P2PError {
+  let worst = failures[0]!;
+  for (const f of failures) if (FAILURE_RANK.indexOf(f.code) < FAILURE_RANK.indexOf(worst.code)) worst = f;
+  const options = { cause: worst, details: { ...worst.details, attempts } };
+  switch (worst.code) {
+    case 'BAD_CHECKSUM':
+      return new ChecksumMismatchError(worst.message, options);
+    case 'FRAME_TOO_LARGE':
+      return new FrameTooLargeError(worst.message, options);
+    case 'DECOMPRESSION_FAILED':
+      return new DecompressionError(worst.message, options);
+    case 'UNKNOWN_COMPRESSION':
+      return new UnknownCompressionError(worst.message, options);
+    default:
+      return new TruncatedFrameError(worst.message, options);
+  }
+}
+
+function oversized(length: number, maxBytes: number): FrameTooLargeError {
+  return new FrameTooLargeError(`frame of ${length} bytes exceeds the limit of ${maxBytes}`, {
+    details: { announced: length, maxBytes },
+  });
+}
+
+function checkBodyLength(length: number): void {
+  if (length > MAX_BODY_BYTES) throw new FrameTooLargeError(`frame body of ${length} bytes does not fit a 4-byte header`);
+}
+
+function writeHeader(frame: Uint8Array, length: number): void {
+  frame[0] = length >>> 24;
+  frame[1] = (length >>> 16) & 0xff;
+  frame[2] = (length >>> 8) & 0xff;
+  frame[3] = length & 0xff;
+}
+
+function readHeader(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! << 24) >>> 0) + (bytes[at + 1]! << 16) + (bytes[at + 2]! << 8) + bytes[at + 3]!;
+}

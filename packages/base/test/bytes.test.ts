@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { bytesEqual, compareBytes, concatBytes, fromHex, toHex, utf8Decode, utf8Encode } from '../src/bytes';
+import { codeOf } from './helpers';
+
+describe('bytes', () => {
+  it('hex round trips and rejects bad input', () => {
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+    expect(fromHex(toHex(all))).toEqual(all);
+    expect(toHex(fromHex('00FFab'))).toBe('00ffab');
+    expect(toHex(new Uint8Array(0))).toBe('');
+    expect(codeOf(() => fromHex('abc'))).toBe('INVALID_ARGUMENT');
+    expect(codeOf(() => fromHex('zz'))).toBe('INVALID_ARGUMENT');
+  });
+
+  it('utf8 round trips', () => {
+    for (const s of ['', 'abc', 'é', '测试', '😀']) expect(utf8Decode(utf8Encode(s))).toBe(s);
+    expect(toHex(utf8Encode('é'))).toBe('c3a9');
+  });
+
+  it('compares, concatenates and tests equality', () => {
+    const a = fromHex('0102');
+    expect(bytesEqual(a, fromHex('0102'))).toBe(true);
+    expect(bytesEqual(a, fromHex('0103'))).toBe(false);
+    expect(bytesEqual(a, fromHex('01'))).toBe(false);
+    expect(toHex(concatBytes(a, new Uint8Array(0), fromHex('ff')))).toBe('0102ff');
+    expect(compareBytes(a, fromHex('0103'))).toBeLessThan(0);
+    expect(compareBytes(fromHex('02'), a)).toBeGreaterThan(0);
+    expect(compareBytes(fromHex('01'), a)).toBeLessThan(0);
+    expect(compareBytes(a, fromHex('0102'))).toBe(0);
+  });
+});

@@ -1,0 +1,26 @@
+/**
+ * Errors specific to @p2p/mesh. Everything else a mesh socket raises or emits comes from
+ * `@p2p/base` (CONNECT_FAILED, PROTOCOL_MISMATCH, TIMEOUT, ...); see the README's table.
+ */
+import { P2PError, type P2PErrorOptions } from '@p2p/base';
+
+/** Thrown by `registerHandler` when the handler does not take exactly `(message, connection)`. */
+export class InvalidHandlerError extends P2PError {
+  constructor(message: string, options?: P2PErrorOptions) {
+    super('INVALID_HANDLER', message, options);
+  }
+}
+
+/** Thrown (as a rejection of `Message.reply`) when no route to a non-neighbour is found in time. */
+export class ReplyRouteTimeoutError extends P2PError {
+  constructor(message: string, options?: P2PErrorOptions) {
+    super('REPLY_ROUTE_TIMEOUT', message, options);
+  }
+}
+
+/** Thrown when `connect()` reaches this very node (its own address, or a peer with its own id). */
+export class SelfConnectError extends P2PError {
+  constructor(message: string, options?: P2PErrorOptions) {
+    super('SELF_CONNECT', message, options);
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * @p2p/mesh: an unstructured peer-to-peer mesh (broadcast flooding with de-duplication,
+ * whispers, reply routing), indistinguishable on the wire from py2p 0.7's `MeshSocket`.
+ *
+ * @example
+ * ```ts
+ * import { MeshSocket } from '@p2p/mesh';
+ *
+ * const a = await MeshSocket.listen();
+ * const b = await MeshSocket.listen();
+ * await b.connect(...a.outAddr);
+ * a.on('message', (msg) => console.log(msg.packets)); // [0, 'hello']
+ * b.send(['hello']);
+ * ```
+ * @packageDocumentation
+ */
+export {
+  MeshSocket,
+  type ConnectOptions,
+  type SendOptions,
+  type RegisterHandlerOptions,
+  type MeshStats,
+} from './mesh-socket';
+export { MeshConnection, type ConnectionSendOptions } from './mesh-connection';
+export type { MeshEvents, PeerInfo, MessageHandler, BuiltinHandler } from './events';
+export { type MeshSocketOptions, type MeshLimits, type ResolvedLimits, DEFAULT_LIMITS, DEFAULT_MAX_OUTGOING } from './options';
+export { InvalidHandlerError, ReplyRouteTimeoutError, SelfConnectError } from './errors';
+export { WATERFALL_WINDOW_SECONDS } from './waterfall';

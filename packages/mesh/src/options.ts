@@ -1,0 +1,101 @@
+import type { Clock, Logger, Protocol, Transport } from '@p2p/base';
+
+/**
+ * Bounds on every structure a peer can make grow (PROTOCOL.md section 9, F2/F3/F5/F12). All are
+ * optional; the defaults suit a desktop node.
+ */
+export interface MeshLimits {
+  /**
+   * Largest frame body accepted (checked on the length header, before allocating) and the cap on
+   * a decompressed body. Bigger frames drop the connection with `FRAME_TOO_LARGE`.
+   * @default 16 MiB
+   */
+  maxFrameBytes?: number;
+  /** Received messages kept for `recv()`; beyond it the oldest is dropped and counted. @default 10000 */
+  maxQueue?: number;
+  /** Entries of the broadcast de-duplication set ("waterfalls"); oldest evicted first. @default 100000 */
+  maxSeen?: number;
+  /** Connections that have not completed their handshake yet; more are refused. @default 64 */
+  maxPendingConnections?: number;
+  /** Established plus pending connections, incoming and outgoing together. @default 256 */
+  maxConnections?: number;
+  /** Entries of one received peers message that are acted on (auto-connect). @default 32 */
+  maxPeersPerList?: number;
+  /** `reply()` calls waiting for a route to a non-neighbour. @default 256 */
+  maxPendingRequests?: number;
+  /** Milliseconds a connection may take to deliver a valid handshake. @default 10000 */
+  handshakeTimeout?: number;
+  /** Milliseconds a partly received frame may go without new bytes (py2p's rule). @default 60000 */
+  stalledFrameTimeout?: number;
+  /**
+   * Bytes queued for one connection that the peer has not read yet; beyond it the connection is
+   * dropped with `LIMIT_EXCEEDED` instead of buffering without bound.
+   * @default 32 MiB
+   */
+  maxWriteBufferBytes?: number;
+  /** Milliseconds `Message.reply()` waits for a route to a non-neighbour. @default 30000 */
+  replyRouteTimeout?: number;
+}
+
+/** Options of {@link MeshSocket.listen}. */
+export interface MeshSocketOptions {
+  /**
+   * Address to bind. The default accepts only local connections; use `'0.0.0.0'` to be
+   * reachable from other machines (the node then advertises its LAN address, as py2p does).
+   * @default '127.0.0.1'
+   */
+  host?: string;
+  /** Port to bind; 0 picks a free one. @default 0 */
+  port?: number;
+  /** Network to join. @default new Protocol('mesh', 'Plaintext') (`MeshSocket.defaultProtocol`) */
+  protocol?: Protocol;
+  /**
+   * Address advertised to peers (in handshakes and peers lists). Defaults to the LAN address
+   * when binding `0.0.0.0`, else the bound host and port.
+   */
+  outAddr?: readonly [string, number];
+  /** Debug logger; silent by default. */
+  logger?: Logger;
+  /** Time source and timers (tests inject a fake one). @default systemClock */
+  clock?: Clock;
+  /** A transport to use instead of the one registered for `protocol.encryption`. */
+  transport?: Transport;
+  /** Options passed to the registered transport factory (for example TLS certificates). */
+  transportOptions?: Readonly<Record<string, unknown>>;
+  /** Salt hashed into the node id (py2p uses a random UUID4 text). Fix it for deterministic ids. */
+  salt?: string;
+  /** Automatic connections made from received peers lists stop at this many outgoing peers. @default 4 */
+  maxOutgoing?: number;
+  /** Compression methods to advertise, best first. @default DEFAULT_COMPRESSIONS ([snappy, zlib, gzip]) */
+  compression?: readonly number[];
+  limits?: MeshLimits;
+}
+
+/** {@link MeshLimits} with every default filled in. */
+export type ResolvedLimits = Readonly<Required<MeshLimits>>;
+
+export const DEFAULT_LIMITS: ResolvedLimits = Object.freeze({
+  maxFrameBytes: 16 * 1024 * 1024,
+  maxQueue: 10_000,
+  maxSeen: 100_000,
+  maxPendingConnections: 64,
+  maxConnections: 256,
+  maxPeersPerList: 32,
+  maxPendingRequests: 256,
+  handshakeTimeout: 10_000,
+  // PROTOCOL.md 4.10 (py2p's partial-frame rule).
+  stalledFrameTimeout: 60_000,
+  maxWriteBufferBytes: 32 * 1024 * 1024,
+  replyRouteTimeout: 30_000,
+});
+
+/** PROTOCOL.md 4.4, Appendix A. */
+export const DEFAULT_MAX_OUTGOING = 4;
+
+export function resolveLimits(limits: MeshLimits | undefined): ResolvedLimits {
+  const out: Record<string, number> = { ...DEFAULT_LIMITS };
+  for (const [key, value] of Object.entries(limits ?? {})) {
+    if (value !== undefined) out[key] = value;
+  }
+  return Object.freeze(out) as unknown as ResolvedLimits;
+}

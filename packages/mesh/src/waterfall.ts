@@ -1,0 +1,84 @@
+import { toHex } from '@p2p/base';
+
+/** PROTOCOL.md 4.8: broadcasts older than this are dropped, and remembered this long. */
+export const WATERFALL_WINDOW_SECONDS = 60;
+
+/** What {@link Waterfall.admit} decided. */
+export type WaterfallVerdict = 'new' | 'duplicate' | 'expired';
+
+/**
+ * The bounded set of recently seen (message id, timestamp) pairs that stops a broadcast from
+ * being delivered or relayed twice (py2p's `waterfalls`, bounded per F3/F6).
+ */
+export class Waterfall {
+  readonly #max: number;
+  // Insertion order doubles as eviction order when the set is full.
+  readonly #entries = new Map<string, number>();
+  #lastPrune = -Infinity;
+  /** Entries evicted because the set was full (not by age). */
+  evicted = 0;
+  /** Broadcasts dropped because they were older than the window (clock skew shows up here). */
+  expired = 0;
+
+  constructor(max: number) {
+    this.#max = Math.max(1, max);
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /**
+   * Decides on a received broadcast and, when it is new, remembers it. `now` is in seconds.
+   */
+  admit(id: Uint8Array, time: number, now: number): WaterfallVerdict {
+    if (time < now - WATERFALL_WINDOW_SECONDS) {
+      this.expired++;
+      return 'expired';
+    }
+    const key = entryKey(id, time);
+    if (this.#entries.has(key)) return 'duplicate';
+    this.#insert(key, time);
+    this.prune(now);
+    return 'new';
+  }
+
+  /** Remembers a message this node sent, so its echo is suppressed. */
+  remember(id: Uint8Array, time: number, now: number): void {
+    const key = entryKey(id, time);
+    if (!this.#entries.has(key)) this.#insert(key, time);
+    this.prune(now);
+  }
+
+  has(id: Uint8Array, time: number): boolean {
+    return this.#entries.has(entryKey(id, time));
+  }
+
+  /**
+   * Forgets entries at or past the window (`time <= now - 60`). A full scan, so it runs at most
+   * once per second of `now`. Entries dated far in the future (F6) leave by count eviction.
+   */
+  prune(now: number): void {
+    if (now === this.#lastPrune) return;
+    this.#lastPrune = now;
+    const limit = now - WATERFALL_WINDOW_SECONDS;
+    for (const [key, time] of this.#entries) if (time <= limit) this.#entries.delete(key);
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+
+  #insert(key: string, time: number): void {
+    this.#entries.set(key, time);
+    while (this.#entries.size > this.#max) {
+      const oldest = this.#entries.keys().next().value as string;
+      this.#entries.delete(oldest);
+      this.evicted++;
+    }
+  }
+}
+
+function entryKey(id: Uint8Array, time: number): string {
+  return `${toHex(id)}:${time}`;
+}

@@ -1,0 +1,12 @@
+/**
+ * @p2p/testnet (private): cheap real test networks for @p2p packages.
+ *
+ * @example
+ * ```ts
+ * const net = await startTestnet({ count: 5, topology: 'line', start: () => MeshSocket.listen() });
+ * await waitFor(() => net.nodes.every((n) => n.peers.size > 0));
+ * await net.close();
+ * ```
+ */
+export { startTestnet, topologyEdges, type TestNode, type Topology, type Testnet, type TestnetOptions } from './testnet';
+export { waitFor, eventually, nextEvent, type PollOptions } from './wait';
