@@ -1,11 +1,14 @@
+/// <reference path="./snappyjs.d.ts" />
 /**
  * Frame compression methods and their negotiation (PROTOCOL.md 1.7). Node-only seam: zlib and
- * gzip come from node:zlib, snappy (raw block format) from snappyjs.
+ * gzip come from node:zlib; snappy (raw block format) compresses with snappyjs and decompresses
+ * with our strict decoder.
  */
 import { deflateSync, gzipSync, unzipSync } from 'node:zlib';
-import { compress as snappyCompress, uncompress as snappyUncompress } from 'snappyjs';
+import { compress as snappyCompress } from 'snappyjs';
 import { DecompressionError, FrameTooLargeError, UnknownCompressionError } from './errors';
 import { CompressionFlags, ReservedCompressionFlags } from './flags';
+import { snappyDecompress } from './snappy';
 
 /** One compression method, keyed by its flag. */
 export interface CompressionMethod {
@@ -55,17 +58,6 @@ function inflateEither(flag: number, name: string, data: Uint8Array, maxOutputBy
   }
 }
 
-/** The uncompressed length a snappy block announces, or -1 when its varint is malformed. */
-function snappyLength(data: Uint8Array): number {
-  let result = 0;
-  for (let i = 0; i < 5 && i < data.length; i++) {
-    const c = data[i]!;
-    result += (c & 0x7f) * 2 ** (7 * i);
-    if (c < 0x80) return result <= 0xffff_ffff ? result : -1;
-  }
-  return -1;
-}
-
 const zlibMethod: CompressionMethod = Object.freeze({
   flag: CompressionFlags.zlib,
   name: 'zlib',
@@ -84,18 +76,8 @@ const snappyMethod: CompressionMethod = Object.freeze({
   flag: CompressionFlags.snappy,
   name: 'snappy',
   compress: (data: Uint8Array) => asUint8(snappyCompress(asUint8(data))),
-  decompress(data: Uint8Array, max: number): Uint8Array {
-    // Read the announced size first so a forged header cannot make us allocate.
-    const length = snappyLength(data);
-    if (length < 0) throw corrupt(CompressionFlags.snappy, 'snappy', new Error('bad length header'));
-    if (length > max) throw tooLarge(CompressionFlags.snappy, max);
-    try {
-      // snappyjs misses some corruptions (short output); the frame checksum catches those.
-      return asUint8(snappyUncompress(asUint8(data), max));
-    } catch (err) {
-      throw corrupt(CompressionFlags.snappy, 'snappy', err);
-    }
-  },
+  // Our own strict decoder: snappyjs's can loop for ages on forged input (see snappy.ts).
+  decompress: (data: Uint8Array, max: number) => snappyDecompress(data, max),
 });
 
 const METHODS: ReadonlyMap<number, CompressionMethod> = new Map([

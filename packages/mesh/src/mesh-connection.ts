@@ -11,6 +11,7 @@ import {
   StalledFrameError,
   SubFlags,
   chooseCompression,
+  concatBytes,
   decodeCandidates,
   decodeFrameBody,
   frameFromPacked,
@@ -54,6 +55,9 @@ export interface ConnectionSendOptions {
   type?: number;
 }
 
+/** `send()` returns false (slow down) once this much is queued for one peer. */
+const HIGH_WATER_BYTES = 64 * 1024;
+
 /** Frames of one message already built per compression method, shared across connections. */
 export type FrameCache = Map<number | null, Uint8Array>;
 
@@ -79,6 +83,8 @@ export class MeshConnection {
   #closeReason: P2PError | undefined;
   #bytesSent = 0;
   #bytesReceived = 0;
+  #outbox: Uint8Array[] = [];
+  #outboxBytes = 0;
 
   /** @internal Created by the socket only. */
   constructor(ctx: ConnectionContext, transport: TransportConnection, outgoing: boolean) {
@@ -127,7 +133,7 @@ export class MeshConnection {
 
   /** Bytes queued for this peer but not yet handed to the OS (backpressure). */
   get writableLength(): number {
-    return this.#transport.writableLength;
+    return this.#transport.writableLength + this.#outboxBytes;
   }
 
   get closed(): boolean {
@@ -202,17 +208,30 @@ export class MeshConnection {
     // PROTOCOL.md 1.7.5: `resend` repeats the last whisper or broadcast this node originated.
     if (!options.relay && (flag === MainFlags.whisper || flag === MainFlags.broadcast)) this.#lastSent = { packed, id };
     this.#bytesSent += frame.length;
-    const ok = this.#transport.write(frame);
-    if (this.#transport.writableLength > this.#ctx.limits.maxWriteBufferBytes) {
+    // Frames written in one tick leave in one write (one syscall instead of one per frame).
+    this.#outbox.push(frame);
+    this.#outboxBytes += frame.length;
+    if (this.#outbox.length === 1) queueMicrotask(this.#flush);
+    const queued = this.#transport.writableLength + this.#outboxBytes;
+    if (queued > this.#ctx.limits.maxWriteBufferBytes) {
       this.fail(
         new LimitExceededError(`peer is not reading: more than ${this.#ctx.limits.maxWriteBufferBytes} bytes queued`, {
-          details: { peer: this.#peerId, queued: this.#transport.writableLength },
+          details: { peer: this.#peerId, queued },
         }),
       );
       return false;
     }
-    return ok;
+    return queued < HIGH_WATER_BYTES;
   }
+
+  readonly #flush = (): void => {
+    const frames = this.#outbox;
+    if (frames.length === 0) return;
+    this.#outbox = [];
+    this.#outboxBytes = 0;
+    if (this.#transport.closed) return;
+    this.#transport.write(frames.length === 1 ? frames[0]! : concatBytes(...frames));
+  };
 
   /** @internal Re-sends the last whisper/broadcast unchanged, framed for the current list. */
   resendLast(): boolean {
@@ -242,6 +261,7 @@ export class MeshConnection {
     this.#closing = true;
     this.#closedLocally = true;
     this.#clearTimers();
+    this.#flush();
     this.#transport.end();
   }
 
@@ -258,6 +278,8 @@ export class MeshConnection {
     if (!this.#closing) this.#closedLocally = true;
     this.#closing = true;
     this.#clearTimers();
+    this.#outbox = [];
+    this.#outboxBytes = 0;
     this.#transport.destroy(reason);
   }
 

@@ -92,7 +92,7 @@ export class RawPeer {
     socket.on('data', (chunk) => {
       for (const body of this.#reader.push(chunk)) {
         const wire = decodeFrameBody(body, { candidates: [null, 0x13, 0x11, 0x20] });
-        this.frames.push({ wire, compression: wire.compression, bytes: body.length + 4 });
+        this.frames.push({ wire, compression: formatOf(body, wire.compression), bytes: body.length + 4 });
       }
       const waiters = this.#waiters;
       this.#waiters = [];
@@ -166,4 +166,10 @@ export function shiftedClock(offsetMs: number) {
     },
     clearTimeout: (t: unknown) => clearTimeout(t as NodeJS.Timeout),
   };
+}
+
+/** zlib and gzip both decode under either flag; tell them apart by their magic bytes. */
+function formatOf(body: Uint8Array, decodedWith: number | null): number | null {
+  if (decodedWith === 0x11 || decodedWith === 0x13) return body[0] === 0x1f && body[1] === 0x8b ? 0x11 : 0x13;
+  return decodedWith;
 }

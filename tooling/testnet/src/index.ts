@@ -9,4 +9,4 @@
  * ```
  */
 export { startTestnet, topologyEdges, type TestNode, type Topology, type Testnet, type TestnetOptions } from './testnet';
-export { waitFor, eventually, nextEvent, type PollOptions } from './wait';
+export { waitFor, eventually, nextEvent, type PollOptions, type EventSource } from './wait';

@@ -58,22 +58,28 @@ export async function eventually(
   }
 }
 
+/** Anything with an `on(event, listener)` that returns an unsubscribe function (typed emitters fit). */
+export interface EventSource {
+  on(event: never, listener: never): unknown;
+}
+
 /**
  * Resolves with the arguments of the next `event` (optionally the next one passing `filter`);
  * rejects after `timeout` ms. The listener is always removed.
  */
 export function nextEvent<A extends unknown[] = unknown[]>(
-  emitter: { on(event: string, listener: (...args: A) => void): () => void },
+  emitter: EventSource,
   event: string,
   options: { timeout?: number; filter?: (...args: A) => boolean } = {},
 ): Promise<A> {
   const { timeout = 5000, filter } = options;
+  const subscribe = emitter.on as unknown as (this: EventSource, e: string, l: (...args: A) => void) => () => void;
   return new Promise<A>((resolve, reject) => {
     const timer = setTimeout(() => {
       off();
       reject(new Error(`nextEvent: no '${event}' within ${timeout} ms`));
     }, timeout);
-    const off = emitter.on(event, (...args: A) => {
+    const off = subscribe.call(emitter, event, (...args: A) => {
       if (filter && !filter(...args)) return;
       clearTimeout(timer);
       off();

@@ -1,0 +1,23 @@
+/**
+ * @p2p/chord: a distributed hash table, wire-compatible with py2p 0.7's `ChordSocket`, that
+ * repairs lost replicas when nodes vanish.
+ *
+ * @example
+ * ```ts
+ * import { ChordSocket } from '@p2p/chord';
+ *
+ * const a = await ChordSocket.listen();
+ * const b = await ChordSocket.listen();
+ * await b.connect(...a.outAddr);
+ * a.join();
+ * b.join();
+ * a.set('greeting', 'hello');
+ * console.log(await b.get('greeting')); // 'hello'
+ * ```
+ * @packageDocumentation
+ */
+export { ChordSocket, type ChordNode, type GetOptions } from './chord-socket';
+export type { ChordEvents } from './events';
+export type { ChordSocketOptions } from './options';
+export { HASH_METHODS, RING_SIZE, getHashes, distance, type HashMethod, type ChordKey } from './hashing';
+export { NoConsensusError, KeyNotFoundError, NotAMappingError } from './errors';

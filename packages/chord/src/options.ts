@@ -1,0 +1,61 @@
+import type { MeshSocketOptions } from '@p2p/mesh';
+
+/** Options of {@link ChordSocket.listen}: every mesh option, plus these. */
+export interface ChordSocketOptions extends MeshSocketOptions {
+  /**
+   * The 2016 API's size parameter. Accepted for source compatibility, ignored (the 0.7 ring is
+   * always 2^384 and nothing about it goes on the wire), and warned about (PROTOCOL.md 6.9).
+   * @deprecated
+   */
+  k?: number;
+  /**
+   * Milliseconds between background replica checks (see the README, "Replication"). 0 turns
+   * the periodic check off; changes of the storing-peer set still trigger one.
+   * @default 30000
+   */
+  republishInterval?: number;
+  /**
+   * Milliseconds to wait after the set of storing peers changed (a peer joined, left or
+   * vanished) before checking replicas, so that a burst of changes costs one pass.
+   * @default 1000
+   */
+  republishDelay?: number;
+  /** Retrievals remembered at once (own reads and requests forwarded for others). @default 4096 */
+  maxPendingLookups?: number;
+  /** Milliseconds a retrieval forwarded for another node is remembered. @default 10000 */
+  forwardTimeout?: number;
+  /** Keys remembered from notify messages; more are refused with `LIMIT_EXCEEDED`. @default 100000 */
+  maxKeys?: number;
+  /**
+   * Run `disconnectLeastEfficient()` after a peer's storing status changed while this node has
+   * more than `maxOutgoing` outgoing peers, as py2p does (PROTOCOL.md 6.3, 6.8).
+   * @default true
+   */
+  trimConnections?: boolean;
+  /**
+   * Milliseconds during which a peer whose connection closed is not dialed again from peers
+   * lists, unless it would become this node's ring neighbour. Stops trim/re-dial loops.
+   * @default 30000
+   */
+  redialBackoff?: number;
+  /** `close()` first hands stored entries to storing peers, like py2p's destructor calling `unjoin`. @default true */
+  handoffOnClose?: boolean;
+  /** Milliseconds `unjoin()` (and `close()`) waits for handoff writes to drain. @default 2000 */
+  drainTimeout?: number;
+}
+
+export const CHORD_DEFAULTS = Object.freeze({
+  republishInterval: 30_000,
+  republishDelay: 1_000,
+  maxPendingLookups: 4096,
+  forwardTimeout: 10_000,
+  maxKeys: 100_000,
+  trimConnections: true,
+  redialBackoff: 30_000,
+  handoffOnClose: true,
+  drainTimeout: 2_000,
+});
+
+/** PROTOCOL.md 6.5: default read timeout (ms) and the agreement threshold (more than 5 // 2). */
+export const DEFAULT_GET_TIMEOUT = 10_000;
+export const AGREEMENT = 3;

@@ -1,0 +1,66 @@
+/**
+ * Responsibility and routing rules of PROTOCOL.md 6.2 and 6.8 as pure functions, shared by the
+ * socket and the routing simulation.
+ */
+import { distance } from './hashing';
+
+/** A routing candidate: anything with a ring position. */
+export interface Positioned<T> {
+  readonly item: T;
+  readonly id: bigint;
+}
+
+/**
+ * `find(k)`: the candidate with the smallest `distance(candidate, k)`, i.e. the nearest node at or
+ * before `k`. Strict `<`, so the first candidate wins a tie (callers list self first).
+ */
+export function closestBefore<T>(candidates: Iterable<Positioned<T>>, k: bigint): T | undefined {
+  let best: T | undefined;
+  let bestDistance = -1n;
+  for (const c of candidates) {
+    const d = distance(c.id, k);
+    if (bestDistance < 0n || d < bestDistance) {
+      best = c.item;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** `find_prev(k)`: the candidate with the smallest `distance(k, candidate)` (nearest at or after `k`). */
+export function closestAfter<T>(candidates: Iterable<Positioned<T>>, k: bigint): T | undefined {
+  let best: T | undefined;
+  let bestDistance = -1n;
+  for (const c of candidates) {
+    const d = distance(k, c.id);
+    if (bestDistance < 0n || d < bestDistance) {
+      best = c.item;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/**
+ * PROTOCOL.md 6.8: among storing peers sorted by id, every circular triple (a, b, c) whose middle
+ * is eligible (py2p: an outgoing connection); returns the middle of the triple with the smallest
+ * `distance(a, c)`, or undefined with fewer than three peers or no eligible middle.
+ */
+export function leastEfficient<T>(peers: ReadonlyArray<Positioned<T>>, eligible: (item: T) => boolean): T | undefined {
+  if (peers.length < 3) return undefined;
+  const sorted = [...peers].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+  let best: T | undefined;
+  let bestDistance = -1n;
+  for (let i = 0; i < sorted.length; i++) {
+    const a = sorted[(i + sorted.length - 1) % sorted.length]!;
+    const b = sorted[i]!;
+    const c = sorted[(i + 1) % sorted.length]!;
+    if (!eligible(b.item)) continue;
+    const d = distance(a.id, c.id);
+    if (bestDistance < 0n || d < bestDistance) {
+      best = b.item;
+      bestDistance = d;
+    }
+  }
+  return best;
+}

@@ -1,0 +1,16 @@
+import { describe, expect, it, vi } from 'vitest';
+
+// Runs the README's example, so the README cannot drift from the code.
+describe('README example', () => {
+  it('examples/quickstart.mjs runs and gets both answers', async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' ')));
+    try {
+      // @ts-expect-error: a plain .mjs example without types
+      await import('../examples/quickstart.mjs');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(lines).toEqual(['alice got answers from bob and carol']);
+  });
+});

@@ -1,0 +1,62 @@
+/** Turning Node/OpenSSL failures into `TlsError` with a stable `details.reason`. */
+import { TlsError, type Endpoint } from '@p2p/base';
+
+/** Values of `details.reason` on a `TLS_ERROR` from this package. */
+export const TlsErrorReason = {
+  /** The peer speaks something other than TLS (a Plaintext node, HTTP, ...). */
+  notTls: 'NOT_TLS',
+  /** The handshake failed or the peer closed the connection during it. */
+  handshakeFailed: 'HANDSHAKE_FAILED',
+  /** The handshake did not finish within `handshakeTimeout`. */
+  handshakeTimeout: 'HANDSHAKE_TIMEOUT',
+  /** The peer's certificate (or its absence) does not match `pinnedFingerprints`. */
+  fingerprintMismatch: 'FINGERPRINT_MISMATCH',
+} as const;
+export type TlsErrorReason = (typeof TlsErrorReason)[keyof typeof TlsErrorReason];
+
+// OpenSSL errors that mean "these bytes are not a TLS record".
+const NOT_TLS_CODES = new Set([
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'ERR_SSL_HTTP_REQUEST',
+  'ERR_SSL_HTTPS_PROXY_REQUEST',
+  'ERR_SSL_PACKET_LENGTH_TOO_LONG',
+  'ERR_SSL_RECORD_LENGTH_MISMATCH',
+  'ERR_SSL_UNKNOWN_PROTOCOL',
+]);
+
+function where(remote: Endpoint | undefined): string {
+  return remote ? `${remote.host}:${remote.port}` : 'a peer';
+}
+
+/** Wraps a handshake failure reported by Node. */
+export function handshakeError(err: NodeJS.ErrnoException, remote: Endpoint | undefined, side: 'incoming' | 'outgoing'): TlsError {
+  const code = err.code;
+  const reason: TlsErrorReason =
+    code === 'ERR_TLS_HANDSHAKE_TIMEOUT'
+      ? TlsErrorReason.handshakeTimeout
+      : code !== undefined && NOT_TLS_CODES.has(code)
+        ? TlsErrorReason.notTls
+        : TlsErrorReason.handshakeFailed;
+  const what = reason === TlsErrorReason.notTls ? 'is not speaking TLS' : 'failed the TLS handshake';
+  return new TlsError(`${side} connection ${side === 'incoming' ? 'from' : 'to'} ${where(remote)} ${what}: ${err.message}`, {
+    cause: err,
+    details: { reason, code, remote, side },
+  });
+}
+
+export function handshakeTimeoutError(timeout: number, remote: Endpoint | undefined, side: 'incoming' | 'outgoing'): TlsError {
+  return new TlsError(`TLS handshake with ${where(remote)} took longer than ${timeout} ms`, {
+    details: { reason: TlsErrorReason.handshakeTimeout, timeout, remote, side },
+  });
+}
+
+export function fingerprintMismatchError(
+  actual: string | undefined,
+  remote: Endpoint | undefined,
+  side: 'incoming' | 'outgoing',
+): TlsError {
+  const got = actual === undefined ? 'no certificate' : `certificate ${actual}`;
+  return new TlsError(`${where(remote)} presented ${got}, which is not pinned`, {
+    details: { reason: TlsErrorReason.fingerprintMismatch, actual, remote, side },
+  });
+}

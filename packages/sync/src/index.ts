@@ -1,0 +1,22 @@
+/**
+ * @p2p/sync: a dictionary replicated on every node of a peer-to-peer mesh, with one-hour leases,
+ * indistinguishable on the wire from py2p 0.7's `SyncSocket`.
+ *
+ * @example
+ * ```ts
+ * import { SyncSocket } from '@p2p/sync';
+ *
+ * const a = await SyncSocket.listen();
+ * const b = await SyncSocket.listen();
+ * await b.connect(...a.outAddr);
+ * b.on('update', ({ key, value }) => console.log(new TextDecoder().decode(key), value)); // greeting hello
+ * a.set('greeting', 'hello');
+ * ```
+ * @packageDocumentation
+ */
+export { SyncSocket } from './sync-socket';
+export type { SyncSocketOptions } from './options';
+export type { SyncEvents, SyncUpdate, SyncDelete } from './events';
+export type { SyncKey } from './keys';
+export { LEASE_SECONDS, type SyncMeta } from './lease';
+export { LeaseHeldError, KeyNotFoundError, NotAMappingError } from './errors';

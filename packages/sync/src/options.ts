@@ -1,0 +1,12 @@
+import type { MeshSocketOptions } from '@p2p/mesh';
+
+/** Options of {@link SyncSocket.listen}: the mesh's, plus `leasing`. */
+export interface SyncSocketOptions extends MeshSocketOptions {
+  /**
+   * One-hour leases (PROTOCOL.md 5.2): only the last writer may change a key until an hour after
+   * its write. Off: the newest write wins. Nodes with different settings cannot connect (the
+   * protocol id differs: subnet + "1" or "0").
+   * @default true
+   */
+  leasing?: boolean;
+}
