@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 
 const SCENARIOS = {
   mesh: () => import('./scenarios/mesh.mjs'),
+  sync: () => import('./scenarios/sync.mjs'),
 };
 
 const { values, positionals } = parseArgs({

@@ -14,7 +14,7 @@ import {
 } from '../src/frame';
 import { sha256 } from '../src/hash';
 import { encodeMsgpack } from '../src/msgpack';
-import { codeOf, loadFixture, prng, randomBytes, toDecoded, toEncodable } from './helpers';
+import { codeOf, flipByte, loadFixture, prng, randomBytes, toDecoded, toEncodable } from './helpers';
 
 interface FrameCase {
   label: string;
@@ -259,7 +259,7 @@ describe('decodeFrameBody validation', () => {
       if (i % 3 === 0) input = randomBytes(rand, Math.floor(rand() * 120));
       else {
         input = good.slice();
-        input[4 + Math.floor(rand() * (input.length - 4))] ^= 1 + Math.floor(rand() * 255);
+        flipByte(input, 4 + Math.floor(rand() * (input.length - 4)), 1 + Math.floor(rand() * 255));
       }
       for (const run of [() => decodeFrameBody(input, { candidates: decodeCandidates([0x20, 0x13, 0x11]) }), () => decodeFrame(input, { candidates: decodeCandidates([]) })]) {
         try {
@@ -406,5 +406,33 @@ describe('FrameReader', () => {
     }
     expect(got).toHaveLength(2000);
     expect(decodeFrameBody(got[1999]!).time).toBe(1999);
+  });
+});
+
+describe('PROTOCOL.md 1.8 worked example', () => {
+  const sender = '6VnYj9LjoVLTvU3uPhy4nxm6yv2wEvhaRtGHeV9wwFngWGGqKAzuZ8jK6gFuvq737V';
+
+  it('frames the uncompressed handshake as documented', () => {
+    const frame = encodeFrame({
+      type: 2,
+      sender,
+      time: 1500000000,
+      payload: [5, utf8Encode(sender), utf8Encode('EpAmyZWv9rZUKmjQgU3FTUD4GrJHvVEXizmghVBc8eGD'), ['127.0.0.1', 4444], [0x13, 0x11, 0x10, 0x12]],
+    });
+    const h = toHex(frame);
+    expect(h.slice(0, 8)).toBe('000000f1');
+    expect(h.slice(8, 16)).toBe('165647c5');
+    expect(h.slice(72 - 8, 72)).toBe('9cdd727f');
+    expect(h.slice(72, 76)).toBe('9802');
+    expect(h).toContain('ce59682f0005c442');
+    expect(h.endsWith('92a93132372e302e302e31cd115c' + '9413111012')).toBe(true);
+  });
+
+  it('encodes the small payloads as documented', () => {
+    const tail = (payload: unknown[]) => payload.map((v) => toHex(encodeMsgpack(v))).join('');
+    expect(tail([5, '0'])).toBe('05a130');
+    expect(tail([0x0b, utf8Encode('key'), 'value'])).toBe('0bc4036b6579a576616c7565');
+    expect(tail([8, '*'])).toBe('08a12a');
+    expect(tail([8, utf8Encode('*')])).toBe('08c4012a');
   });
 });

@@ -66,6 +66,11 @@ export function randomBytes(rand: () => number, n: number): Uint8Array {
   return out;
 }
 
+/** XORs one byte (a mask of 1..255 always changes it). */
+export function flipByte(bytes: Uint8Array, index: number, mask: number): void {
+  bytes[index] = bytes[index]! ^ mask;
+}
+
 /** Asserts `fn` throws a P2PError with `code` and returns it. */
 export function codeOf(fn: () => unknown): string {
   try {

@@ -41,3 +41,23 @@ describe('Protocol', () => {
     expect(String(p)).toContain(p.id);
   });
 });
+
+describe('PROTOCOL.md 2.2 table', () => {
+  const table: [string, string, string][] = [
+    ['', 'Plaintext', '3soAb1XFyvZYyqgFNTxcXvzEBU6p8n821ifyVVANipvt'],
+    ['mesh', 'Plaintext', 'EpAmyZWv9rZUKmjQgU3FTUD4GrJHvVEXizmghVBc8eGD'],
+    ['sync1', 'Plaintext', 'p7sAnBsK3n5enFXH7vEGQjzS6t6RH1CeEoYekNjr5Jn'],
+    ['sync0', 'Plaintext', 'EB8PreScNDAFMALGBs1uyocDXLXCxZKzWEP5oR6VVh2z'],
+    ['chord', 'Plaintext', '7vVFRufXm7t4vppy5LoCeXJznBnahNRjnmsRkbVYet5z'],
+    ['bootstrap', 'Plaintext', '6QikR2LAXkQcv1C7K1htQdE8xLbLpS7EBbRHZMSQSCBy'],
+    ['mesh', 'SSL', 'EkE9cS4dwjZ8uo8H1pxYe7WrJ3wXgaHfozHQUkb99eHm'],
+    ['sync1', 'SSL', 'ANBM6pF8DhyLoKw2PEj8wwg9WbmxbYvmZt4d9ca3nJ7B'],
+    ['chord', 'SSL', 'bL2pkj6uxDSnYsiadoxynuiYYshThTuBQUN2sC279bA'],
+    ['bootstrap', 'SSL', 'BM9AVgtEtRVrr2J8ce3wgYNWupqD689baCTQ75EfqSoZ'],
+  ];
+  for (const [subnet, encryption, id] of table) {
+    it(`(${JSON.stringify(subnet)}, ${encryption})`, () => {
+      expect(new Protocol(subnet, encryption).id).toBe(id);
+    });
+  }
+});

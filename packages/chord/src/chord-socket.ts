@@ -98,6 +98,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
   #repairTimer: TimerHandle | undefined;
   #periodicTimer: TimerHandle | undefined;
   #suppressMeta = false;
+  #periodicRuns = 0;
   #shutdown = false;
   #refusedKeys = 0;
 
@@ -409,7 +410,6 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
         let best: { n: number; value: unknown } | undefined;
         for (const c of counts.values()) if (!best || c.n > best.n) best = c;
         if (best && best.n >= AGREEMENT) {
-          this.#readRepair(hashes, slots, best.value);
           finish({ value: best.value });
           return;
         }
@@ -833,14 +833,6 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     return entry ? new RawMsgpack(entry.raw) : null;
   }
 
-  /** Re-stores agreed `value` into slots that answered nil (replica lost or never written). */
-  #readRepair(hashes: readonly bigint[], slots: ReadonlyArray<{ state: string; enc?: string }>, value: unknown): void {
-    if (this.closed) return;
-    slots.forEach((slot, i) => {
-      if (slot.enc === undefined && slot.state !== 'open') this.#storeOne(HASH_METHODS[i]!, hashes[i]!, { value, raw: encodeMsgpack(value).slice() });
-    });
-  }
-
   /** PROTOCOL.md 6.7 handoff to a peer that started storing; the local copy goes (F16). */
   #handoff(conn: MeshConnection): void {
     const peer = conn.peerId === undefined ? undefined : this.#peerInt(conn.peerId);
@@ -869,7 +861,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
    * sibling slots are stored at their responsible nodes, with ordinary `store` messages. A slot
    * is pushed again only when its responsible node or the value changed since the last push.
    */
-  #repair(): void {
+  #repair(full = false): void {
     if (this.closed) return;
     if (!this.#storing) {
       // Data kept by an unjoin without storing peers moves as soon as someone can take it.
@@ -898,7 +890,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
         }
         const target = (n as MeshConnection).peerId ?? '';
         const slot = `${sibling}|${kj}`;
-        const last = pushed.get(slot) ?? this.#pushed.get(slot);
+        const last = pushed.get(slot) ?? (full ? undefined : this.#pushed.get(slot));
         if (!(last && last[0] === target && last[1] === entry)) {
           this.sendTo(n as MeshConnection, MainFlags.whisper, SubFlags.store, [METHOD_BIN[sibling], ringKeyBin(kj), this.#wireValue(entry)]);
           sent++;
@@ -923,7 +915,8 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     if (!(every > 0) || this.closed) return;
     this.#periodicTimer = this.clock.setTimeout(() => {
       this.#periodicTimer = undefined;
-      this.#repair();
+      this.#periodicRuns++;
+      this.#repair(this.#periodicRuns % Math.max(1, this.#opts.fullRepairEvery) === 0);
       this.#armPeriodic();
     }, every);
   }

@@ -20,6 +20,13 @@ export interface ChordSocketOptions extends MeshSocketOptions {
    * @default 1000
    */
   republishDelay?: number;
+  /**
+   * Every n-th periodic check pushes every sibling replica again, even those pushed before, so a
+   * store lost in flight (for example on a connection the peer was closing) is healed too. 1 makes
+   * every periodic check a full one.
+   * @default 10
+   */
+  fullRepairEvery?: number;
   /** Retrievals remembered at once (own reads and requests forwarded for others). @default 4096 */
   maxPendingLookups?: number;
   /** Milliseconds a retrieval forwarded for another node is remembered. @default 10000 */
@@ -47,6 +54,7 @@ export interface ChordSocketOptions extends MeshSocketOptions {
 export const CHORD_DEFAULTS = Object.freeze({
   republishInterval: 30_000,
   republishDelay: 1_000,
+  fullRepairEvery: 10,
   maxPendingLookups: 4096,
   forwardTimeout: 10_000,
   maxKeys: 100_000,

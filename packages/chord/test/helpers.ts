@@ -1,7 +1,8 @@
 /** Shared test helpers: chord rings on loopback with teardown, abrupt kills, fixtures. */
 import { readFileSync } from 'node:fs';
 import { afterEach } from 'vitest';
-import { fromHex, type MeshConnection } from '@p2p/base';
+import { fromHex } from '@p2p/base';
+import type { MeshConnection } from '@p2p/mesh';
 import { ChordSocket, type ChordSocketOptions } from '@p2p/chord';
 import { startTestnet, waitFor, type Topology } from '@p2p/testnet';
 

@@ -1,0 +1,23 @@
+import { describe, expect, it, vi } from 'vitest';
+
+// Runs the README's example, so the README cannot drift from the code.
+describe('README example', () => {
+  it('examples/quickstart.mjs runs and prints what the README says', async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) =>
+      void lines.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')),
+    );
+    try {
+      // @ts-expect-error: a plain .mjs example without types
+      await import('../examples/quickstart.mjs');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(lines).toEqual([
+      'bob saw greeting hello',
+      'bob: LEASE_HELD',
+      'carol has hello {"alice":3,"bob":2}',
+      'owner is alice: true',
+    ]);
+  });
+});
