@@ -14,7 +14,7 @@ export type Listener<Args extends unknown[]> = (...args: Args) => void;
 type AnyListener = (...args: any[]) => void;
 
 export class TypedEmitter<Events extends EventMap> {
-  #listeners = new Map<keyof Events, AnyListener[]>();
+  #listeners = new Map<PropertyKey, AnyListener[]>();
 
   /** Adds a listener; returns a function that removes it. */
   on<E extends keyof Events>(event: E, listener: Listener<Events[E]>): () => void {

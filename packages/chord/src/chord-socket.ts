@@ -617,6 +617,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     if (packets[0] !== SubFlags.store) return false;
     const slot = this.#parseSlot(message, conn, 4);
     if (!slot) return true;
+    ((globalThis as any).__dbg ??= { sent: 0, failed: 0, recv: 0, local: 0 }).recv++;
     const value = packets[3];
     if (value === null) {
       // F10: deleting an entry we do not hold is a no-op (py2p drops the link).
@@ -773,7 +774,9 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
       else if (!sameEntry(this.#tables.get(method, k), entry)) this.#tables.set(method, k, entry);
       return;
     }
-    this.sendTo(n as MeshConnection, MainFlags.whisper, SubFlags.store, [METHOD_BIN[method], ringKeyBin(k), this.#wireValue(entry)]);
+    const g = ((globalThis as any).__dbg ??= { sent: 0, failed: 0, recv: 0, local: 0 });
+    g.sent++;
+    if (!this.sendTo(n as MeshConnection, MainFlags.whisper, SubFlags.store, [METHOD_BIN[method], ringKeyBin(k), this.#wireValue(entry)])) g.failed++;
   }
 
   #deltaOne(method: HashMethod, k: bigint, delta: Mapping): void {

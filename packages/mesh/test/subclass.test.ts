@@ -14,7 +14,6 @@ type TestEvents = MeshEvents & { meta: [from: string, text: string] };
 
 // TS2417 here until @p2p/base's TypedEmitter stops keying its private listener map by
 // `keyof Events` (a subclass with more events is then not assignable to MeshSocket<MeshEvents>).
-// @ts-ignore -- remove once base uses Map<PropertyKey, ...>; the pattern itself is what sync/chord use
 class TestSocket extends MeshSocket<TestEvents> {
   static override readonly defaultProtocol = new Protocol('test', 'Plaintext');
   readonly log: string[] = [];

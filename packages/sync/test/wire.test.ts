@@ -157,7 +157,8 @@ describe('bad input from a peer', () => {
     await ontoNonMap;
     expect(node.get('k')).toBe(5);
     // A delta for a key leased to another node is ignored silently, as py2p.
-    raw.sendPayload(MainFlags.broadcast, [SubFlags.delta, utf8Encode('keep'), { x: 1 }]);
+    // (2 s ahead: a same-second write from a smaller id would win the tie, rule 5.)
+    raw.sendPayload(MainFlags.broadcast, [SubFlags.delta, utf8Encode('keep'), { x: 1 }], Math.floor(Date.now() / 1000) + 2);
     raw.sendPayload(MainFlags.broadcast, [SubFlags.delta, utf8Encode('m'), { y: 2 }]);
     await waitFor(() => node.has('m'));
     expect(node.get('m')).toEqual({ y: 2 });
