@@ -42,10 +42,6 @@ const MAX_TOLD_PER_CONNECTION = 10_000;
  * Keys are bytes (strings stand for their UTF-8); values are any msgpack value except nil.
  * Reads are local and return fresh copies.
  */
-// TS2417 until @p2p/base's TypedEmitter stops keying its private listener map by `keyof Events`
-// (a socket with more events is then not assignable to MeshSocket<MeshEvents>); same as mesh's
-// subclass test. @ts-ignore rather than @ts-expect-error so the fix in base needs no edit here.
-// @ts-ignore
 export class SyncSocket extends MeshSocket<SyncEvents> {
   /** `Protocol('sync', 'Plaintext')`; the subnet actually used gets the leasing digit (5.1). */
   static override readonly defaultProtocol: Protocol = new Protocol('sync', 'Plaintext');
