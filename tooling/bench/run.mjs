@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 
 const SCENARIOS = {
   mesh: () => import('./scenarios/mesh.mjs'),
+  ssl: () => import('./scenarios/ssl.mjs'),
   sync: () => import('./scenarios/sync.mjs'),
 };
 

@@ -3,7 +3,7 @@
 // and compares with a bare TCP relay doing the same fan-out with the same framing (no checksum
 // check, no compression, no handlers): a ceiling for the protocol on this machine.
 import * as net from 'node:net';
-import { FrameReader, decodeMsgpack, encodeFrame, tcpTransport } from '@p2p/base';
+import { FrameReader, Protocol, decodeMsgpack, encodeFrame, tcpTransport } from '@p2p/base';
 import { MeshSocket } from '@p2p/mesh';
 
 export const name = 'mesh';
@@ -20,9 +20,8 @@ const TIMEOUT_MS = 60_000;
 const nowNs = () => Number(process.hrtime.bigint());
 const yieldIo = () => new Promise((resolve) => setImmediate(resolve));
 
-/** A transport that counts the bytes every connection writes. */
-function countingTransport(counter) {
-  const inner = tcpTransport();
+/** A transport that counts the bytes every connection writes (frames, before any TLS). */
+function countingTransport(counter, inner = tcpTransport()) {
   const wrap = (conn) =>
     new Proxy(conn, {
       get(target, prop) {
@@ -58,11 +57,16 @@ function withTimeout(promise, what) {
   ]).finally(() => clearTimeout(timer));
 }
 
-async function runMesh(messages) {
+/**
+ * The mesh run. `encryption` and `transport` (a factory, one transport per node) let the ssl
+ * scenario measure the same network over TLS.
+ */
+export async function runMesh(messages, { encryption = 'Plaintext', transport = tcpTransport } = {}) {
   const counter = { bytes: 0 };
   const nodes = [];
+  const protocol = new Protocol('mesh', encryption);
   for (let i = 0; i < NODES; i++) {
-    nodes.push(await MeshSocket.listen({ maxOutgoing: 0, transport: countingTransport(counter) }));
+    nodes.push(await MeshSocket.listen({ protocol, maxOutgoing: 0, transport: countingTransport(counter, transport()) }));
   }
   try {
     for (const [a, b] of EDGES) await nodes[a].connect(...nodes[b].outAddr);
@@ -173,7 +177,7 @@ async function runBaseline(messages) {
   }
 }
 
-function summarise(r, messages) {
+export function summarise(r, messages) {
   const sorted = Float64Array.from(r.latencies).sort();
   return {
     messagesPerSecond: messages / r.elapsed,
