@@ -25,6 +25,11 @@ describe('close()', () => {
     await Promise.all([a.close(), a.close(), b.close(), c.close()]);
     await closeEvent;
     await a.close();
-    expect(relevant()).toEqual(before);
+    // Sockets must be exactly as before; timers may only have gone (the runner's own can end).
+    const after = relevant();
+    const count = (list: string[], kind: string) => list.filter((r) => r === kind).length;
+    expect(count(after, 'TCPSocketWrap')).toBe(count(before, 'TCPSocketWrap'));
+    expect(count(after, 'TCPServerWrap')).toBe(count(before, 'TCPServerWrap'));
+    expect(count(after, 'Timeout')).toBeLessThanOrEqual(count(before, 'Timeout'));
   });
 });
