@@ -12,6 +12,7 @@ const SCENARIOS = {
   mesh: () => import('./scenarios/mesh.mjs'),
   ssl: () => import('./scenarios/ssl.mjs'),
   sync: () => import('./scenarios/sync.mjs'),
+  chord: () => import('./scenarios/chord.mjs'),
 };
 
 const { values, positionals } = parseArgs({

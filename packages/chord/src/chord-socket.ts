@@ -31,6 +31,7 @@ import type { ChordEvents } from './events';
 import { HASH_METHODS, getHashes, isHashMethod, keyBytes, distance, type ChordKey, type HashMethod } from './hashing';
 import { AGREEMENT, CHORD_DEFAULTS, DEFAULT_GET_TIMEOUT, type ChordSocketOptions } from './options';
 import {
+  BACKUP_SUBFLAG,
   fieldBytes,
   fieldText,
   isMapping,
@@ -61,6 +62,10 @@ const METHOD_BIN: Readonly<Record<HashMethod, Uint8Array>> = Object.freeze(
 const DEL_MARKER = utf8Encode('del');
 const MAX_ID_CACHE = 10_000;
 const DRAIN_POLL_MS = 10;
+/** How long replica repair waits after a nil answer for a forwarded real one before filling the slot. */
+const FILL_CONFIRM_MS = 500;
+/** How often a read asks again the tables that answered nil. */
+const GET_RETRY_MS = 250;
 const MISSING: unique symbol = Symbol('missing');
 
 type ChordSettings = Required<Pick<ChordSocketOptions, keyof typeof CHORD_DEFAULTS>>;
@@ -69,10 +74,6 @@ type ChordSettings = Required<Pick<ChordSocketOptions, keyof typeof CHORD_DEFAUL
  * A chord DHT node. Create one with {@link ChordSocket.listen}, connect it, `join()` to store
  * data for others, `close()` when done.
  */
-// TS2417 until @p2p/base's TypedEmitter stops keying its private listener map by `keyof Events`
-// (a socket with more events is then not assignable to MeshSocket<MeshEvents>); sync does the
-// same. @ts-ignore rather than @ts-expect-error so the fix in base needs no edit here.
-// @ts-ignore
 export class ChordSocket extends MeshSocket<ChordEvents> {
   static override readonly defaultProtocol: Protocol = new Protocol('chord', 'Plaintext');
 
@@ -85,6 +86,8 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
   readonly #peerStoring = new WeakMap<MeshConnection, boolean>();
   readonly #idInts = new Map<string, bigint | null>();
   readonly #tables = new HashTables();
+  /** Backup copies of entries our successor is responsible for (TS-only, see BACKUP_SUBFLAG). */
+  readonly #backups = new HashTables();
   /** Known user keys (from notify), by hex. */
   readonly #keys = new Map<string, Uint8Array>();
   /** Ring positions of known keys, per table: ring key -> key hex. Lets repair find a slot's siblings. */
@@ -100,6 +103,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
   #suppressMeta = false;
   #periodicRuns = 0;
   #shutdown = false;
+  #closing: Promise<void> | undefined;
   #refusedKeys = 0;
 
   protected constructor(options: ChordSocketOptions = {}) {
@@ -120,6 +124,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     this.addBuiltinHandler((msg, conn, wire) => this.#handleRetrieved(msg, conn, wire));
     this.addBuiltinHandler((msg, conn, wire) => this.#handleStore(msg, conn, wire));
     this.addBuiltinHandler((msg, conn, wire) => this.#handleDelta(msg, conn, wire));
+    this.addBuiltinHandler((msg, conn, wire) => this.#handleBackup(msg, conn, wire));
   }
 
   /**
@@ -163,6 +168,11 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
   /** Entries this node holds for the network, all five tables together. */
   get storedEntries(): number {
     return this.#tables.size;
+  }
+
+  /** Backup copies held for the storing node directly ahead (TS-only; not served to reads). */
+  get backupEntries(): number {
+    return this.#backups.size;
   }
 
   /** Retrievals in flight (own reads and forwarded ones); bounded and expired (F3). */
@@ -380,11 +390,13 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     return new Promise<unknown>((resolve, reject) => {
       let done = false;
       let timer: TimerHandle | undefined;
+      let retryTimer: TimerHandle | undefined;
       const releases: Array<() => void> = [];
       const finish = (outcome: { value: unknown } | { error: P2PError }): void => {
         if (done) return;
         done = true;
         this.clock.clearTimeout(timer);
+        this.clock.clearTimeout(retryTimer);
         signal?.removeEventListener('abort', onAbort);
         this.#gets.delete(onClose);
         for (const release of releases) release();
@@ -426,27 +438,38 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#gets.add(onClose);
       timer = this.clock.setTimeout(() => evaluate(true), timeout);
-      HASH_METHODS.forEach((method, i) => {
-        const set = (value: unknown, final: boolean): void => {
-          const slot = slots[i]!;
-          if (slot.state === 'final') return;
-          if (value === null || value === undefined) {
-            slot.state = final ? 'final' : 'nil';
-            slot.value = null;
-            slot.enc = undefined;
-          } else {
-            slot.state = 'final';
-            slot.value = value;
-            slot.enc = toHex(encodeMsgpack(value));
-          }
-        };
-        const local = this.#lookup(method, hashes[i]!, undefined, (value) => {
-          set(value, false);
+      const set = (i: number, value: unknown, final: boolean): void => {
+        const slot = slots[i]!;
+        if (slot.state === 'final') return;
+        if (value === null || value === undefined) {
+          slot.state = final ? 'final' : 'nil';
+          slot.value = null;
+          slot.enc = undefined;
+        } else {
+          slot.state = 'final';
+          slot.value = value;
+          slot.enc = toHex(encodeMsgpack(value));
+        }
+      };
+      const ask = (i: number): void => {
+        const local = this.#lookup(HASH_METHODS[i]!, hashes[i]!, undefined, (value) => {
+          set(i, value, false);
           evaluate(false);
         }, timeout);
-        if (local.kind === 'local') set(local.value, true);
+        if (local.kind === 'local') set(i, local.value, true);
         else releases.push(local.release);
-      });
+      };
+      HASH_METHODS.forEach((_, i) => ask(i));
+      // A nil answer may be stale (a write still in flight) or a forwarder's first reply: ask again.
+      const retry = (): void => {
+        retryTimer = this.clock.setTimeout(() => {
+          if (done || this.closed) return;
+          slots.forEach((slot, i) => slot.state === 'nil' && ask(i));
+          evaluate(false);
+          if (!done) retry();
+        }, GET_RETRY_MS);
+      };
+      retry();
       evaluate(false);
     });
   }
@@ -518,22 +541,26 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
    * Hands data off when storing (as py2p's destructor calls `unjoin`, unless `handoffOnClose`
    * is false), then closes like a mesh socket. Pending reads reject with `CLOSED`.
    */
-  override async close(): Promise<void> {
-    if (!this.#shutdown) {
-      this.#shutdown = true;
-      if (this.#opts.handoffOnClose && this.#storing && !this.closed) {
-        try {
-          await this.#leave();
-        } catch (err) {
-          this.logger.debug(`handoff on close failed: ${String(err)}`);
-        }
+  override close(): Promise<void> {
+    this.#closing ??= this.#closeOnce();
+    return this.#closing;
+  }
+
+  async #closeOnce(): Promise<void> {
+    this.#shutdown = true;
+    if (this.#opts.handoffOnClose && this.#storing && !this.closed) {
+      try {
+        await this.#leave();
+      } catch (err) {
+        this.logger.debug(`handoff on close failed: ${String(err)}`);
       }
-      this.#stopTimers();
-      const closed = new ClosedError('the socket is closed');
-      for (const fail of [...this.#gets]) fail(closed);
-      this.#pending.clear();
     }
-    return super.close();
+    this.#stopTimers();
+    const closed = new ClosedError('the socket is closed');
+    for (const fail of [...this.#gets]) fail(closed);
+    this.#pending.clear();
+    await super.close();
+    this.#stopTimers();
   }
 
   // ---------------------------------------------------------------- mesh hooks
@@ -617,7 +644,6 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     if (packets[0] !== SubFlags.store) return false;
     const slot = this.#parseSlot(message, conn, 4);
     if (!slot) return true;
-    ((globalThis as any).__dbg ??= { sent: 0, failed: 0, recv: 0, local: 0 }).recv++;
     const value = packets[3];
     if (value === null) {
       // F10: deleting an entry we do not hold is a no-op (py2p drops the link).
@@ -683,6 +709,24 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     }
     if (value !== null) entry.requesters = [];
     this.#pending.release(entry);
+    return true;
+  }
+
+  #handleBackup(message: Message, conn: MeshConnection, wire: WireMessage): boolean {
+    const packets = message.packets;
+    if (packets[0] !== BACKUP_SUBFLAG) return false;
+    const slot = this.#parseSlot(message, conn, 4);
+    if (!slot) return true;
+    if (packets[3] === null) this.#backups.delete(slot.method, slot.k);
+    else this.#backups.set(slot.method, slot.k, { value: packets[3], raw: rawPayloadField(wire, 3) ?? encodeMsgpack(packets[3]).slice() });
+    return true;
+  }
+
+  /** Gives the node behind us (the one that takes over our range if we vanish) a backup copy. */
+  #sendBackup(method: HashMethod, k: bigint, entry: Entry | null): boolean {
+    const pred = this.predecessor;
+    if (pred === undefined || pred === this) return false;
+    this.sendTo(pred as MeshConnection, MainFlags.whisper, BACKUP_SUBFLAG, [METHOD_BIN[method], ringKeyBin(k), this.#wireValue(entry)]);
     return true;
   }
 
@@ -769,14 +813,18 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
   #storeOne(method: HashMethod, k: bigint, entry: Entry | null): void {
     const n = this.find(k);
     if (n === undefined || n === this) {
-      if (entry === null) this.#tables.delete(method, k);
-      // Keep the existing object for identical bytes, so replica repair sees nothing new.
-      else if (!sameEntry(this.#tables.get(method, k), entry)) this.#tables.set(method, k, entry);
+      if (entry === null) {
+        if (this.#tables.delete(method, k) && this.#storing) this.#sendBackup(method, k, null);
+        this.#backups.delete(method, k);
+      } else if (!sameEntry(this.#tables.get(method, k), entry)) {
+        // Keep the existing object for identical bytes, so replica repair sees nothing new.
+        this.#tables.set(method, k, entry);
+        this.#backups.delete(method, k);
+        if (this.#storing) this.#sendBackup(method, k, entry);
+      }
       return;
     }
-    const g = ((globalThis as any).__dbg ??= { sent: 0, failed: 0, recv: 0, local: 0 });
-    g.sent++;
-    if (!this.sendTo(n as MeshConnection, MainFlags.whisper, SubFlags.store, [METHOD_BIN[method], ringKeyBin(k), this.#wireValue(entry)])) g.failed++;
+    this.sendTo(n as MeshConnection, MainFlags.whisper, SubFlags.store, [METHOD_BIN[method], ringKeyBin(k), this.#wireValue(entry)]);
   }
 
   #deltaOne(method: HashMethod, k: bigint, delta: Mapping): void {
@@ -788,7 +836,9 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
         return;
       }
       const merged = mergeMapping(current as Mapping | undefined, delta);
-      this.#tables.set(method, k, { value: merged, raw: encodeMsgpack(merged).slice() });
+      const entry = { value: merged, raw: encodeMsgpack(merged).slice() };
+      this.#tables.set(method, k, entry);
+      if (this.#storing) this.#sendBackup(method, k, entry);
       return;
     }
     this.sendTo(n as MeshConnection, MainFlags.whisper, SubFlags.delta, [METHOD_BIN[method], ringKeyBin(k), delta]);
@@ -856,6 +906,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
 
   #rehomeAll(): void {
     for (const [method, k, entry] of this.#tables.snapshot()) this.#moveIfElsewhere(method, k, entry);
+    if (!this.#storing) this.#backups.clear();
   }
 
   /**
@@ -873,10 +924,30 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     }
     const pushed = new Map<string, [string, Entry]>();
     let sent = 0;
+    // Backups: take over the ones we are now responsible for (their primary vanished); forget
+    // the ones that belong to nobody directly ahead of us.
+    const successor = this.successor;
+    for (const [method, k, entry] of this.#backups.snapshot()) {
+      const n = this.find(k);
+      if (n === this) {
+        if (!this.#tables.has(method, k)) this.#tables.set(method, k, entry);
+        this.#backups.delete(method, k);
+      } else if (n !== successor) {
+        this.#backups.delete(method, k);
+      }
+    }
+    const pred = this.predecessor;
+    const predId = pred === undefined || pred === this ? undefined : (pred as MeshConnection).peerId;
     for (const [method, k, entry] of this.#tables.snapshot()) {
       if (this.#moveIfElsewhere(method, k, entry)) {
         sent++;
         continue;
+      }
+      if (predId !== undefined) {
+        const slot = `backup|${method}|${k}`;
+        const last = full ? undefined : this.#pushed.get(slot);
+        if (!(last && last[0] === predId && last[1] === entry) && this.#sendBackup(method, k, entry)) sent++;
+        pushed.set(slot, [predId, entry]);
       }
       const hex = this.#slotIndex.get(method)!.get(k);
       const key = hex === undefined ? undefined : this.#keys.get(hex);
@@ -888,21 +959,64 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
         const n = this.find(kj);
         if (n === undefined) return;
         if (n === this) {
-          if (!this.#tables.has(sibling, kj)) this.#tables.set(sibling, kj, entry);
+          if (!this.#tables.has(sibling, kj)) {
+            this.#tables.set(sibling, kj, entry);
+            this.#sendBackup(sibling, kj, entry);
+          }
           return;
         }
         const target = (n as MeshConnection).peerId ?? '';
         const slot = `${sibling}|${kj}`;
         const last = pushed.get(slot) ?? (full ? undefined : this.#pushed.get(slot));
         if (!(last && last[0] === target && last[1] === entry)) {
-          this.sendTo(n as MeshConnection, MainFlags.whisper, SubFlags.store, [METHOD_BIN[sibling], ringKeyBin(kj), this.#wireValue(entry)]);
+          this.#fillIfMissing(sibling, kj, n as MeshConnection, entry, () => this.#tables.get(method, k) === entry);
           sent++;
         }
         pushed.set(slot, [target, entry]);
       });
     }
     this.#pushed = pushed;
-    if (sent > 0) this.logger.debug(`replica repair sent ${sent} stores`);
+    if (sent > 0) this.logger.debug(`replica repair checked or sent ${sent} replicas`);
+  }
+
+  /**
+   * Asks `conn` for a sibling slot and stores `entry` there only if it is missing: repair fills
+   * lost replicas but never overwrites a value that is there (it may be newer than ours). A
+   * forwarding node answers nil before the real value, so "missing" means two rounds of nothing
+   * but nil, and our own copy (`own`) still unchanged when the store goes out.
+   */
+  #fillIfMissing(method: HashMethod, k: bigint, conn: MeshConnection, entry: Entry, own: () => boolean): void {
+    const b58 = ringKeyBin(k);
+    const round = (waitMs: number, then: () => void): void => {
+      const pending = this.#pending.ensure(`${method}|${fieldText(b58)}`, this.#opts.forwardTimeout);
+      let timer: TimerHandle | undefined;
+      const stop = (): void => {
+        pending.waiters.delete(waiter);
+        this.#pending.release(pending);
+        if (timer !== undefined) {
+          this.clock.clearTimeout(timer);
+          this.#timers.delete(timer);
+        }
+      };
+      const waiter = (value: unknown): void => {
+        if (value !== null && value !== undefined) {
+          stop();
+          return;
+        }
+        if (timer !== undefined) return;
+        timer = this.clock.setTimeout(() => {
+          stop();
+          if (this.closed || conn.closed || this.find(k) !== conn || !own()) return;
+          then();
+        }, waitMs);
+        this.#timers.add(timer);
+      };
+      pending.waiters.add(waiter);
+      this.sendTo(conn, MainFlags.whisper, SubFlags.retrieve, [METHOD_BIN[method], b58]);
+    };
+    round(FILL_CONFIRM_MS, () =>
+      round(FILL_CONFIRM_MS / 5, () => this.sendTo(conn, MainFlags.whisper, SubFlags.store, [METHOD_BIN[method], b58, this.#wireValue(entry)])),
+    );
   }
 
   #scheduleRepair(): void {

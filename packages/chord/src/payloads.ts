@@ -4,6 +4,14 @@
  */
 import { base58DecodeInt, base58EncodeInt, decodeArrayWithRaw, utf8Decode, utf8Encode, type WireMessage } from '@p2p/base';
 
+/**
+ * TS-only extension (PROTOCOL.md 9, F14): `whisper / 0x2f [method, key, value | nil]` gives the
+ * node behind the responsible one a backup copy, so it can take over when that node vanishes.
+ * A separate message, never extra fields; py2p and js2p drop unknown sub-flags silently. Chosen
+ * inside py2p's reserved range (below 0x30), where no application sub-flag lives.
+ */
+export const BACKUP_SUBFLAG = 0x2f;
+
 /** Text of an id-like field: py2p sends bin, js2p str (PROTOCOL.md 1.5); both are accepted. */
 export function fieldText(value: unknown): string | undefined {
   if (typeof value === 'string') return value;

@@ -31,6 +31,7 @@ export async function ring(count: number, options: ChordSocketOptions = {}, topo
   const net = await startTestnet({ count, topology, start: async () => track(await ChordSocket.listen({ ...FAST, ...options })) });
   for (const n of net.nodes) n.join();
   await settled(net.nodes);
+  await quiet(net.nodes);
   return net.nodes;
 }
 
@@ -74,4 +75,19 @@ export function typed(value: any): unknown {
     if ('map' in value) return new Map(value.map.map(([k, v]: [any, any]) => [typed(k), typed(v)]));
   }
   return value;
+}
+
+/**
+ * Waits until no connection opened or closed for `ms` (bounded by `timeout`): right after a ring
+ * forms, trimming (disconnectLeastEfficient) and re-dials churn for a moment, and whispers in
+ * flight on a connection its receiver is closing are lost (there are no acknowledgements).
+ */
+export async function quiet(nodes: ChordSocket[], ms = 400, timeout = 5000): Promise<void> {
+  let last = Date.now();
+  const offs = nodes.flatMap((n) => [n.on('peer:connect', () => (last = Date.now())), n.on('peer:disconnect', () => (last = Date.now()))]);
+  try {
+    await waitFor(() => Date.now() - last >= ms, { timeout, interval: 20 }).catch(() => undefined);
+  } finally {
+    for (const off of offs) off();
+  }
 }
