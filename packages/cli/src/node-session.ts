@@ -1,0 +1,230 @@
+/**
+ * What `p2p mesh`, `p2p sync` and `p2p chord` share: start one node from the shared options,
+ * print its address, dial `--connect` peers, show peers and messages as they come, run the
+ * prompt with `peers`, `status`, `connect`, `quit`, and close cleanly on end of input or a signal.
+ */
+import { Protocol, type Logger, type Message } from '@p2p/base';
+import type { MeshSocket, MeshEvents } from '@p2p/mesh';
+import { describeError, UsageError } from './errors';
+import { formatValue, shortId } from './format';
+import { writeLine, type CliIo } from './io';
+import { debugLogger } from './logger';
+import { parseHostPort, type NodeCommandOptions } from './options';
+import { Repl, type ReplCommand } from './repl';
+
+/** Milliseconds a `connect` (at start or at the prompt) may take. */
+export const CONNECT_TIMEOUT_MS = 5_000;
+
+/** The socket surface the session uses (every @p2p socket has it). */
+export type AnySocket = MeshSocket<MeshEvents>;
+
+/** What a node command adds to the shared session. */
+export interface NodeKind<S extends AnySocket> {
+  /** `mesh`, `sync` or `chord`. */
+  readonly name: string;
+  readonly defaultSubnet: string;
+  listen(options: { host: string; port: number; protocol: Protocol; logger: Logger }): Promise<S>;
+  /** Runs once the node listens (chord joins here). */
+  started?(socket: S): void;
+  /** Prompt commands of this kind; `print` writes one line. */
+  commands(socket: S, print: (line: string) => void): ReplCommand[];
+  /** What a line that is no command does (mesh: broadcast it). */
+  fallback?(socket: S, line: string): void;
+  /** Subscribes to kind-specific events; returns an unsubscribe function. */
+  watch?(socket: S, print: (line: string) => void): () => void;
+  /** Extra `status` lines. */
+  status?(socket: S): string[];
+}
+
+/** Loads the TLS transport when the protocol asks for it. */
+export async function protocolFor(subnet: string, ssl: boolean): Promise<Protocol> {
+  if (ssl) await import('@p2p/ssl');
+  return new Protocol(subnet, ssl ? 'SSL' : 'Plaintext');
+}
+
+export function addrText([host, port]: readonly [string, number]): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** Runs one interactive node until end of input, `quit` or a signal; returns the exit code. */
+export async function runNode<S extends AnySocket>(kind: NodeKind<S>, options: NodeCommandOptions, io: CliIo): Promise<number> {
+  const subnet = options.subnet ?? kind.defaultSubnet;
+  const protocol = await protocolFor(subnet, options.ssl);
+  const logger = debugLogger(options.debug, io.stderr);
+  // Listen for signals from the start: one that arrives while starting ends the session at once.
+  let stop: (() => void) | undefined;
+  let stopped = false;
+  const offSignal = io.onSignal(() => {
+    stopped = true;
+    stop?.();
+  });
+  try {
+    let socket: S;
+    try {
+      socket = await kind.listen({ host: options.host, port: options.port, protocol, logger });
+    } catch (err) {
+      writeLine(io.stderr, `p2p: cannot listen on ${addrText([options.host, options.port])}: ${describeError(err)}`);
+      return 1;
+    }
+    const session = new NodeSession(kind, socket, io);
+    stop = () => session.stop();
+    if (stopped) session.stop();
+    return await session.run(options.connect);
+  } finally {
+    offSignal();
+  }
+}
+
+class NodeSession<S extends AnySocket> {
+  readonly #kind: NodeKind<S>;
+  readonly #socket: S;
+  readonly #io: CliIo;
+  readonly #repl: Repl;
+  #received = 0;
+
+  constructor(kind: NodeKind<S>, socket: S, io: CliIo) {
+    this.#kind = kind;
+    this.#socket = socket;
+    this.#io = io;
+    const print = (line: string): void => this.#repl.print(line);
+    this.#repl = new Repl({
+      input: io.stdin,
+      output: io.stdout,
+      prompt: `${kind.name}> `,
+      commands: [...kind.commands(socket, print), ...this.#commonCommands()],
+      fallback: kind.fallback ? (line) => kind.fallback!(socket, line) : undefined,
+    });
+  }
+
+  /** Ends the session (a signal): the prompt stops, the node closes, `run` resolves. */
+  stop(): void {
+    this.#repl.end();
+  }
+
+  async run(connect: ReadonlyArray<[string, number]>): Promise<number> {
+    const socket = this.#socket;
+    const print = (line: string): void => this.#repl.print(line);
+    const { protocol } = socket;
+    print(`listening on ${addrText(socket.outAddr)} as ${socket.id} (${this.#kind.name}, subnet "${protocol.subnet}", ${protocol.encryption})`);
+    const offs = [
+      socket.on('peer:connect', (peer) =>
+        print(`* peer ${shortId(peer.id)} connected (${addrText(peer.addr)}, ${peer.outgoing ? 'outgoing' : 'incoming'})`),
+      ),
+      socket.on('peer:disconnect', (peer, reason) =>
+        print(`* peer ${shortId(peer.id)} disconnected${reason ? `: ${describeError(reason)}` : ''}`),
+      ),
+      this.#kind.watch?.(socket, print) ?? (() => {}),
+    ];
+    const stopReading = new AbortController();
+    const reading = this.#printMessages(stopReading.signal);
+    this.#kind.started?.(socket);
+
+    let exitCode = 0;
+    if (connect.length > 0) {
+      const results = await Promise.all(connect.map((addr) => this.#connect(addr)));
+      if (!results.some(Boolean)) {
+        writeLine(this.#io.stderr, `p2p: could not connect to ${connect.length === 1 ? 'the given peer' : `any of the ${connect.length} given peers`}`);
+        this.#repl.end();
+        exitCode = 1;
+      }
+    }
+    await this.#repl.run();
+    for (const off of offs) off();
+    stopReading.abort();
+    await socket.close();
+    await reading;
+    return exitCode;
+  }
+
+  async #printMessages(signal: AbortSignal): Promise<void> {
+    try {
+      for await (const message of this.#socket.messages({ signal })) {
+        this.#received++;
+        this.#repl.print(`[${shortId(message.sender)}] ${messageText(message)}`);
+      }
+    } catch {
+      // aborted or closed: nothing more to print
+    }
+  }
+
+  /** Dials `addr`; a failure is reported on stderr at start, as an `error:` line at the prompt. */
+  async #connect(addr: readonly [string, number], atPrompt = false): Promise<boolean> {
+    try {
+      const peer = await this.#socket.connect(addr[0], addr[1], { timeout: CONNECT_TIMEOUT_MS });
+      this.#repl.print(`connected to ${shortId(peer.id)} at ${addrText(addr)}`);
+      return true;
+    } catch (err) {
+      const text = `cannot connect to ${addrText(addr)}: ${describeError(err)}`;
+      if (atPrompt) this.#repl.print(`error: ${text}`);
+      else writeLine(this.#io.stderr, `p2p: ${text}`);
+      return false;
+    }
+  }
+
+  #commonCommands(): ReplCommand[] {
+    const socket = this.#socket;
+    const print = (line: string): void => this.#repl.print(line);
+    return [
+      {
+        name: 'peers',
+        usage: 'peers',
+        help: 'list the connected peers',
+        run: () => {
+          if (socket.peers.size === 0) return print('(no peers)');
+          for (const [id, conn] of socket.peers) {
+            print(`${id}  ${conn.peerAddr ? addrText(conn.peerAddr) : '?'}  ${conn.outgoing ? 'outgoing' : 'incoming'}`);
+          }
+        },
+      },
+      {
+        name: 'status',
+        usage: 'status',
+        help: "this node's id, address, network and counters",
+        run: () => {
+          const status = socket.status;
+          const protocol = socket.protocol;
+          print(`id        ${socket.id}`);
+          print(`address   ${addrText(socket.outAddr)}`);
+          print(`network   ${this.#kind.name}, subnet "${protocol.subnet}", ${protocol.encryption} (protocol id ${protocol.id})`);
+          print(`peers     ${socket.peers.size} (${socket.incomingIds().length} incoming, ${socket.outgoingIds().length} outgoing)`);
+          print(`received  ${this.#received} message${this.#received === 1 ? '' : 's'}`);
+          for (const line of this.#kind.status?.(socket) ?? []) print(line);
+          print(
+            status === 'Nominal'
+              ? 'status    Nominal'
+              : `status    ${status.length} recent error${status.length === 1 ? '' : 's'}, last: ${describeError(status[status.length - 1])}`,
+          );
+        },
+      },
+      {
+        name: 'connect',
+        usage: 'connect <host:port>',
+        help: 'connect to another node',
+        run: async (args) => {
+          let addr: [string, number];
+          try {
+            addr = parseHostPort(args);
+          } catch {
+            throw new UsageError('usage: connect <host:port>');
+          }
+          await this.#connect(addr, true);
+        },
+      },
+      {
+        name: 'quit',
+        aliases: ['exit'],
+        usage: 'quit',
+        help: 'close the node and exit',
+        run: () => this.#repl.end(),
+      },
+    ];
+  }
+}
+
+/** A received message's data (packets after the sub-flag) as one line. */
+export function messageText(message: Message): string {
+  return message.packets
+    .slice(1)
+    .map((p) => formatValue(p))
+    .join(' ');
+}
