@@ -190,6 +190,20 @@ export class LimitExceededError extends P2PError {
   }
 }
 
+/** Thrown when a key-value store (sync, chord) holds or knows no value for a key and no fallback was given. */
+export class KeyNotFoundError extends P2PError {
+  constructor(message: string, options?: P2PErrorOptions) {
+    super('KEY_NOT_FOUND', message, options);
+  }
+}
+
+/** Thrown by `applyDelta` when the delta or the stored value is not a map; emitted (delta ignored) for such a received delta. */
+export class NotAMappingError extends P2PError {
+  constructor(message: string, options?: P2PErrorOptions) {
+    super('NOT_A_MAPPING', message, options);
+  }
+}
+
 /** Emitted when a TLS session cannot be set up (plaintext peer, handshake failure, bad pin). */
 export class TlsError extends P2PError {
   constructor(message: string, options?: P2PErrorOptions) {

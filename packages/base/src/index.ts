@@ -40,6 +40,8 @@ export {
   HandlerError,
   LimitExceededError,
   TlsError,
+  KeyNotFoundError,
+  NotAMappingError,
   type P2PErrorOptions,
 } from './errors';
 export {

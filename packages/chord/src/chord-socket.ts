@@ -8,8 +8,10 @@ import {
   AbortError,
   BadMessageError,
   ClosedError,
+  KeyNotFoundError,
   LimitExceededError,
   MainFlags,
+  NotAMappingError,
   Protocol,
   RawMsgpack,
   SubFlags,
@@ -26,7 +28,7 @@ import {
   type WireMessage,
 } from '@p2p/base';
 import { DEFAULT_MAX_OUTGOING, MeshSocket, type MeshConnection } from '@p2p/mesh';
-import { KeyNotFoundError, NoConsensusError, NotAMappingError } from './errors';
+import { NoConsensusError } from './errors';
 import type { ChordEvents } from './events';
 import { HASH_METHODS, getHashes, isHashMethod, keyBytes, distance, type ChordKey, type HashMethod } from './hashing';
 import { AGREEMENT, CHORD_DEFAULTS, DEFAULT_GET_TIMEOUT, type ChordSocketOptions } from './options';

@@ -10,17 +10,3 @@ export class NoConsensusError extends P2PError {
     super('NO_CONSENSUS', message, options);
   }
 }
-
-/** Thrown by `delete`/`pop` for a key this node never heard of, and by `get` when all five tables are local and empty. */
-export class KeyNotFoundError extends P2PError {
-  constructor(message: string, options?: P2PErrorOptions) {
-    super('KEY_NOT_FOUND', message, options);
-  }
-}
-
-/** Thrown by `applyDelta` when the delta or the stored value is not a map. */
-export class NotAMappingError extends P2PError {
-  constructor(message: string, options?: P2PErrorOptions) {
-    super('NOT_A_MAPPING', message, options);
-  }
-}

@@ -20,4 +20,5 @@ export { ChordSocket, type ChordNode, type GetOptions } from './chord-socket';
 export type { ChordEvents } from './events';
 export type { ChordSocketOptions } from './options';
 export { HASH_METHODS, RING_SIZE, getHashes, distance, type HashMethod, type ChordKey } from './hashing';
-export { NoConsensusError, KeyNotFoundError, NotAMappingError } from './errors';
+export { NoConsensusError } from './errors';
+export { KeyNotFoundError, NotAMappingError } from '@p2p/base';

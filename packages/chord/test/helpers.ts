@@ -1,23 +1,11 @@
 /** Shared test helpers: chord rings on loopback with teardown, abrupt kills, fixtures. */
-import { readFileSync } from 'node:fs';
 import { afterEach } from 'vitest';
-import { fromHex } from '@p2p/base';
 import type { MeshConnection } from '@p2p/mesh';
 import { ChordSocket, type ChordSocketOptions } from '@p2p/chord';
-import { startTestnet, waitFor, type Topology } from '@p2p/testnet';
+import { closeAfterEach, readFixture, startTestnet, typedVector, waitFor, type Topology } from '@p2p/testnet';
 
-const open = new Set<{ close(): Promise<void> | void }>();
-
-afterEach(async () => {
-  const all = [...open];
-  open.clear();
-  await Promise.allSettled(all.map((n) => n.close()));
-});
-
-export function track<T extends { close(): Promise<void> | void }>(thing: T): T {
-  open.add(thing);
-  return thing;
-}
+/** Registers anything closable for teardown after the current test. */
+export const track = closeAfterEach(afterEach);
 
 /** Quick settings for tests: no handoff on teardown, fast replica repair. */
 export const FAST: ChordSocketOptions = { handoffOnClose: false, republishDelay: 150, republishInterval: 0 };
@@ -62,20 +50,11 @@ export async function kill(n: ChordSocket): Promise<void> {
   await n.close();
 }
 
-export function fixture<T = any>(name: string): T {
-  return JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as T;
-}
+/** Reads a JSON fixture from test/fixtures. */
+export const fixture = <T = any>(name: string): T => readFixture<T>(new URL('./fixtures/', import.meta.url), name);
 
 /** Turns the vectors' typed JSON ({bin}, {int}, {map}) into msgpack-ready values. */
-export function typed(value: any): unknown {
-  if (Array.isArray(value)) return value.map(typed);
-  if (value !== null && typeof value === 'object') {
-    if ('bin' in value) return fromHex(value.bin);
-    if ('int' in value) return BigInt(value.int);
-    if ('map' in value) return new Map(value.map.map(([k, v]: [any, any]) => [typed(k), typed(v)]));
-  }
-  return value;
-}
+export const typed = typedVector;
 
 /**
  * Waits until no connection opened or closed for `ms` (bounded by `timeout`): right after a ring

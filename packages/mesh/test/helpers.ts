@@ -1,33 +1,20 @@
 /** Shared test helpers: node factory with cleanup, a raw TCP peer, fixtures. */
-import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { afterEach } from 'vitest';
 import {
   FrameReader,
   decodeFrameBody,
   encodeFrame,
-  fromHex,
   type Message,
   type P2PError,
   type PacketFields,
   type WireMessage,
 } from '@p2p/base';
 import { MeshSocket, type MeshSocketOptions } from '@p2p/mesh';
-import { nextEvent } from '@p2p/testnet';
-
-const open = new Set<{ close(): Promise<void> | void }>();
-
-afterEach(async () => {
-  const all = [...open];
-  open.clear();
-  await Promise.allSettled(all.map((n) => n.close()));
-});
+import { closeAfterEach, nextEvent, readFixture, typedVector } from '@p2p/testnet';
 
 /** Registers anything closable for teardown after the current test. */
-export function track<T extends { close(): Promise<void> | void }>(thing: T): T {
-  open.add(thing);
-  return thing;
-}
+export const track = closeAfterEach(afterEach);
 
 /** A listening MeshSocket on 127.0.0.1:0, closed after the test. */
 export async function node(options: MeshSocketOptions = {}): Promise<MeshSocket> {
@@ -51,20 +38,10 @@ export async function nextError(socket: MeshSocket, code: string, timeout = 5000
 }
 
 /** Reads a JSON fixture from test/fixtures. */
-export function fixture<T = any>(name: string): T {
-  return JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as T;
-}
+export const fixture = <T = any>(name: string): T => readFixture<T>(new URL('./fixtures/', import.meta.url), name);
 
 /** Turns the vectors' typed JSON ({bin}, {int}, {map}) into msgpack-ready values. */
-export function typed(value: any): unknown {
-  if (Array.isArray(value)) return value.map(typed);
-  if (value !== null && typeof value === 'object') {
-    if ('bin' in value) return fromHex(value.bin);
-    if ('int' in value) return BigInt(value.int);
-    if ('map' in value) return new Map(value.map.map(([k, v]: [any, any]) => [typed(k), typed(v)]));
-  }
-  return value;
-}
+export const typed = typedVector;
 
 export interface RawFrame {
   wire: WireMessage;

@@ -19,4 +19,5 @@ export type { SyncSocketOptions } from './options';
 export type { SyncEvents, SyncUpdate, SyncDelete } from './events';
 export type { SyncKey } from './keys';
 export { LEASE_SECONDS, type SyncMeta } from './lease';
-export { LeaseHeldError, KeyNotFoundError, NotAMappingError } from './errors';
+export { LeaseHeldError } from './errors';
+export { KeyNotFoundError, NotAMappingError } from '@p2p/base';

@@ -6,7 +6,9 @@
 import {
   BadMessageError,
   ClosedError,
+  KeyNotFoundError,
   MainFlags,
+  NotAMappingError,
   Protocol,
   RawMsgpack,
   SubFlags,
@@ -19,7 +21,7 @@ import {
   type WireMessage,
 } from '@p2p/base';
 import { MeshSocket, type MeshConnection } from '@p2p/mesh';
-import { KeyNotFoundError, LeaseHeldError, NotAMappingError } from './errors';
+import { LeaseHeldError } from './errors';
 import type { SyncEvents } from './events';
 import { keyBytes, keyId, type SyncKey } from './keys';
 import { allowed, supersedes, type SyncMeta, type Version } from './lease';

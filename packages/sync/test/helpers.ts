@@ -1,5 +1,4 @@
 /** Shared test helpers: sync nodes with cleanup, a settable clock, a raw TCP peer, fixtures. */
-import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { afterEach } from 'vitest';
 import {
@@ -8,29 +7,17 @@ import {
   SubFlags,
   decodeFrameBody,
   encodeFrame,
-  fromHex,
   utf8Encode,
   type Clock,
   type P2PError,
   type PacketFields,
   type WireMessage,
 } from '@p2p/base';
-import { nextEvent } from '@p2p/testnet';
+import { closeAfterEach, nextEvent, readFixture, typedVector } from '@p2p/testnet';
 import { SyncSocket, type SyncSocketOptions } from '@p2p/sync';
 
-const open = new Set<{ close(): Promise<void> | void }>();
-
-afterEach(async () => {
-  const all = [...open];
-  open.clear();
-  await Promise.allSettled(all.map((n) => n.close()));
-});
-
 /** Registers anything closable for teardown after the current test. */
-export function track<T extends { close(): Promise<void> | void }>(thing: T): T {
-  open.add(thing);
-  return thing;
-}
+export const track = closeAfterEach(afterEach);
 
 /** A listening SyncSocket on 127.0.0.1:0, closed after the test. */
 export async function syncNode(options: SyncSocketOptions = {}): Promise<SyncSocket> {
@@ -73,20 +60,10 @@ export function testClock(offsetMs = 0): TestClock {
 }
 
 /** Reads a JSON fixture from test/fixtures. */
-export function fixture<T = any>(name: string): T {
-  return JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as T;
-}
+export const fixture = <T = any>(name: string): T => readFixture<T>(new URL('./fixtures/', import.meta.url), name);
 
 /** Turns the vectors' typed JSON ({bin}, {int}, {map}) into msgpack-ready values. */
-export function typed(value: any): unknown {
-  if (Array.isArray(value)) return value.map(typed);
-  if (value !== null && typeof value === 'object') {
-    if ('bin' in value) return fromHex(value.bin);
-    if ('int' in value) return BigInt(value.int);
-    if ('map' in value) return new Map(value.map.map(([k, v]: [any, any]) => [typed(k), typed(v)]));
-  }
-  return value;
-}
+export const typed = typedVector;
 
 /** A valid base58 node id for hand-made peers (py2p's B from traffic-sync.json). */
 export const RAW_ID = '9iqkMyPFDE4YTCDeYK9e5V53JjA3UqWmwifYZ9dBY6Km5gVVzEyeVJuad8HMWtYTun';

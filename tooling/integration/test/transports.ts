@@ -5,7 +5,7 @@
 import '@p2p/ssl';
 import { afterEach } from 'vitest';
 import { Protocol, isP2PError, type P2PError } from '@p2p/base';
-import { nextEvent } from '@p2p/testnet';
+import { closeAfterEach, nextEvent } from '@p2p/testnet';
 
 export type Encryption = 'Plaintext' | 'SSL';
 
@@ -18,19 +18,8 @@ export const other = (encryption: Encryption): Encryption => (encryption === 'SS
 /** `new Protocol(subnet, encryption)`: the encryption is part of the protocol id. */
 export const protocol = (subnet: string, encryption: Encryption): Protocol => new Protocol(subnet, encryption);
 
-const open = new Set<{ close(): Promise<void> | void }>();
-
-afterEach(async () => {
-  const all = [...open];
-  open.clear();
-  await Promise.allSettled(all.map((n) => n.close()));
-});
-
 /** Registers anything closable for teardown after the current test. */
-export function track<T extends { close(): Promise<void> | void }>(thing: T): T {
-  open.add(thing);
-  return thing;
-}
+export const track = closeAfterEach(afterEach);
 
 /** The rejection of `promise` (fails the test when it resolves). */
 export async function rejectionOf(promise: Promise<unknown>): Promise<P2PError> {

@@ -4,75 +4,45 @@ import { ChordSocket } from '@p2p/chord';
 import { formatKey, formatValue } from '../format';
 import type { CliIo } from '../io';
 import type { NodeCommandOptions } from '../options';
+import { keyValueCommands, oneKey } from '../kv-commands';
 import { runNode, type NodeKind } from '../node-session';
-import { oneKey, splitKeyValue } from './sync';
 
 /** Milliseconds a `get` at the prompt waits for three of the five replicas to agree. */
 export const CHORD_GET_TIMEOUT_MS = 5_000;
 
 export function chordKind(name = 'chord', defaultSubnet = ChordSocket.defaultProtocol.subnet): NodeKind<ChordSocket> {
   const local = { writing: false };
-  const write = (fn: () => void): void => {
-    local.writing = true;
-    try {
-      fn();
-    } finally {
-      local.writing = false;
-    }
-  };
   return {
     name,
     defaultSubnet,
     listen: (options) => ChordSocket.listen(options),
     // A CLI node takes part in storing, as py2p's seeder does.
     started: (socket) => socket.join(),
-    commands: (socket, print) => [
-      {
-        name: 'get',
-        usage: 'get <key>',
-        help: `look key up in the network (waits up to ${CHORD_GET_TIMEOUT_MS / 1000} s)`,
-        run: async (args) => {
-          const key = oneKey(args, 'usage: get <key>');
-          try {
-            print(formatValue(await socket.get(key, undefined, { timeout: CHORD_GET_TIMEOUT_MS })));
-          } catch (err) {
-            if (isP2PError(err, 'TIMEOUT') || isP2PError(err, 'KEY_NOT_FOUND')) print('(not found)');
-            else throw err;
-          }
+    commands: (socket, print) =>
+      keyValueCommands(
+        socket,
+        print,
+        local,
+        {
+          name: 'get',
+          usage: 'get <key>',
+          help: `look key up in the network (waits up to ${CHORD_GET_TIMEOUT_MS / 1000} s)`,
+          run: async (args) => {
+            const key = oneKey(args, 'usage: get <key>');
+            try {
+              print(formatValue(await socket.get(key, undefined, { timeout: CHORD_GET_TIMEOUT_MS })));
+            } catch (err) {
+              if (isP2PError(err, 'TIMEOUT') || isP2PError(err, 'KEY_NOT_FOUND')) print('(not found)');
+              else throw err;
+            }
+          },
         },
-      },
-      {
-        name: 'set',
-        usage: 'set <key> <value>',
-        help: 'store a text value in the network',
-        run: (args) => {
-          const [key, value] = splitKeyValue(args, 'usage: set <key> <value>');
-          write(() => socket.set(key, value));
-          print('ok');
+        {
+          set: 'store a text value in the network',
+          del: 'delete key from the network',
+          keys: 'list the keys announced in the network',
         },
-      },
-      {
-        name: 'del',
-        aliases: ['delete'],
-        usage: 'del <key>',
-        help: 'delete key from the network',
-        run: (args) => {
-          const key = oneKey(args, 'usage: del <key>');
-          write(() => socket.delete(key));
-          print('ok');
-        },
-      },
-      {
-        name: 'keys',
-        usage: 'keys',
-        help: 'list the keys announced in the network',
-        run: () => {
-          const keys = [...socket.keys()].map(formatKey);
-          if (keys.length === 0) print('(no keys)');
-          for (const key of keys) print(key);
-        },
-      },
-    ],
+      ),
     watch: (socket, print) => {
       const offs = [
         socket.on('add', ({ key }) => {
