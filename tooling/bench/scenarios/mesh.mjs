@@ -5,20 +5,15 @@
 import * as net from 'node:net';
 import { FrameReader, Protocol, decodeMsgpack, encodeFrame, tcpTransport } from '@p2p/base';
 import { MeshSocket } from '@p2p/mesh';
+import { EDGES, NODES, yieldIo } from './topology.mjs';
 
 export const name = 'mesh';
 export const description = '8 nodes on loopback (each dials i+1 and i+3 mod 8), one broadcasts N small messages';
 
-const NODES = 8;
-const EDGES = Array.from({ length: NODES }, (_, i) => [
-  [i, (i + 1) % NODES],
-  [i, (i + 3) % NODES],
-]).flat();
 const BATCH = 50;
 const TIMEOUT_MS = 60_000;
 
 const nowNs = () => Number(process.hrtime.bigint());
-const yieldIo = () => new Promise((resolve) => setImmediate(resolve));
 
 /** A transport that counts the bytes every connection writes (frames, before any TLS). */
 function countingTransport(counter, inner = tcpTransport()) {

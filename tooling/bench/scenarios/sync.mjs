@@ -2,21 +2,16 @@
 // node sets N keys (N = 1,000 and 10,000). Measures the time until every node holds every key,
 // and how fast a late joiner receives the whole dictionary through the join replay.
 import { SyncSocket } from '@p2p/sync';
+import { EDGES, NODES, yieldIo } from './topology.mjs';
 
 export const name = 'sync';
 export const description = '8 sync nodes (each dials i+1 and i+3 mod 8); one node sets N keys; time until all nodes hold all';
 
-const NODES = 8;
-const EDGES = Array.from({ length: NODES }, (_, i) => [
-  [i, (i + 1) % NODES],
-  [i, (i + 3) % NODES],
-]).flat();
 const SIZES = [1_000, 10_000];
 const BATCH = 100;
 const TIMEOUT_MS = 120_000;
 
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
-const yieldIo = () => new Promise((resolve) => setImmediate(resolve));
 
 function withTimeout(promise, what) {
   let timer;
