@@ -1,0 +1,171 @@
+/**
+ * 1,024 real ChordSockets over one in-memory hub (no TCP, no module state): a bounded topology
+ * (ring successor + Chord-style fingers, built with explicit connect() calls, auto-connect off),
+ * then real get() lookups whose hops are counted from the `retrieve` messages actually sent.
+ */
+import { describe, expect, it } from 'vitest';
+import { MemoryHub, SubFlags, memoryTransport } from '@p2p/base';
+import { ChordSocket, RING_SIZE, type ChordSocketOptions } from '@p2p/chord';
+import type { MeshConnection } from '@p2p/mesh';
+
+const N = 1024;
+const KEYS = 20;
+const LOOKUPS = 500;
+const FINGERS = 10;
+
+const text = (b: unknown): string => (b instanceof Uint8Array ? Buffer.from(b).toString('latin1') : String(b));
+
+/** Hop counts per (method, ring key) chain, shared by every node of one test. */
+class HopCounter {
+  readonly chains = new Map<string, number>();
+  clear(): void {
+    this.chains.clear();
+  }
+}
+
+/** Test-only subclass: counts `retrieve` sends, never dials on its own (the test builds the topology). */
+class CountingChord extends ChordSocket {
+  counter!: HopCounter;
+
+  static async start(options: ChordSocketOptions, counter: HopCounter): Promise<CountingChord> {
+    const s = new CountingChord(options);
+    s.counter = counter;
+    await s.start();
+    return s;
+  }
+
+  protected override shouldAutoConnect(): boolean {
+    return false;
+  }
+
+  protected override sendTo(connection: MeshConnection, flag: number, type: number, packets: readonly unknown[]): boolean {
+    if (type === SubFlags.retrieve && this.counter) {
+      const k = `${text(packets[0])}|${text(packets[1])}`;
+      this.counter.chains.set(k, (this.counter.chains.get(k) ?? 0) + 1);
+    }
+    return super.sendTo(connection, flag, type, packets);
+  }
+}
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Deterministic PRNG so runs are comparable. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+describe(`${N} real ChordSockets over one MemoryHub`, () => {
+  it('bounded ring + fingers: every get() returns the value; hops reported against log2 N', { timeout: 120_000 }, async () => {
+    const t0 = Date.now();
+    const hub = new MemoryHub();
+    const counter = new HopCounter();
+    const options: ChordSocketOptions = {
+      transport: memoryTransport(hub),
+      handoffOnClose: false,
+      republishInterval: 0,
+      // No repair pass during the measurement (its retrieves would be counted as lookups).
+      republishDelay: 10 * 60_000,
+      trimConnections: false,
+      // A hard cap per node; the topology needs about 2 * (1 + FINGERS) on average.
+      limits: { maxConnections: 128, maxPendingConnections: 64 },
+    };
+    const nodes: CountingChord[] = [];
+    try {
+      for (let i = 0; i < N; i++) nodes.push(await CountingChord.start({ ...options, salt: `memory-ring-${i}` }, counter));
+      const sorted = [...nodes].sort((a, b) => (a.idInt < b.idInt ? -1 : 1));
+      const ids = sorted.map((n) => n.idInt);
+      // First node at or after ring position x.
+      const successorIndex = (x: bigint): number => {
+        let lo = 0;
+        let hi = ids.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (ids[mid]! < x) lo = mid + 1;
+          else hi = mid;
+        }
+        return lo % ids.length;
+      };
+      // Edges: successor, plus fingers to the node nearest at or after id + RING/2^j.
+      const edges = new Set<string>();
+      const pairs: [number, number][] = [];
+      const add = (a: number, b: number): void => {
+        if (a === b) return;
+        const key = a < b ? `${a}-${b}` : `${b}-${a}`;
+        if (edges.has(key)) return;
+        edges.add(key);
+        pairs.push([a, b]);
+      };
+      sorted.forEach((n, i) => {
+        add(i, (i + 1) % N);
+        for (let j = 1; j <= FINGERS; j++) add(i, successorIndex((n.idInt + RING_SIZE / 2n ** BigInt(j)) % RING_SIZE));
+      });
+      for (let b = 0; b < pairs.length; b += 500) {
+        await Promise.all(
+          pairs.slice(b, b + 500).map(([a, c]) => {
+            const addr = sorted[c]!.outAddr;
+            return sorted[a]!.connect(addr[0], addr[1]);
+          }),
+        );
+      }
+      for (const n of nodes) n.join();
+      for (let i = 0; i < 20; i++) await tick();
+      await sleep(200);
+      const degrees = sorted.map((n) => n.peers.size);
+      const meanDegree = degrees.reduce((s, d) => s + d, 0) / N;
+      // Every node sees its true ring neighbours (greedy routing is then exact).
+      sorted.forEach((n, i) => {
+        expect((n.successor as MeshConnection | undefined)?.peerId).toBe(sorted[(i + 1) % N]!.id);
+        expect((n.predecessor as MeshConnection | undefined)?.peerId).toBe(sorted[(i - 1 + N) % N]!.id);
+      });
+      const tBuilt = Date.now();
+
+      const random = rng(42);
+      const pick = (): CountingChord => nodes[Math.floor(random() * N)]!;
+      const keys = Array.from({ length: KEYS }, (_, i) => [`key-${i}`, `value-${i}`] as const);
+      for (const [k, v] of keys) pick().set(k, v);
+      for (let i = 0; i < 20; i++) await tick();
+      await sleep(200);
+
+      const hops: number[] = [];
+      let correct = 0;
+      for (let i = 0; i < LOOKUPS; i++) {
+        const [k, v] = keys[i % KEYS]!;
+        counter.clear();
+        const got = await pick().get(k, undefined, { timeout: 5000 });
+        if (got === v) correct++;
+        // Let the other tables' chains finish (all delivery is by microtask / immediate).
+        for (let t = 0; t < 5; t++) await tick();
+        // One chain per hash table not held by the reader itself (0 hops when local).
+        const chains = [...counter.chains.values()];
+        for (let c = chains.length; c < 5; c++) hops.push(0);
+        hops.push(...chains);
+      }
+      const tLooked = Date.now();
+      hops.sort((a, b) => a - b);
+      const mean = hops.reduce((s, h) => s + h, 0) / hops.length;
+      const p50 = hops[Math.floor(0.5 * (hops.length - 1))]!;
+      const p99 = hops[Math.floor(0.99 * (hops.length - 1))]!;
+      const max = hops[hops.length - 1]!;
+      console.log(
+        `memory ring: N=${N} real ChordSockets, ${pairs.length} connections (mean degree ${meanDegree.toFixed(1)}, max ${Math.max(...degrees)}), log2 N=${Math.log2(N)}\n` +
+          `  ${LOOKUPS} get() lookups (${hops.length} table lookups): hops mean ${mean.toFixed(2)}, p50 ${p50}, p99 ${p99}, max ${max}; correct ${correct}/${LOOKUPS}\n` +
+          `  build+join ${tBuilt - t0} ms, set+lookups ${tLooked - tBuilt} ms, ${hub.bytesDelivered} bytes through the hub`,
+      );
+      expect(correct).toBe(LOOKUPS);
+      // O(N log N) connections in total, bounded per node.
+      expect(pairs.length).toBeLessThanOrEqual(N * (1 + FINGERS));
+      expect(Math.max(...degrees)).toBeLessThanOrEqual(128);
+    } finally {
+      await Promise.all(nodes.map((n) => n.close()));
+      expect(nodes.every((n) => n.closed)).toBe(true);
+    }
+  });
+});
