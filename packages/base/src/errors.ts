@@ -11,6 +11,12 @@ export interface P2PErrorOptions {
   details?: Record<string, unknown>;
 }
 
+/**
+ * A process-wide brand. A program can load two copies of base (the ESM and the CJS build, or
+ * two versions): each has its own P2PError class, and both must recognise each other's errors.
+ */
+const BRAND = Symbol.for('@p2p/base.P2PError');
+
 /** Base class of every error @p2p raises or emits. */
 export class P2PError extends Error {
   readonly code: string;
@@ -21,12 +27,44 @@ export class P2PError extends Error {
     this.code = code;
     this.details = options.details ?? {};
     this.name = new.target.name;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  /**
+   * `instanceof P2PError` holds for errors of any copy of base; for subclasses the ordinary
+   * prototype check applies (their copies differ, and their codes say what they are).
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this === P2PError) return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+    return Function.prototype[Symbol.hasInstance].call(this, value);
   }
 }
 
-/** True when `err` is a P2PError, optionally with the given code. */
+/** True when `err` is a P2PError (of any loaded copy of base), optionally with the given code. */
 export function isP2PError(err: unknown, code?: string): err is P2PError {
   return err instanceof P2PError && (code === undefined || err.code === code);
+}
+
+/**
+ * Emitted or thrown (`INTERNAL`) when something that is not a P2PError escaped from code that
+ * must only produce P2PErrors: a bug in @p2p or in a user callback. `cause` holds the original.
+ */
+export class InternalError extends P2PError {
+  constructor(message: string, options?: P2PErrorOptions) {
+    super('INTERNAL', message, options);
+  }
+}
+
+/**
+ * `err` itself when it is a P2PError; otherwise it wrapped in `wrap` (default
+ * {@link InternalError}), with the original as `cause` and its message kept.
+ */
+export function asP2PError(
+  err: unknown,
+  wrap: new (message: string, options?: P2PErrorOptions) => P2PError = InternalError,
+): P2PError {
+  if (isP2PError(err)) return err;
+  return new wrap(err instanceof Error ? err.message : String(err), { cause: err });
 }
 
 /** Thrown when a frame's length header, or its decompressed body, exceeds the configured maximum. */

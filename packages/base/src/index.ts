@@ -16,6 +16,8 @@
 export {
   P2PError,
   isP2PError,
+  asP2PError,
+  InternalError,
   FrameTooLargeError,
   TruncatedFrameError,
   ChecksumMismatchError,
@@ -56,6 +58,7 @@ export {
   type CompressionFlag,
 } from './flags';
 export { base58Encode, base58Decode, base58EncodeInt, base58DecodeInt } from './base58';
+export { fieldText, fieldBytes, isMapping, keyBytes, type KeyInput } from './fields';
 export { toHex, fromHex, utf8Encode, utf8Decode, bytesEqual, concatBytes, compareBytes } from './bytes';
 export { sha1, sha224, sha256, sha384, sha512, bytesToBigInt, bigIntToBytes } from './hash';
 export { Protocol, PROTOCOL_VERSION, NODE_POLICY_VERSION } from './protocol-id';
