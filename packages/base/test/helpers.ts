@@ -3,8 +3,11 @@ import { readFileSync } from 'node:fs';
 import { fromHex } from '../src/bytes';
 import { MsgpackFloat } from '../src/msgpack';
 
+/** The py2p golden vectors, kept once for every package in tooling/testnet/vectors (base cannot depend on testnet). */
+const VECTORS = new URL('../../../tooling/testnet/vectors/', import.meta.url);
+
 export function loadFixture<T>(name: string): T {
-  return JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as T;
+  return JSON.parse(readFileSync(new URL(name, VECTORS), 'utf8')) as T;
 }
 
 /** Typed JSON (vectors README, "Typed values") to the value we hand to the encoder. */

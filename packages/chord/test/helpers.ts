@@ -2,7 +2,7 @@
 import { afterEach } from 'vitest';
 import type { MeshConnection } from '@p2p/mesh';
 import { ChordSocket, type ChordSocketOptions } from '@p2p/chord';
-import { closeAfterEach, readFixture, startTestnet, typedVector, waitFor, type Topology } from '@p2p/testnet';
+import { closeAfterEach, readVector, startTestnet, typedVector, waitFor, type Topology } from '@p2p/testnet';
 
 /** Registers anything closable for teardown after the current test. */
 export const track = closeAfterEach(afterEach);
@@ -50,8 +50,8 @@ export async function kill(n: ChordSocket): Promise<void> {
   await n.close();
 }
 
-/** Reads a JSON fixture from test/fixtures. */
-export const fixture = <T = any>(name: string): T => readFixture<T>(new URL('./fixtures/', import.meta.url), name);
+/** Reads one of the py2p golden vectors (tooling/testnet/vectors). */
+export const fixture = <T = any>(name: string): T => readVector<T>(name);
 
 /** Turns the vectors' typed JSON ({bin}, {int}, {map}) into msgpack-ready values. */
 export const typed = typedVector;

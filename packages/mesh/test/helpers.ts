@@ -11,7 +11,7 @@ import {
   type WireMessage,
 } from '@p2p/base';
 import { MeshSocket, type MeshSocketOptions } from '@p2p/mesh';
-import { closeAfterEach, nextEvent, readFixture, typedVector } from '@p2p/testnet';
+import { closeAfterEach, nextEvent, readVector, typedVector } from '@p2p/testnet';
 
 /** Registers anything closable for teardown after the current test. */
 export const track = closeAfterEach(afterEach);
@@ -37,8 +37,8 @@ export async function nextError(socket: MeshSocket, code: string, timeout = 5000
   return e;
 }
 
-/** Reads a JSON fixture from test/fixtures. */
-export const fixture = <T = any>(name: string): T => readFixture<T>(new URL('./fixtures/', import.meta.url), name);
+/** Reads one of the py2p golden vectors (tooling/testnet/vectors). */
+export const fixture = <T = any>(name: string): T => readVector<T>(name);
 
 /** Turns the vectors' typed JSON ({bin}, {int}, {map}) into msgpack-ready values. */
 export const typed = typedVector;

@@ -1,5 +1,5 @@
 /**
- * Raw-socket interop with recorded py2p 0.7 frames (test/fixtures/handshake.json and
+ * Raw-socket interop with recorded py2p 0.7 frames (tooling/testnet/vectors/handshake.json and
  * traffic-mesh.json, copied from the shared vectors): a hand-driven TCP client replays what a
  * py2p peer sent, byte for byte, and checks that our answers have py2p's layout.
  */

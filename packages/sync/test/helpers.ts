@@ -13,7 +13,7 @@ import {
   type PacketFields,
   type WireMessage,
 } from '@p2p/base';
-import { closeAfterEach, nextEvent, readFixture, typedVector } from '@p2p/testnet';
+import { closeAfterEach, nextEvent, readVector, typedVector } from '@p2p/testnet';
 import { SyncSocket, type SyncSocketOptions } from '@p2p/sync';
 
 /** Registers anything closable for teardown after the current test. */
@@ -59,8 +59,8 @@ export function testClock(offsetMs = 0): TestClock {
   };
 }
 
-/** Reads a JSON fixture from test/fixtures. */
-export const fixture = <T = any>(name: string): T => readFixture<T>(new URL('./fixtures/', import.meta.url), name);
+/** Reads one of the py2p golden vectors (tooling/testnet/vectors). */
+export const fixture = <T = any>(name: string): T => readVector<T>(name);
 
 /** Turns the vectors' typed JSON ({bin}, {int}, {map}) into msgpack-ready values. */
 export const typed = typedVector;

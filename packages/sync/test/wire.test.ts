@@ -1,5 +1,5 @@
 /**
- * Byte layouts against py2p's recorded traffic (fixtures/traffic-sync.json), and bad input from a
+ * Byte layouts against py2p's recorded traffic (tooling/testnet/vectors/traffic-sync.json), and bad input from a
  * hand-driven TCP peer speaking the mesh handshake.
  */
 import { describe, expect, it } from 'vitest';

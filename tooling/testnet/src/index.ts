@@ -11,5 +11,5 @@
 export { startTestnet, topologyEdges, type TestNode, type Topology, type Testnet, type TestnetOptions } from './testnet';
 export { waitFor, eventually, nextEvent, type PollOptions, type EventSource } from './wait';
 export { closeAfterEach, type Closable, type Track } from './cleanup';
-export { readFixture, typedVector } from './vectors';
+export { readFixture, readVector, typedVector } from './vectors';
 export { RawPeer, RAW_ID, type RawFrame, type RawHandshakeOptions, type HandshakeTarget } from './raw-peer';

@@ -2,6 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { fromHex } from '@p2p/base';
 
+const VECTORS = new URL('../vectors/', import.meta.url);
+
+/** Reads one of the py2p 0.7 golden vectors kept in tooling/testnet/vectors (e.g. `'frames.json'`). */
+export function readVector<T = any>(name: string): T {
+  return readFixture<T>(VECTORS, name);
+}
+
 /** Reads and parses the JSON file `name` relative to `baseUrl` (e.g. `new URL('./fixtures/', import.meta.url)`). */
 export function readFixture<T = any>(baseUrl: URL | string, name: string): T {
   return JSON.parse(readFileSync(new URL(name, baseUrl), 'utf8')) as T;

@@ -1,0 +1,90 @@
+/**
+ * The one contract through which a layer above mesh (sync, chord) extends a `MeshSocket`.
+ * A subclass calls `this.extend(extension)` once, in its constructor right after `super()`, and
+ * keeps the returned {@link MeshHost}: handlers by sub-flag, hooks at the points of a peer's
+ * life, and send calls that say what they sent. Nothing else of mesh is reachable.
+ */
+import type { Clock, Logger, Message, P2PError, Protocol, WireMessage } from '@p2p/base';
+import type { MeshConnection } from './mesh-connection';
+import type { ResolvedLimits } from './options';
+
+/**
+ * Handles one sub-flag. Runs after mesh's own handlers and before user handlers; returning
+ * `false` passes the message on to them, anything else claims it. A thrown `BAD_MESSAGE` is
+ * reported as it is; anything else thrown is reported as `HANDLER_ERROR` (the link stays, F10).
+ */
+export type ExtensionHandler = (message: Message, connection: MeshConnection, wire: WireMessage) => boolean | void;
+
+/** What a send through the {@link MeshHost} put on the wire. */
+export interface SentMessage {
+  /** The message id: SHA-256 of the packed packet (PROTOCOL.md 2.4). */
+  readonly id: Uint8Array;
+  /** The packet's timestamp, in whole seconds (PROTOCOL.md 1.6). */
+  readonly time: number;
+  /** Connections the frame was queued on. */
+  readonly written: number;
+}
+
+/** Hooks and handlers a layer plugs into mesh. Every member is optional. */
+export interface MeshExtension {
+  /** Handlers by sub-flag (`packets[0]`). */
+  readonly handlers?: ReadonlyMap<number, ExtensionHandler>;
+  /** The socket is listening: `id`, `outAddr` and `protocol` of the host are known from now on. */
+  started?(): void;
+  /** This node's handshake went out on a new connection (dialed or accepted). Chord sends its meta here. */
+  handshakeSent?(connection: MeshConnection): void;
+  /**
+   * A valid handshake from the peer was filed and our peers reply sent; on every handshake,
+   * also a repeated one on the same link. Sync replays its data here.
+   */
+  peerHandshake?(connection: MeshConnection): void;
+  /** A connection closed (routed or not), after it left the peer table. */
+  connectionClosed?(connection: MeshConnection, reason: P2PError | undefined): void;
+  /**
+   * Whether to dial a peer learned from a peers message (already filtered: not this node, not
+   * connected, not being dialed). `byDefault` is mesh's answer: fewer than `maxOutgoing`
+   * outgoing peers, counting dials in flight (PROTOCOL.md 4.4).
+   */
+  shouldAutoConnect?(peerId: string, addr: readonly [string, number], byDefault: boolean): boolean;
+  /** `close()` started; resolves when the layer's own pending work is done (chord drains here). */
+  closing?(): Promise<void> | void;
+  /** The socket is closed or destroyed: release timers. No send works any more. */
+  closed?(): void;
+}
+
+/** What mesh offers the layer that extended it. */
+export interface MeshHost {
+  readonly id: string;
+  readonly protocol: Protocol;
+  readonly outAddr: readonly [string, number];
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly limits: ResolvedLimits;
+  /** Outgoing-peer target for automatic dials (PROTOCOL.md 4.4). */
+  readonly maxOutgoing: number;
+  /** The compression methods this node advertises. */
+  readonly compression: readonly number[];
+  /** Peers that completed their handshake, by id. */
+  readonly peers: ReadonlyMap<string, MeshConnection>;
+  /** Every connection, routed or still waiting for its handshake. */
+  connections(): readonly MeshConnection[];
+  /** True once `close()` or `destroy()` was called. */
+  readonly closed: boolean;
+  /** Whole seconds since the epoch from the socket's clock (PROTOCOL.md 1.6). */
+  nowSeconds(): number;
+  /**
+   * Sends `flag / type [...packets]` on one connection with a fresh timestamp, remembering the
+   * id so an echo is ignored. @throws EncodeError (`ENCODE_ERROR`)
+   */
+  sendTo(connection: MeshConnection, flag: number, type: number, packets: readonly unknown[]): SentMessage;
+  /** Broadcasts `broadcast / type [...packets]` to every routed peer, packed once (F21). @throws EncodeError */
+  broadcast(type: number, packets: readonly unknown[]): SentMessage;
+  /** Sends this node's handshake again on `connection` (does not call `handshakeSent`). */
+  resendHandshake(connection: MeshConnection): void;
+  /** Sends `whisper / peers [...]` on `connection`. */
+  sendPeers(connection: MeshConnection): void;
+  /** Queues a message for `recv()` / `messages()` and emits `message`. */
+  deliver(message: Message): void;
+  /** Records `error` in `status` and emits it as an `error` event. */
+  reportError(error: P2PError): void;
+}
