@@ -3,6 +3,29 @@
  * A subclass calls `this.extend(extension)` once, in its constructor right after `super()`, and
  * keeps the returned {@link MeshHost}: handlers by sub-flag, hooks at the points of a peer's
  * life, and send calls that say what they sent. Nothing else of mesh is reachable.
+ *
+ * How a layer is written (sync does exactly this):
+ * ```ts
+ * class SyncSocket extends MeshSocket<SyncEvents> {
+ *   static override readonly defaultProtocol = new Protocol('sync', 'Plaintext');
+ *   readonly #host: MeshHost;
+ *
+ *   // Any protocol transform happens on the options, before super() (no override).
+ *   protected constructor(options: SyncSocketOptions = {}) {
+ *     super({ ...options, protocol: withLeasingDigit(options.protocol ?? SyncSocket.defaultProtocol, options.leasing) });
+ *     this.#host = this.extend({ handlers: new Map([[SubFlags.store, onStore]]), peerHandshake: replay });
+ *   }
+ *
+ *   // The one listen pattern: `open` starts the socket and returns it, typed as the subclass.
+ *   static override listen(options: SyncSocketOptions = {}): Promise<SyncSocket> {
+ *     return SyncSocket.open(new SyncSocket(options));
+ *   }
+ * }
+ * ```
+ * `extend` throws when called twice. Host sends work from `started` until `closed`, including
+ * while `closing` is awaited (then `host.closed` is already true, public calls throw `CLOSED`,
+ * and incoming messages are still dispatched); hook and handler exceptions are reported as
+ * `HANDLER_ERROR`.
  */
 import type { Clock, Logger, Message, P2PError, Protocol, WireMessage } from '@p2p/base';
 import type { MeshConnection } from './mesh-connection';

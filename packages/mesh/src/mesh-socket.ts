@@ -41,6 +41,7 @@ import {
   type WireMessage,
 } from '@p2p/base';
 import { resolveConflict } from './conflict';
+import type { MeshExtension, MeshHost, SentMessage } from './extension';
 import { InvalidHandlerError, SelfConnectError } from './errors';
 import type { BuiltinHandler, MeshEvents, MessageHandler, PeerInfo } from './events';
 import { addrKey, idBin, idText, parseAddr } from './ids';
@@ -145,8 +146,14 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
   readonly #errors: P2PError[] = [];
   readonly #ctx: ConnectionContext;
   #closing: Promise<void> | undefined;
+  /** close() was called: public calls throw CLOSED, no new connections or dials. */
+  #closeCalled = false;
+  /** The extension's closing hook is done: incoming messages are ignored from now on. */
+  #shuttingDown = false;
   #allClosed: (() => void) | undefined;
   #refusedConnections = 0;
+  #extension: MeshExtension | undefined;
+  #host: MeshHost | undefined;
 
   /**
    * Subclasses call this, then `start()`; users call {@link MeshSocket.listen}. Subclasses
@@ -196,7 +203,14 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
    *   TransportNotFoundError (`TRANSPORT_NOT_FOUND`) for an unregistered encryption.
    */
   static async listen(options: MeshSocketOptions = {}): Promise<MeshSocket> {
-    const socket = new MeshSocket(options);
+    return MeshSocket.open(new MeshSocket(options));
+  }
+
+  /**
+   * Starts a freshly constructed socket and returns it: the one way a subclass writes its
+   * `listen` (`return SyncSocket.open(new SyncSocket(options))`).
+   */
+  protected static async open<S extends MeshSocket<any>>(socket: S): Promise<S> {
     await socket.start();
     return socket;
   }
@@ -223,6 +237,56 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
     this.#id = makeNodeId({ outAddr: this.#outAddr, protocolId: this.#protocol.id, salt: options.salt ?? randomSalt() });
     this.#logger = scopedLogger(options.logger, `mesh ${this.#id.slice(0, 8)}`);
     this.#logger.debug(`listening on ${bound.host}:${bound.port}, advertising ${this.#outAddr.join(':')}`);
+    this.#extension?.started?.();
+  }
+
+  /**
+   * Plugs a layer into this socket (see `extension.ts`): call it once, in the subclass
+   * constructor right after `super()`. Returns the host through which the layer talks to mesh.
+   * @throws InvalidArgumentError when called a second time
+   */
+  protected extend(extension: MeshExtension): MeshHost {
+    if (this.#extension) throw new InvalidArgumentError('extend() may be called only once per socket');
+    this.#extension = extension;
+    for (const [sub, handler] of extension.handlers ?? []) {
+      this.#builtins.push((msg, conn, wire) => (msg.packets[0] === sub ? handler(msg, conn, wire) : false));
+    }
+    this.#host = this.#makeHost();
+    return this.#host;
+  }
+
+  #makeHost(): MeshHost {
+    const self = this;
+    return Object.freeze({
+      get id() {
+        return self.#id;
+      },
+      get protocol() {
+        return self.#protocol;
+      },
+      get outAddr() {
+        return self.#outAddr;
+      },
+      clock: this.#clock,
+      get logger() {
+        return self.#logger;
+      },
+      limits: this.#limits,
+      maxOutgoing: this.#maxOutgoing,
+      compression: this.#compression,
+      peers: this.#routing,
+      connections: () => [...this.#connections],
+      get closed() {
+        return self.#closeCalled;
+      },
+      nowSeconds: () => this.nowSeconds(),
+      sendTo: (conn: MeshConnection, flag: number, type: number, packets: readonly unknown[]) => this.#sendOn(conn, flag, type, packets),
+      broadcast: (type: number, packets: readonly unknown[]) => this.#sendToAll(MainFlags.broadcast, type, packets),
+      resendHandshake: (conn: MeshConnection) => this.#writeHandshake(conn),
+      sendPeers: (conn: MeshConnection) => this.sendPeers(conn),
+      deliver: (message: Message) => this.deliver(message),
+      reportError: (error: P2PError) => this.emitError(error),
+    });
   }
 
   /**
@@ -290,7 +354,7 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
 
   /** True once `close()` was called. */
   get closed(): boolean {
-    return this.#closing !== undefined;
+    return this.#closeCalled;
   }
 
   // ---------------------------------------------------------------- public calls
@@ -433,8 +497,18 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
    * more than once.
    */
   close(): Promise<void> {
-    this.#closing ??= this.#shutdown();
+    this.#closeCalled = true;
+    this.#closing ??= this.#closeOnce();
     return this.#closing;
+  }
+
+  async #closeOnce(): Promise<void> {
+    try {
+      await this.#extension?.closing?.();
+    } catch (err) {
+      this.emitError(new HandlerError('the extension closing hook failed', { cause: err }));
+    }
+    await this.#shutdown();
   }
 
   // ---------------------------------------------------------------- extension points
@@ -488,12 +562,22 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
 
   /** Sends this node's handshake on `connection` (uncompressed), then calls `onHandshakeSent`. */
   protected sendHandshake(connection: MeshConnection): void {
+    this.#writeHandshake(connection);
+    this.onHandshakeSent(connection);
+  }
+
+  #writeHandshake(connection: MeshConnection): void {
     const payload = [SubFlags.handshake, ...handshakeFields(this.#id, this.#protocol.id, this.#outAddr, this.#compression)];
     const time = this.nowSeconds();
     const { packed, id } = packPacket({ type: MainFlags.whisper, sender: this.#id, time, payload });
     this.#waterfall.remember(id, time, time);
     connection.writePacked(packed, id, MainFlags.whisper, { uncompressed: true });
-    this.onHandshakeSent(connection);
+  }
+
+  /** The first handshake on a new connection: the legacy hook, then the extension's. */
+  #sendFirstHandshake(connection: MeshConnection): void {
+    this.sendHandshake(connection);
+    this.#extension?.handshakeSent?.(connection);
   }
 
   /** Sends `whisper / peers [...]`: every routed peer with a known address, in random order. */
@@ -572,11 +656,11 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
   }
 
   #assertOpen(): void {
-    if (this.#closing) throw new ClosedError('the socket is closed');
+    if (this.#closeCalled) throw new ClosedError('the socket is closed');
   }
 
   #accept(transport: TransportConnection): void {
-    if (this.#closing) {
+    if (this.#closeCalled) {
       transport.destroy();
       return;
     }
@@ -590,7 +674,7 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
     const conn = this.#adopt(transport, false);
     this.#logger.debug(`accepted ${transport.remote.host}:${transport.remote.port}`);
     // PROTOCOL.md 4.2: the accepting side speaks first, without waiting.
-    this.sendHandshake(conn);
+    this.#sendFirstHandshake(conn);
   }
 
   #admissionError(direction: 'incoming' | 'outgoing'): P2PError | undefined {
@@ -629,9 +713,9 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
       throw refusal;
     }
     const transport = await this.#transport.dial({ host, port, signal });
-    if (this.#closing || signal.aborted) {
+    if (this.#closeCalled || signal.aborted) {
       transport.destroy();
-      throw this.#closing ? new ClosedError('the socket closed during connect') : toP2PError(signal.reason);
+      throw this.#closeCalled ? new ClosedError('the socket closed during connect') : toP2PError(signal.reason);
     }
     const conn = this.#adopt(transport, true);
     const result = new Promise<PeerInfo>((resolve, reject) => this.#pendingConnects.set(conn, { resolve, reject }));
@@ -642,7 +726,7 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
     signal.addEventListener('abort', onAbort, { once: true });
     this.#logger.debug(`dialed ${host}:${port}`);
     try {
-      this.sendHandshake(conn);
+      this.#sendFirstHandshake(conn);
       return await result;
     } finally {
       signal.removeEventListener('abort', onAbort);
@@ -683,13 +767,14 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
     if (wasRouted) this.#routing.delete(id);
     try {
       this.onConnectionClosed(conn, reason);
+      this.#extension?.connectionClosed?.(conn, reason);
     } catch (err) {
       this.emitError(new HandlerError('onConnectionClosed threw', { cause: err }));
     }
     if (wasRouted && !this.#replaced.has(conn)) {
       this.#logger.debug(`peer ${id.slice(0, 8)} disconnected${reason ? `: ${reason.code}` : ''}`);
       this.#emit('peer:disconnect', peerInfo(conn), reason);
-      if (!this.#closing && !conn.closedLocally) {
+      if (!this.#closeCalled && !conn.closedLocally) {
         this.#maybeRedialAfterConflict(conn);
         // As py2p: after losing a peer, ask the others for theirs.
         if (this.#routing.size > 0) this.requestPeers();
@@ -706,7 +791,7 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
     if (at === undefined || !addr || id === undefined || this.#clock.now() - at > CONFLICT_REDIAL_WINDOW_MS) return;
     const timer = this.#clock.setTimeout(() => {
       this.#timers.delete(timer);
-      if (this.#closing || this.#routing.has(id)) return;
+      if (this.#closeCalled || this.#routing.has(id)) return;
       this.#logger.debug(`re-dialing ${id.slice(0, 8)} after a connection conflict`);
       this.connect(addr[0], addr[1], { id }).catch((err: unknown) => this.#logger.debug(`re-dial failed: ${String(err)}`));
     }, 100 + Math.floor(Math.random() * 400));
@@ -715,9 +800,11 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
 
   #maybeAutoConnect(entry: PeerEntry): void {
     const { id, addr } = entry;
-    if (this.#closing || id === this.#id || this.#routing.has(id) || this.#autoDialIds.has(id)) return;
+    if (this.#closeCalled || id === this.#id || this.#routing.has(id) || this.#autoDialIds.has(id)) return;
     if (this.#dials.has(addrKey(addr[0], addr[1])) || this.#isOwnAddress(addr[0], addr[1])) return;
-    if (!this.shouldAutoConnect(id, addr)) return;
+    const byDefault = this.shouldAutoConnect(id, addr);
+    const ext = this.#extension;
+    if (!(ext?.shouldAutoConnect ? ext.shouldAutoConnect(id, addr, byDefault) : byDefault)) return;
     this.#autoDialIds.add(id);
     this.connect(addr[0], addr[1], { id })
       .catch((err: unknown) => this.#logger.debug(`automatic connect to ${addr.join(':')} failed: ${String(err)}`))
@@ -725,6 +812,7 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
   }
 
   async #shutdown(): Promise<void> {
+    this.#shuttingDown = true;
     this.#logger.debug('closing');
     for (const timer of this.#timers) this.#clock.clearTimeout(timer);
     this.#timers.clear();
@@ -748,28 +836,46 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
     await Promise.allSettled([...this.#dials.values()].map((d) => d.promise));
     this.#queue.close();
     this.#waterfall.clear();
+    try {
+      this.#extension?.closed?.();
+    } catch (err) {
+      this.emitError(new HandlerError('the extension closed hook failed', { cause: err }));
+    }
     this.#logger.debug('closed');
     this.#emit('close');
   }
 
   // ---------------------------------------------------------------- internals: messages
 
-  #pack(flag: number, type: number, packets: readonly unknown[]): { packed: Uint8Array; id: Uint8Array } {
+  #pack(flag: number, type: number, packets: readonly unknown[]): { packed: Uint8Array; id: Uint8Array; time: number } {
     // One timestamp per logical send (F21); the id is remembered so echoes are dropped (4.6).
     const time = this.nowSeconds();
     const result = packPacket({ type: flag, sender: this.#id, time, payload: [type, ...packets] });
     this.#waterfall.remember(result.id, time, time);
-    return result;
+    return { ...result, time };
   }
 
-  #sendToAll(flag: number, type: number, packets: readonly unknown[]): void {
-    const { packed, id } = this.#pack(flag, type, packets);
+  #sendToAll(flag: number, type: number, packets: readonly unknown[]): SentMessage {
+    const { packed, id, time } = this.#pack(flag, type, packets);
     const cache: FrameCache = new Map();
-    for (const conn of [...this.#routing.values()]) conn.writePacked(packed, id, flag, { cache });
+    let written = 0;
+    for (const conn of [...this.#routing.values()]) {
+      if (conn.closed) continue;
+      conn.writePacked(packed, id, flag, { cache });
+      written++;
+    }
+    return { id, time, written };
+  }
+
+  #sendOn(conn: MeshConnection, flag: number, type: number, packets: readonly unknown[]): SentMessage {
+    const { packed, id, time } = this.#pack(flag, type, packets);
+    const open = !conn.closed;
+    conn.writePacked(packed, id, flag);
+    return { id, time, written: open ? 1 : 0 };
   }
 
   #onMessage(conn: MeshConnection, wire: WireMessage): void {
-    if (this.#closing) return;
+    if (this.#shuttingDown) return;
     // PROTOCOL.md 1.4 step 4: an empty payload is accepted and ignored.
     if (wire.payload.length === 0) return;
     // 4.7 step 1
@@ -897,6 +1003,7 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
     // 4.3 step 5: exactly one peers message per handshake received.
     this.sendPeers(conn);
     this.onPeerHandshake(conn);
+    this.#extension?.peerHandshake?.(conn);
     const info = peerInfo(conn);
     this.#settleConnect(conn, info);
     if (isNewPeer) this.#logger.debug(`peer ${hs.id.slice(0, 8)} connected (${conn.outgoing ? 'outgoing' : 'incoming'})`);
