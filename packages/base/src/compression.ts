@@ -1,10 +1,12 @@
 /// <reference path="./snappyjs.d.ts" />
 /**
- * Frame compression methods and their negotiation (PROTOCOL.md 1.7). Node-only seam: zlib and
- * gzip come from node:zlib; snappy (raw block format) compresses with snappyjs and decompresses
- * with our strict decoder.
+ * Frame compression methods and their negotiation (PROTOCOL.md 1.7). zlib and gzip come from
+ * the platform seam (`#platform`: node:zlib in Node, fflate in browsers, both capped while
+ * inflating); snappy (raw block format) compresses with snappyjs and decompresses with our
+ * strict decoder.
  */
-import { deflateSync, gzipSync, unzipSync } from 'node:zlib';
+import { gzipCompress, unzip, zlibCompress } from '#platform';
+import { OutputLimitError } from './platform/output-limit';
 import { compress as snappyCompress } from 'snappyjs';
 import { DecompressionError, FrameTooLargeError, UnknownCompressionError } from './errors';
 import { CompressionFlags, ReservedCompressionFlags } from './flags';
@@ -51,9 +53,9 @@ function corrupt(flag: number, name: string, cause: unknown): DecompressionError
 // zlib decodes both wrappers under both flags, as py2p does (PROTOCOL.md 1.7.1).
 function inflateEither(flag: number, name: string, data: Uint8Array, maxOutputBytes: number): Uint8Array {
   try {
-    return asUint8(unzipSync(data, { maxOutputLength: Math.max(1, maxOutputBytes) }));
+    return unzip(data, maxOutputBytes);
   } catch (err) {
-    if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(flag, maxOutputBytes, err);
+    if (err instanceof OutputLimitError) throw tooLarge(flag, maxOutputBytes, err);
     throw corrupt(flag, name, err);
   }
 }
@@ -61,14 +63,14 @@ function inflateEither(flag: number, name: string, data: Uint8Array, maxOutputBy
 const zlibMethod: CompressionMethod = Object.freeze({
   flag: CompressionFlags.zlib,
   name: 'zlib',
-  compress: (data: Uint8Array) => asUint8(deflateSync(data)),
+  compress: (data: Uint8Array) => zlibCompress(data),
   decompress: (data: Uint8Array, max: number) => inflateEither(CompressionFlags.zlib, 'zlib', data, max),
 });
 
 const gzipMethod: CompressionMethod = Object.freeze({
   flag: CompressionFlags.gzip,
   name: 'gzip',
-  compress: (data: Uint8Array) => asUint8(gzipSync(data)),
+  compress: (data: Uint8Array) => gzipCompress(data),
   decompress: (data: Uint8Array, max: number) => inflateEither(CompressionFlags.gzip, 'gzip', data, max),
 });
 

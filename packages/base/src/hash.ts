@@ -1,27 +1,11 @@
 /**
- * Digests and big-endian integer conversion. This file and `compression.ts` are the only node:
- * seams of the codecs, so a browser build swaps just these two.
+ * Digests and big-endian integer conversion. The digests and the UUID come from the platform
+ * seam (`#platform`: node:crypto in Node, @noble/hashes in browsers); the rest is plain code.
  */
-import { createHash, randomUUID } from 'node:crypto';
 import { fromHex, toHex } from './bytes';
 import { InvalidArgumentError } from './errors';
 
-function digest(algorithm: string, data: Uint8Array): Uint8Array {
-  const out = createHash(algorithm).update(data).digest();
-  // Hand out a plain Uint8Array view so callers never depend on Buffer semantics.
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-}
-
-/** SHA-1 digest (20 bytes); chord hashing only (PROTOCOL.md 2.5). */
-export const sha1 = (data: Uint8Array): Uint8Array => digest('sha1', data);
-/** SHA-224 digest (28 bytes). */
-export const sha224 = (data: Uint8Array): Uint8Array => digest('sha224', data);
-/** SHA-256 digest (32 bytes): frame checksums and protocol ids. */
-export const sha256 = (data: Uint8Array): Uint8Array => digest('sha256', data);
-/** SHA-384 digest (48 bytes): node ids. */
-export const sha384 = (data: Uint8Array): Uint8Array => digest('sha384', data);
-/** SHA-512 digest (64 bytes). */
-export const sha512 = (data: Uint8Array): Uint8Array => digest('sha512', data);
+export { sha1, sha224, sha256, sha384, sha512, randomUuid } from '#platform';
 
 /** Reads `bytes` as a big-endian unsigned integer; empty input is 0n. */
 export function bytesToBigInt(bytes: Uint8Array): bigint {
@@ -37,9 +21,4 @@ export function bigIntToBytes(n: bigint): Uint8Array {
   if (n === 0n) return new Uint8Array(0);
   const hex = n.toString(16);
   return fromHex(hex.length % 2 === 0 ? hex : '0' + hex);
-}
-
-/** A random UUID4 in its canonical text form (py2p's per-process id salt). */
-export function randomUuid(): string {
-  return randomUUID();
 }

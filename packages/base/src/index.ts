@@ -107,5 +107,7 @@ export {
   registeredEncryptions,
   createTransport,
 } from './transport-registry';
-export { tcpTransport, lanAddress, NetSocketConnection, listenNetServer, dialNetSocket } from './tcp-transport';
+// Node: TCP over node:net. Browser build: lanAddress() is '127.0.0.1', the TCP helpers throw
+// TRANSPORT_NOT_FOUND (see platform/browser.ts).
+export { tcpTransport, lanAddress, NetSocketConnection, listenNetServer, dialNetSocket } from '#platform';
 export { MemoryHub, memoryTransport } from './memory-transport';

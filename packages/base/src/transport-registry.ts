@@ -1,5 +1,5 @@
 import { TransportNotFoundError } from './errors';
-import { tcpTransport } from './tcp-transport';
+import { builtInTransports, missingTransportHints } from '#platform';
 import type { Transport } from './transport';
 
 /** Builds a transport for one socket; `options` come from the socket's `transportOptions`. */
@@ -8,8 +8,9 @@ export type TransportFactory = (options?: Readonly<Record<string, unknown>>) => 
 // Which package provides a known encryption name, for the error a user sees without it.
 const PROVIDERS: Readonly<Record<string, string>> = { SSL: '@p2p/ssl' };
 
-// Used when nobody registered the name: plain TCP needs no extra package.
-const BUILT_IN: Readonly<Record<string, TransportFactory>> = { Plaintext: () => tcpTransport() };
+// Used when nobody registered the name: in Node, plain TCP needs no extra package; a browser
+// has none built in.
+const BUILT_IN: Readonly<Record<string, TransportFactory>> = builtInTransports;
 
 // One registry per process on purpose, kept on globalThis so that an ESM and a CJS copy of
 // this package (the dual-package hazard) still share it.
@@ -54,9 +55,11 @@ export function createTransport(
   const factory = registry().get(encryption) ?? BUILT_IN[encryption];
   if (!factory) {
     const provider = PROVIDERS[encryption];
-    const hint = provider
-      ? `install ${provider} and import it (or call its register function) before creating the socket`
-      : `register one with registerTransport('${encryption}', factory)`;
+    const hint =
+      missingTransportHints[encryption] ??
+      (provider
+        ? `install ${provider} and import it (or call its register function) before creating the socket`
+        : `register one with registerTransport('${encryption}', factory)`);
     throw new TransportNotFoundError(`no transport is registered for encryption '${encryption}': ${hint}`, {
       details: { encryption, package: provider },
     });
