@@ -6,7 +6,7 @@
 import { Protocol, type Logger, type Message } from '@p2p/base';
 import type { MeshSocket, MeshEvents } from '@p2p/mesh';
 import { describeError, UsageError } from './errors';
-import { formatValue, shortId } from './format';
+import { addrText, formatValue, shortId } from './format';
 import { writeLine, type CliIo } from './io';
 import { debugLogger } from './logger';
 import { parseHostPort, type NodeCommandOptions } from './options';
@@ -40,10 +40,6 @@ export interface NodeKind<S extends AnySocket> {
 export async function protocolFor(subnet: string, ssl: boolean): Promise<Protocol> {
   if (ssl) await import('@p2p/ssl');
   return new Protocol(subnet, ssl ? 'SSL' : 'Plaintext');
-}
-
-export function addrText([host, port]: readonly [string, number]): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /** Runs one interactive node until end of input, `quit` or a signal; returns the exit code. */

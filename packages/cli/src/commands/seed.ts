@@ -5,10 +5,10 @@
  */
 import { ChordSocket } from '@p2p/chord';
 import { describeError, UsageError } from '../errors';
-import { formatKey, shortId } from '../format';
+import { addrText, formatKey, shortId } from '../format';
 import { writeLine, type CliIo } from '../io';
 import { debugLogger } from '../logger';
-import { addrText, CONNECT_TIMEOUT_MS, protocolFor } from '../node-session';
+import { CONNECT_TIMEOUT_MS, protocolFor } from '../node-session';
 
 /** py2p's seed ports (PROTOCOL.md Appendix A). */
 export const SEED_PORTS = Object.freeze({ Plaintext: 44565, SSL: 44566 });
@@ -27,7 +27,7 @@ export interface SeedCommandOptions {
 
 export async function seedCommand(options: SeedCommandOptions, io: CliIo): Promise<number> {
   const protocol = await protocolFor('bootstrap', options.ssl);
-  const port = options.port ?? SEED_PORTS[protocol.encryption as keyof typeof SEED_PORTS];
+  const port = options.port ?? (options.ssl ? SEED_PORTS.SSL : SEED_PORTS.Plaintext);
   if (options.outwardPort !== undefined && options.outwardAddress === undefined) {
     throw new UsageError('--outward-port needs --outward-address');
   }

@@ -1,14 +1,12 @@
 /** The demo's topology: connecting nodes in a line and measuring the graph their peer links make. */
+import { CONNECT_TIMEOUT_MS } from '../node-session';
 import type { DemoNode } from './context';
-
-/** Milliseconds one dial of the line may take. */
-const CONNECT_MS = 5_000;
 
 /** Connects each node to the one before it: a line, one outgoing link each. */
 export async function connectLine(list: readonly DemoNode[]): Promise<void> {
   for (let i = 1; i < list.length; i++) {
     const [host, port] = list[i - 1]!.socket.outAddr;
-    await list[i]!.socket.connect(host, port, { timeout: CONNECT_MS });
+    await list[i]!.socket.connect(host, port, { timeout: CONNECT_TIMEOUT_MS });
   }
 }
 

@@ -3,10 +3,9 @@
  * area would not fit the terminal), the progress line, the check lines and the closing summary.
  * Pure functions from state to lines; the orchestrator decides where they go.
  */
-import { formatMs } from '../format';
+import { addrText, formatMs } from '../format';
 import type { LiveDisplay } from '../live-display';
 import { progressBar, renderTable, type Column } from '../status-table';
-import { addrText } from '../node-session';
 import type { DemoCheck } from './checks';
 import type { DemoContext, DemoNode, Network } from './context';
 import { linkCount } from './graph';
