@@ -1,7 +1,7 @@
 /**
  * Chord hashing and ring arithmetic (PROTOCOL.md 2.5). Pure functions over bigint.
  */
-import { InvalidArgumentError, bytesToBigInt, sha1, sha224, sha256, sha384, sha512, utf8Encode } from '@p2p/base';
+import { InvalidArgumentError, bytesToBigInt, keyBytes, sha1, sha224, sha256, sha384, sha512, type KeyInput } from '@p2p/base';
 
 /** The five table names, in py2p's order (PROTOCOL.md 2.5). They travel as bin. */
 export const HASH_METHODS = Object.freeze(['sha1', 'sha224', 'sha256', 'sha384', 'sha512'] as const);
@@ -11,14 +11,15 @@ export type HashMethod = (typeof HASH_METHODS)[number];
 /** Ring size: 2^384 (PROTOCOL.md 2.5, Appendix A). */
 export const RING_SIZE = 1n << 384n;
 
-/** A user key: text is UTF-8 encoded first, bytes are used as they are. */
-export type ChordKey = string | Uint8Array;
+/**
+ * A user key: text is UTF-8 encoded first (PROTOCOL.md 2.5), bytes are used as they are (read
+ * with base's `keyBytes`, which copies them).
+ */
+export type ChordKey = KeyInput;
 
-/** The bytes of a user key (PROTOCOL.md 2.5: text keys are UTF-8 encoded). */
-export function keyBytes(key: ChordKey): Uint8Array {
-  if (typeof key === 'string') return utf8Encode(key);
-  if (key instanceof Uint8Array) return key;
-  throw new InvalidArgumentError('a chord key must be a string or a Uint8Array', { details: { type: typeof key } });
+/** The bytes of a user key. @throws InvalidArgumentError (`INVALID_ARGUMENT`) for other types */
+export function chordKeyBytes(key: ChordKey): Uint8Array {
+  return keyBytes(key, 'a chord key');
 }
 
 /**
@@ -26,7 +27,7 @@ export function keyBytes(key: ChordKey): Uint8Array {
  * SHA-256 << 128, SHA-384, and SHA-512 unreduced (a 512-bit value, kept whole as py2p does).
  */
 export function getHashes(key: ChordKey): [bigint, bigint, bigint, bigint, bigint] {
-  const bytes = keyBytes(key);
+  const bytes = chordKeyBytes(key);
   return [
     bytesToBigInt(sha1(bytes)) << 224n,
     bytesToBigInt(sha224(bytes)) << 160n,

@@ -67,3 +67,16 @@ export const CHORD_DEFAULTS = Object.freeze({
 /** PROTOCOL.md 6.5: default read timeout (ms) and the agreement threshold (more than 5 // 2). */
 export const DEFAULT_GET_TIMEOUT = 10_000;
 export const AGREEMENT = 3;
+
+/** Every chord setting, defaults filled in. */
+export type ChordSettings = { readonly [K in keyof typeof CHORD_DEFAULTS]-?: NonNullable<ChordSocketOptions[K]> };
+
+/** The chord settings of `options`, defaults for the ones not given. */
+export function resolveChordSettings(options: ChordSocketOptions): ChordSettings {
+  const out: Record<string, unknown> = { ...CHORD_DEFAULTS };
+  for (const key of Object.keys(CHORD_DEFAULTS)) {
+    const value = (options as Record<string, unknown>)[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out as ChordSettings;
+}

@@ -1,0 +1,60 @@
+/**
+ * The parts of one chord node and what they share. The facade (chord-socket.ts) builds it once;
+ * every part reaches the others through it, and the mesh only through `host` (mesh's extension
+ * contract) and the four socket calls below.
+ */
+import type { MeshConnection, MeshHost } from '@p2p/mesh';
+import type { ChordSocket } from './chord-socket';
+import { LocalStore } from './local-store';
+import { Lookups } from './lookups';
+import type { ChordSettings } from './options';
+import { Replication } from './replication';
+import { Ring } from './ring';
+import { Writes } from './writes';
+
+/** This node (the socket), a peer's connection. */
+export type ChordNode = ChordSocket | MeshConnection;
+
+export interface ChordContext {
+  readonly self: ChordSocket;
+  readonly host: MeshHost;
+  readonly settings: ChordSettings;
+  readonly ring: Ring<ChordSocket>;
+  readonly store: LocalStore;
+  readonly lookups: Lookups;
+  readonly writes: Writes;
+  readonly replication: Replication;
+  /** Emits a key announcement event on the socket. */
+  emitKey(event: 'add' | 'delete', key: Uint8Array): void;
+  /** Drops a link (mesh's `disconnect`). */
+  disconnect(connection: MeshConnection): void;
+  /** Connections still waiting for the peer's handshake. */
+  pendingConnections(): readonly MeshConnection[];
+  /** Routed peers this node dialed. */
+  outgoingCount(): number;
+}
+
+/** A connection when `node` is a peer, undefined when it is this node or nobody. */
+export function remote(ctx: ChordContext, node: ChordNode | undefined): MeshConnection | undefined {
+  return node === undefined || node === ctx.self ? undefined : (node as MeshConnection);
+}
+
+/** What the facade provides; {@link createContext} adds the parts. */
+export type ContextBase = Omit<ChordContext, 'ring' | 'store' | 'lookups' | 'writes' | 'replication'>;
+
+/** Builds the parts of one node around `base`. */
+export function createContext(base: ContextBase): ChordContext {
+  const ctx = { ...base } as { -readonly [K in keyof ChordContext]: ChordContext[K] };
+  ctx.ring = new Ring(base.self, base.host);
+  ctx.store = new LocalStore(base.settings.maxKeys, {
+    get closed() {
+      return base.host.closed;
+    },
+    emitKey: base.emitKey,
+    reportError: (error) => base.host.reportError(error),
+  });
+  ctx.lookups = new Lookups(ctx);
+  ctx.writes = new Writes(ctx);
+  ctx.replication = new Replication(ctx);
+  return ctx;
+}

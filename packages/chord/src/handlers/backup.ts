@@ -1,0 +1,13 @@
+/** `whisper / 0x2f [method, key, value | nil]`: a backup copy from the node ahead (TS-only, see BACKUP_SUBFLAG). */
+import { encodeMsgpack } from '@p2p/base';
+import { rawPayloadField } from '../payloads';
+import { parseSlot, type ChordHandler } from './parse';
+
+export const handleBackup: ChordHandler = (ctx, message, conn, wire) => {
+  const slot = parseSlot(ctx, message, conn, 4);
+  if (!slot) return true;
+  const value = message.packets[3];
+  if (value === null) ctx.store.backups.delete(slot.method, slot.k);
+  else ctx.store.backups.set(slot.method, slot.k, { value, raw: rawPayloadField(wire, 3) ?? encodeMsgpack(value).slice() });
+  return true;
+};

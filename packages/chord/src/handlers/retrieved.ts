@@ -1,0 +1,18 @@
+/** `whisper / retrieved [method, key, value | nil]`: an answer to a retrieve (PROTOCOL.md 6.4). */
+import { fieldText } from '@p2p/base';
+import { rawPayloadField } from '../payloads';
+import { reject, type ChordHandler } from './parse';
+
+export const handleRetrieved: ChordHandler = (ctx, message, conn, wire) => {
+  const packets = message.packets;
+  const method = packets.length === 4 ? fieldText(packets[1]) : undefined;
+  const key = packets.length === 4 ? fieldText(packets[2]) : undefined;
+  if (method === undefined || key === undefined) {
+    reject(ctx, message, conn, 'malformed retrieved');
+    return true;
+  }
+  const value = packets[3] ?? null;
+  const raw = value === null ? undefined : rawPayloadField(wire, 3);
+  ctx.lookups.answer(method, key, value, raw, conn);
+  return true;
+};

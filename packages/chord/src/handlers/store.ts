@@ -1,0 +1,18 @@
+/** `whisper / store [method, key, value | nil]`: write one slot (PROTOCOL.md 6.4). */
+import { encodeMsgpack } from '@p2p/base';
+import { rawPayloadField } from '../payloads';
+import { parseSlot, type ChordHandler } from './parse';
+
+export const handleStore: ChordHandler = (ctx, message, conn, wire) => {
+  const slot = parseSlot(ctx, message, conn, 4);
+  if (!slot) return true;
+  const value = message.packets[3];
+  if (value === null) {
+    // F10: deleting an entry we do not hold is a no-op (py2p drops the link).
+    ctx.writes.store(slot.method, slot.k, null);
+  } else {
+    const raw = rawPayloadField(wire, 3) ?? encodeMsgpack(value).slice();
+    ctx.writes.store(slot.method, slot.k, { value, raw });
+  }
+  return true;
+};

@@ -1,0 +1,104 @@
+/**
+ * Every chord message, built in one place (PROTOCOL.md 6.3, 6.4; layouts as in py2p's
+ * traffic-chord.json). A builder returns what goes on the wire; the caller picks the link.
+ */
+import { MainFlags, RawMsgpack, SubFlags, base58EncodeInt, utf8Encode } from '@p2p/base';
+import { HASH_METHODS, type HashMethod } from './hashing';
+import type { MeshConnection, MeshHost } from '@p2p/mesh';
+import type { Entry } from './tables';
+
+/**
+ * TS-only extension (PROTOCOL.md 9, F14): `whisper / 0x2f [method, key, value | nil]` gives the
+ * node behind the responsible one a backup copy, so it can take over when that node vanishes.
+ * A separate message, never extra fields; py2p and js2p drop unknown sub-flags silently. Chosen
+ * inside py2p's reserved range (below 0x30), where no application sub-flag lives.
+ */
+export const BACKUP_SUBFLAG = 0x2f;
+
+/** One message: main flag, sub-flag and the packets after the sub-flag. */
+export interface ChordMessage {
+  readonly flag: number;
+  readonly type: number;
+  readonly packets: readonly unknown[];
+}
+
+const METHOD_BIN: Readonly<Record<HashMethod, Uint8Array>> = Object.freeze(
+  Object.fromEntries(HASH_METHODS.map((m) => [m, utf8Encode(m)])) as Record<HashMethod, Uint8Array>,
+);
+/** The delete marker of `notify [key, "del"]`, bin as py2p sends it (PROTOCOL.md 1.5). */
+const DEL_MARKER = utf8Encode('del');
+
+/** The wire form of a ring key: base58 of the integer, as bin. */
+export function ringKeyBin(k: bigint): Uint8Array {
+  return utf8Encode(base58EncodeInt(k));
+}
+
+/** A stored value as sent: its msgpack bytes as received (so re-sends do not drift), or nil. */
+function wireValue(entry: Entry | null | undefined): unknown {
+  return entry ? new RawMsgpack(entry.raw) : null;
+}
+
+const whisper = (type: number, packets: readonly unknown[]): ChordMessage => ({ flag: MainFlags.whisper, type, packets });
+
+/** `whisper / handshake ["0" | "1"]`: chord meta, "0" when this node stores (PROTOCOL.md 6.3). */
+export function metaMessage(storing: boolean): ChordMessage {
+  return whisper(SubFlags.handshake, [storing ? '0' : '1']);
+}
+
+/** `whisper / notify [key]`: a known key, sent after meta on a new link (PROTOCOL.md 6.3). */
+export function keyNoticeMessage(key: Uint8Array): ChordMessage {
+  return whisper(SubFlags.notify, [key]);
+}
+
+/** `broadcast / notify [key]`: a new key. */
+export function notifyAddMessage(key: Uint8Array): ChordMessage {
+  return { flag: MainFlags.broadcast, type: SubFlags.notify, packets: [key] };
+}
+
+/** `broadcast / notify [key, "del"]`: a deleted key. */
+export function notifyDeleteMessage(key: Uint8Array): ChordMessage {
+  return { flag: MainFlags.broadcast, type: SubFlags.notify, packets: [key, DEL_MARKER] };
+}
+
+/** `whisper / store [method, key, value | nil]` (PROTOCOL.md 6.4). */
+export function storeMessage(method: HashMethod, k: bigint, entry: Entry | null | undefined): ChordMessage {
+  return whisper(SubFlags.store, [METHOD_BIN[method], ringKeyBin(k), wireValue(entry)]);
+}
+
+/** `whisper / delta [method, key, map]` (PROTOCOL.md 6.4). */
+export function deltaMessage(method: HashMethod, k: bigint, delta: unknown): ChordMessage {
+  return whisper(SubFlags.delta, [METHOD_BIN[method], ringKeyBin(k), delta]);
+}
+
+/** `whisper / retrieve [method, key]` (PROTOCOL.md 6.4). */
+export function retrieveMessage(method: HashMethod, k: bigint): ChordMessage {
+  return whisper(SubFlags.retrieve, [METHOD_BIN[method], ringKeyBin(k)]);
+}
+
+/**
+ * `whisper / retrieved [method, key, value | nil]`: the answer from this node's tables. Method
+ * and key are echoed as the asker sent them (bin from py2p, str from js2p).
+ */
+export function retrievedMessage(method: unknown, key: unknown, entry: Entry | null | undefined): ChordMessage {
+  return whisper(SubFlags.retrieved, [method, key, wireValue(entry)]);
+}
+
+/** `whisper / retrieved [...]` passing on an answer that came from elsewhere: its bytes as received when known. */
+export function forwardedRetrievedMessage(method: unknown, key: unknown, value: unknown, raw: Uint8Array | undefined): ChordMessage {
+  return whisper(SubFlags.retrieved, [method, key, raw ? new RawMsgpack(raw) : value]);
+}
+
+/** `whisper / 0x2f [method, key, value | nil]`: a backup copy for the node behind (TS-only). */
+export function backupMessage(method: HashMethod, k: bigint, entry: Entry | null | undefined): ChordMessage {
+  return whisper(BACKUP_SUBFLAG, [METHOD_BIN[method], ringKeyBin(k), wireValue(entry)]);
+}
+
+/** Puts `message` on `connection` through the mesh host. */
+export function sendMessage(host: Pick<MeshHost, 'sendTo'>, connection: MeshConnection, message: ChordMessage): void {
+  host.sendTo(connection, message.flag, message.type, message.packets);
+}
+
+/** Broadcasts `message` (a `broadcast / ...` one) through the mesh host. */
+export function broadcastMessage(host: Pick<MeshHost, 'broadcast'>, message: ChordMessage): void {
+  host.broadcast(message.type, message.packets);
+}

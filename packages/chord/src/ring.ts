@@ -1,0 +1,158 @@
+/**
+ * The ring as this node sees it (PROTOCOL.md 6.2, 6.6, 6.8): its own position, which peers
+ * store and where they sit, who is responsible for a ring key, and which peers are worth a
+ * link. Decisions come from the pure rules in routing.ts.
+ */
+import type { MeshConnection } from '@p2p/mesh';
+import { RING_SIZE, distance } from './hashing';
+import { parseRingKey } from './payloads';
+import { closestAfter, closestBefore, leastEfficient, type Positioned } from './routing';
+
+const MAX_ID_CACHE = 10_000;
+
+/** `S` is this node (the socket); every other node is a peer's connection. */
+export class Ring<S> {
+  readonly #self: S;
+  readonly #peers: { readonly peers: ReadonlyMap<string, MeshConnection> };
+  #idInt = 0n;
+  #storing = false;
+  /** Per connection: true once the peer said it stores (meta "0"); py2p's `conn.leeching` inverted. */
+  readonly #peerStoring = new WeakMap<MeshConnection, boolean>();
+  readonly #idInts = new Map<string, bigint | null>();
+  /** When a peer's link last closed, by id: re-dial backoff. */
+  readonly #closedAt = new Map<string, number>();
+
+  constructor(self: S, peers: { readonly peers: ReadonlyMap<string, MeshConnection> }) {
+    this.#self = self;
+    this.#peers = peers;
+  }
+
+  /** This node's ring position (py2p's `id_10`); set once the node id is known. */
+  get idInt(): bigint {
+    return this.#idInt;
+  }
+
+  set idInt(value: bigint) {
+    this.#idInt = value;
+  }
+
+  /** Whether this node stores data for others (between `join()` and `unjoin()`). */
+  get storing(): boolean {
+    return this.#storing;
+  }
+
+  set storing(value: boolean) {
+    this.#storing = value;
+  }
+
+  isStoringPeer(conn: MeshConnection): boolean {
+    return this.#peerStoring.get(conn) === true;
+  }
+
+  setStoringPeer(conn: MeshConnection, storing: boolean): void {
+    this.#peerStoring.set(conn, storing);
+  }
+
+  /** Routed peers that said they store data (py2p's `data_storing`). */
+  storingPeers(): MeshConnection[] {
+    return [...this.#peers.peers.values()].filter((c) => this.isStoringPeer(c) && !c.closed);
+  }
+
+  /** The node responsible for `k`: the nearest candidate at or before it (PROTOCOL.md 6.2). */
+  find(k: bigint): S | MeshConnection | undefined {
+    return closestBefore(this.#candidates(), k);
+  }
+
+  /** The candidate nearest at or after `k` (py2p's `find_prev`). */
+  findPrev(k: bigint): S | MeshConnection | undefined {
+    return closestAfter(this.#candidates(), k);
+  }
+
+  /** The nearest storing node behind this one: `find(id - 1)` (py2p's `next`). */
+  get predecessor(): S | MeshConnection | undefined {
+    return this.find(this.#idInt - 1n);
+  }
+
+  /** The nearest storing node ahead of this one: `findPrev(id + 1)` (py2p's `prev`). */
+  get successor(): S | MeshConnection | undefined {
+    return this.findPrev(this.#idInt + 1n);
+  }
+
+  /** The ring position of a peer id; undefined when it is not base58 or off the ring. */
+  peerInt(peerId: string): bigint | undefined {
+    let cached = this.#idInts.get(peerId);
+    if (cached === undefined) {
+      const parsed = parseRingKey(peerId);
+      cached = parsed === undefined || parsed >= RING_SIZE ? null : parsed;
+      if (this.#idInts.size >= MAX_ID_CACHE) this.#idInts.clear();
+      this.#idInts.set(peerId, cached);
+    }
+    return cached ?? undefined;
+  }
+
+  /** The storing peer in the tightest cluster (PROTOCOL.md 6.8), never a ring neighbour. */
+  leastEfficient(): MeshConnection | undefined {
+    const protect = new Set<S | MeshConnection | undefined>([this.predecessor, this.successor]);
+    return leastEfficient(this.#storingPositions(), (c) => c.outgoing && !protect.has(c));
+  }
+
+  /** Remembers when a peer's link closed, for {@link shouldAutoConnect}'s backoff. */
+  noteClosed(peerId: string, now: number): void {
+    this.#closedAt.set(peerId, now);
+    if (this.#closedAt.size > MAX_ID_CACHE) this.#closedAt.delete(this.#closedAt.keys().next().value as string);
+  }
+
+  /**
+   * Whether to dial a peer learned from a peers list (PROTOCOL.md 6.6): always when it would be a
+   * closer neighbour; not within `backoff` ms of its link closing; else when mesh would
+   * (`byDefault`) or it is `is_prev` / `is_next` (a missing neighbour counts as false).
+   */
+  shouldAutoConnect(peerId: string, byDefault: boolean, now: number, backoff: number): boolean {
+    const x = this.peerInt(peerId);
+    if (x === undefined) return false;
+    if (this.#wouldBeNeighbour(x)) return true;
+    const closedAt = this.#closedAt.get(peerId);
+    if (closedAt !== undefined && now - closedAt < backoff) return false;
+    if (byDefault) return true;
+    const me = this.#idInt;
+    const prev = this.#positionOf(this.successor);
+    const next = this.#positionOf(this.predecessor);
+    const isPrev = prev !== undefined && distance(x, me) <= distance(prev, me);
+    const isNext = next !== undefined && distance(me, x) <= distance(me, next);
+    return isPrev || isNext;
+  }
+
+  #candidates(): Array<Positioned<S | MeshConnection>> {
+    const out: Array<Positioned<S | MeshConnection>> = [];
+    if (this.#storing) out.push({ item: this.#self, id: this.#idInt });
+    for (const p of this.#storingPositions()) out.push(p);
+    return out;
+  }
+
+  #storingPositions(): Array<Positioned<MeshConnection>> {
+    const out: Array<Positioned<MeshConnection>> = [];
+    for (const conn of this.#peers.peers.values()) {
+      if (!this.isStoringPeer(conn) || conn.closed || conn.peerId === undefined) continue;
+      const id = this.peerInt(conn.peerId);
+      if (id !== undefined) out.push({ item: conn, id });
+    }
+    return out;
+  }
+
+  #positionOf(node: S | MeshConnection | undefined): bigint | undefined {
+    if (node === undefined) return undefined;
+    if (node === this.#self) return this.#idInt;
+    const id = (node as MeshConnection).peerId;
+    return id === undefined ? undefined : this.peerInt(id);
+  }
+
+  /** True when `x` would be a closer ring neighbour than the current ones (or one is missing). */
+  #wouldBeNeighbour(x: bigint): boolean {
+    const me = this.#idInt;
+    if (x === me) return false;
+    const succ = this.#positionOf(this.successor);
+    const pred = this.#positionOf(this.predecessor);
+    if (succ === undefined || succ === me || pred === undefined || pred === me) return this.#storing;
+    return distance(me, x) < distance(me, succ) || distance(x, me) < distance(pred, me);
+  }
+}
