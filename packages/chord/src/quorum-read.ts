@@ -33,8 +33,8 @@ export type QuorumDecision =
 /**
  * The decision over `answers` (one per table): a value once {@link AGREEMENT} agree; `wait` while
  * the open slots (and, before the deadline, the nil ones) could still make some value reach it;
- * else `no-consensus` when values disagree, `timeout` at the deadline (`final`), `not-found` when
- * every table answered a final nil.
+ * else `no-consensus` when some value was answered, `timeout` at the deadline (`final`), and
+ * `not-found` when final nils (tables local to this node) leave too few slots for three.
  */
 export function decideQuorum(answers: readonly SlotAnswer[], final: boolean): QuorumDecision {
   const counts = new Map<string, { n: number; value: unknown }>();

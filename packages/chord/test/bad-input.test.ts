@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { utf8Encode, type P2PError } from '@p2p/base';
 import { waitFor } from '@p2p/testnet';
-import { node } from './helpers';
-import { RawPeer } from './raw-peer';
+import { node, rawHandshake, rawPeer } from './helpers';
 
 const bin = (s: string) => utf8Encode(s);
 
@@ -13,14 +12,14 @@ describe('malformed chord messages', () => {
     a.set('kept', 'safe');
     const errors: P2PError[] = [];
     a.on('error', (e) => errors.push(e));
-    const peer = await RawPeer.connect(a.address!.port);
-    peer.handshake('1');
+    const peer = await rawPeer(a);
+    rawHandshake(peer, '1');
     await waitFor(() => a.peers.size === 1);
-    peer.send(2, [11, bin('md5'), bin('2UA1'), 'x']); // unknown method
-    peer.send(2, [11, bin('sha256'), bin('0OIl'), 'x']); // not base58
-    peer.send(2, [11, bin('sha256'), bin('2UA1Y7LSP'), null]); // delete of an entry nobody holds
-    peer.send(2, [12, bin('sha3'), bin('2UA1')]); // retrieve, unknown method
-    peer.send(2, [6, bin('k'), bin('del')]); // notify-delete of an unknown key
+    peer.sendPayload(2, [11, bin('md5'), bin('2UA1'), 'x']); // unknown method
+    peer.sendPayload(2, [11, bin('sha256'), bin('0OIl'), 'x']); // not base58
+    peer.sendPayload(2, [11, bin('sha256'), bin('2UA1Y7LSP'), null]); // delete of an entry nobody holds
+    peer.sendPayload(2, [12, bin('sha3'), bin('2UA1')]); // retrieve, unknown method
+    peer.sendPayload(2, [6, bin('k'), bin('del')]); // notify-delete of an unknown key
     await waitFor(() => errors.length >= 3);
     expect(errors.map((e) => e.code)).toEqual(['BAD_MESSAGE', 'BAD_MESSAGE', 'BAD_MESSAGE']);
     expect(a.peers.size).toBe(1);
@@ -39,12 +38,12 @@ describe('malformed chord messages', () => {
     const a = await node();
     a.join();
     a.set('kept', { n: 1 });
-    const peer = await RawPeer.connect(a.address!.port);
+    const peer = await rawPeer(a);
     // A leecher, so that no handoff moves entries to it: what a holds stays put.
-    peer.handshake('1');
+    rawHandshake(peer, '1');
     await waitFor(() => a.peers.size === 1);
     const error = new Promise<P2PError>((resolve) => a.on('error', (e) => resolve(e)));
-    peer.send(2, payload as unknown[]);
+    peer.sendPayload(2, payload as unknown[]);
     expect((await error).code).toBe('BAD_MESSAGE');
     await peer.closed;
     await waitFor(() => a.peers.size === 0);
@@ -55,11 +54,11 @@ describe('malformed chord messages', () => {
 
   it('a meta that is not a number is reported and ignored', async () => {
     const a = await node();
-    const peer = await RawPeer.connect(a.address!.port);
-    peer.handshake();
+    const peer = await rawPeer(a);
+    rawHandshake(peer);
     await waitFor(() => a.peers.size === 1);
     const error = new Promise<P2PError>((resolve) => a.on('error', (e) => resolve(e)));
-    peer.send(2, [5, 'yes']);
+    peer.sendPayload(2, [5, 'yes']);
     expect((await error).code).toBe('BAD_MESSAGE');
     expect(a.storingPeers()).toHaveLength(0);
     expect(a.peers.size).toBe(1);

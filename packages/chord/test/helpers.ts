@@ -1,8 +1,9 @@
 /** Shared test helpers: chord rings on loopback with teardown, abrupt kills, fixtures. */
 import { afterEach } from 'vitest';
+import { Protocol, makeNodeId } from '@p2p/base';
 import type { MeshConnection } from '@p2p/mesh';
 import { ChordSocket, type ChordSocketOptions } from '@p2p/chord';
-import { closeAfterEach, readVector, startTestnet, typedVector, waitFor, type Topology } from '@p2p/testnet';
+import { RawPeer, closeAfterEach, readVector, startTestnet, typedVector, waitFor, type Topology } from '@p2p/testnet';
 
 /** Registers anything closable for teardown after the current test. */
 export const track = closeAfterEach(afterEach);
@@ -69,4 +70,18 @@ export async function quiet(nodes: ChordSocket[], ms = 400, timeout = 5000): Pro
   } finally {
     for (const off of offs) off();
   }
+}
+
+const CHORD_PROTOCOL = new Protocol('chord', 'Plaintext');
+
+/** A hand-driven TCP peer (testnet's RawPeer) with a fresh id, connected to `n` and closed after the test. */
+export async function rawPeer(n: ChordSocket): Promise<RawPeer> {
+  const id = makeNodeId({ outAddr: ['127.0.0.1', 1], protocolId: CHORD_PROTOCOL.id, salt: String(Math.random()) });
+  return track(await RawPeer.connect(n.address!.port, { id }));
+}
+
+/** Sends the raw peer's chord handshake (no compression, so replies stay readable) and, optionally, meta. */
+export function rawHandshake(peer: RawPeer, meta?: '0' | '1'): void {
+  peer.sendHandshake(CHORD_PROTOCOL.idBytes());
+  if (meta) peer.sendPayload(2, [5, meta]);
 }

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { base58EncodeInt, utf8Decode, utf8Encode, type WireMessage } from '@p2p/base';
-import { waitFor } from '@p2p/testnet';
+import { base58EncodeInt, utf8Decode, utf8Encode } from '@p2p/base';
+import { waitFor, type RawFrame } from '@p2p/testnet';
 import { HASH_METHODS, getHashes } from '@p2p/chord';
-import { fixture, node, typed } from './helpers';
-import { RawPeer } from './raw-peer';
+import { fixture, node, rawHandshake, rawPeer, typed } from './helpers';
 
 type Frame = { dir?: string; packets?: unknown[]; note?: string };
 const traffic = fixture<{ log: Frame[] }>('traffic-chord.json');
@@ -22,21 +21,21 @@ function py2pShape(main: number, sub: number, length?: number): string[] {
   return shape((typed(frame.packets) as unknown[]).slice(3));
 }
 
-const sub = (w: WireMessage) => w.payload[0];
+const sub = (f: RawFrame) => f.wire.payload[0];
 
 describe('frames match py2p layouts (traffic-chord.json)', () => {
   it('meta, store, notify, retrieve/retrieved, delta, notify-delete', async () => {
     // No replica repair during this exchange: the raw peer only answers what the test scripts.
     const a = await node({ republishDelay: 60_000 });
     a.join();
-    const peer = await RawPeer.connect(a.address!.port);
+    const peer = await rawPeer(a);
     // Meta after the handshake on an accepted connection: [2, .., 5, "0"].
-    await waitFor(() => peer.frames.some((f) => sub(f) === 5 && f.payload.length === 2));
-    const meta = peer.frames.find((f) => sub(f) === 5 && f.payload.length === 2)!;
+    await waitFor(() => peer.frames.some((f) => sub(f) === 5 && f.wire.payload.length === 2));
+    const meta = peer.frames.map((f) => f.wire).find((f) => f.payload[0] === 5 && f.payload.length === 2)!;
     expect([meta.type, ...shape(meta.payload)]).toEqual([2, ...py2pShape(2, 5, 2)]);
     expect(meta.payload[1]).toBe('0');
 
-    peer.handshake('0'); // we store too: a routes some slots to us
+    rawHandshake(peer, '0'); // we store too: a routes some slots to us
     await waitFor(() => a.storingPeers().length === 1);
     // A key with slots on both sides (ids are random), so both paths are exercised.
     let key = 'alpha';
@@ -49,22 +48,22 @@ describe('frames match py2p layouts (traffic-chord.json)', () => {
     a.set(key, 'value of alpha');
     const mine = HASH_METHODS.filter((_, i) => a.find(getHashes(key)[i]!) !== a);
     await waitFor(() => peer.frames.slice(before).filter((f) => sub(f) === 11).length === mine.length && peer.frames.some((f) => sub(f) === 6));
-    for (const store of peer.frames.slice(before).filter((f) => sub(f) === 11)) {
+    for (const store of peer.frames.slice(before).filter((f) => sub(f) === 11).map((f) => f.wire)) {
       expect([store.type, ...shape(store.payload)]).toEqual([2, ...py2pShape(2, 11, 4)]);
       const method = utf8Decode(store.payload[1] as Uint8Array);
       const i = HASH_METHODS.indexOf(method as never);
       expect(utf8Decode(store.payload[2] as Uint8Array)).toBe(base58EncodeInt(getHashes(key)[i]!));
     }
-    const notify = peer.frames.find((f) => sub(f) === 6)!;
+    const notify = peer.frames.map((f) => f.wire).find((f) => f.payload[0] === 6)!;
     expect([notify.type, ...shape(notify.payload)]).toEqual([0, ...py2pShape(0, 6, 2)]);
 
     // retrieved echoes method and key in the type they arrived in (bin from py2p, str from js2p).
     const own = HASH_METHODS.findIndex((_, i) => a.find(getHashes(key)[i]!) === a);
     const k58 = base58EncodeInt(getHashes(key)[own]!);
-    peer.send(2, [12, utf8Encode(HASH_METHODS[own]!), utf8Encode(k58)]);
-    peer.send(2, [12, HASH_METHODS[own]!, k58]);
+    peer.sendPayload(2, [12, utf8Encode(HASH_METHODS[own]!), utf8Encode(k58)]);
+    peer.sendPayload(2, [12, HASH_METHODS[own]!, k58]);
     await waitFor(() => peer.frames.filter((f) => sub(f) === 13).length === 2);
-    const [asBin, asStr] = peer.frames.filter((f) => sub(f) === 13);
+    const [asBin, asStr] = peer.frames.filter((f) => sub(f) === 13).map((f) => f.wire);
     expect([asBin!.type, ...shape(asBin!.payload)]).toEqual([2, ...py2pShape(2, 13, 4)]);
     expect(asBin!.payload[3]).toBe('value of alpha');
     expect(shape(asStr!.payload)).toEqual(['int', 'str', 'str', 'str']);
@@ -72,9 +71,9 @@ describe('frames match py2p layouts (traffic-chord.json)', () => {
     // A get on a routes retrieves to us; answer them like py2p.
     const reading = a.get(key, undefined, { timeout: 3000 });
     await waitFor(() => peer.frames.filter((f) => sub(f) === 12).length === mine.length);
-    for (const r of peer.frames.filter((f) => sub(f) === 12)) {
+    for (const r of peer.frames.filter((f) => sub(f) === 12).map((f) => f.wire)) {
       expect([r.type, ...shape(r.payload)]).toEqual([2, ...py2pShape(2, 12, 3)]);
-      peer.send(2, [13, r.payload[1], r.payload[2], 'value of alpha']);
+      peer.sendPayload(2, [13, r.payload[1], r.payload[2], 'value of alpha']);
     }
     expect(await reading).toBe('value of alpha');
     expect(a.pendingLookups).toBe(0); // F3: finished requests are removed
@@ -83,12 +82,12 @@ describe('frames match py2p layouts (traffic-chord.json)', () => {
     await a.applyDelta('gamma', { x: 1 }, { timeout: 200 });
     const gammaMine = HASH_METHODS.filter((_, i) => a.find(getHashes('gamma')[i]!) !== a).length;
     await waitFor(() => peer.frames.slice(d0).filter((f) => sub(f) === 17).length === gammaMine);
-    for (const d of peer.frames.slice(d0).filter((f) => sub(f) === 17)) expect([d.type, ...shape(d.payload)]).toEqual([2, ...py2pShape(2, 17, 4)]);
+    for (const d of peer.frames.slice(d0).filter((f) => sub(f) === 17).map((f) => f.wire)) expect([d.type, ...shape(d.payload)]).toEqual([2, ...py2pShape(2, 17, 4)]);
 
     const n0 = peer.frames.length;
     a.delete(key);
-    await waitFor(() => peer.frames.slice(n0).some((f) => sub(f) === 6 && f.payload.length === 3));
-    const del = peer.frames.slice(n0).find((f) => sub(f) === 6 && f.payload.length === 3)!;
+    await waitFor(() => peer.frames.slice(n0).some((f) => sub(f) === 6 && f.wire.payload.length === 3));
+    const del = peer.frames.slice(n0).map((f) => f.wire).find((f) => f.payload[0] === 6 && f.payload.length === 3)!;
     expect([del.type, ...shape(del.payload)]).toEqual([0, ...py2pShape(0, 6, 3)]);
     expect(utf8Decode(del.payload[2] as Uint8Array)).toBe('del');
   });
