@@ -34,7 +34,8 @@ import type { ResolvedLimits } from './options';
 /**
  * Handles one sub-flag. Runs after mesh's own handlers and before user handlers; returning
  * `false` passes the message on to them, anything else claims it. A thrown `BAD_MESSAGE` is
- * reported as it is; anything else thrown is reported as `HANDLER_ERROR` (the link stays, F10).
+ * reported as it is (the link is dropped only when the peer has not handshaken yet); anything
+ * else thrown is reported as `HANDLER_ERROR` (the link stays, F10).
  */
 export type ExtensionHandler = (message: Message, connection: MeshConnection, wire: WireMessage) => boolean | void;
 
@@ -106,6 +107,13 @@ export interface MeshHost {
   resendHandshake(connection: MeshConnection): void;
   /** Sends `whisper / peers [...]` on `connection`. */
   sendPeers(connection: MeshConnection): void;
+  /**
+   * A message the layer cannot parse, with mesh's one blame rule for state-carrying messages:
+   * the link is dropped when the peer has not handshaken or wrote the message itself (a
+   * whisper, or a broadcast it originated); one it only relayed is reported and the link stays.
+   * (A handler may instead throw `BAD_MESSAGE`: the link then drops only before the handshake.)
+   */
+  malformed(connection: MeshConnection, wire: WireMessage, error: P2PError): void;
   /** Queues a message for `recv()` / `messages()` and emits `message`. */
   deliver(message: Message): void;
   /** Records `error` in `status` and emits it as an `error` event. */

@@ -1,14 +1,4 @@
-import { utf8Decode, utf8Encode } from '@p2p/base';
-
-/**
- * Text of an id-like field. py2p sends ids as bin, js2p as str (PROTOCOL.md 1.5); we accept
- * both and keep the base58 text internally. Anything else gives undefined.
- */
-export function idText(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (value instanceof Uint8Array) return utf8Decode(value);
-  return undefined;
-}
+import { fieldText, utf8Encode } from '@p2p/base';
 
 /** The wire form of an id we send: bin of its ASCII text, as py2p does. */
 export function idBin(id: string): Uint8Array {
@@ -19,7 +9,7 @@ export function idBin(id: string): Uint8Array {
 export function parseAddr(value: unknown): [string, number] | undefined {
   if (!Array.isArray(value) || value.length !== 2) return undefined;
   const [host, port] = value as [unknown, unknown];
-  const h = idText(host);
+  const h = fieldText(host);
   if (h === undefined || h.length === 0 || h.length > 255) return undefined;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) return undefined;
   return [h, port];

@@ -1,71 +1,58 @@
 /**
  * The mesh socket (PROTOCOL.md section 4): an unstructured network where every node keeps a few
  * connections, floods broadcasts with de-duplication, whispers to neighbours and routes replies
- * to non-neighbours. Sync and chord subclass it through the protected members documented below.
+ * to non-neighbours. This file is the facade and the lifecycle; the parts live in peer-table,
+ * dialer, peer-exchange (with the pure handshake decision), dispatcher, reply-router and sender.
+ * Layers above (sync, chord) plug in through {@link MeshSocket.extend} (extension.ts).
  */
 import {
-  AbortError,
-  BadMessageError,
   ClosedError,
-  ConnectFailedError,
   DEFAULT_COMPRESSIONS,
+  ConnectFailedError,
   HandlerError,
   HandshakeTimeoutError,
   InvalidArgumentError,
-  LimitExceededError,
   MainFlags,
-  Message,
-  P2PError,
   Protocol,
-  ProtocolMismatchError,
   SubFlags,
   TypedEmitter,
   createTransport,
   isSupportedCompression,
   lanAddress,
   makeNodeId,
-  negotiateReply,
-  packPacket,
   randomSalt,
   scopedLogger,
   systemClock,
-  withDeadline,
   type Clock,
   type Endpoint,
   type Logger,
+  type Message,
+  type P2PError,
   type TimerHandle,
   type Transport,
   type TransportConnection,
   type TransportListener,
-  type WaitOptions,
   type WireMessage,
 } from '@p2p/base';
-import { resolveConflict } from './conflict';
-import type { MeshExtension, MeshHost, SentMessage } from './extension';
-import { InvalidHandlerError, SelfConnectError } from './errors';
+import type { MeshContext } from './context';
+import { Dialer, type ConnectOptions } from './dialer';
+import { Dispatcher } from './dispatcher';
+import { InvalidHandlerError } from './errors';
 import type { BuiltinHandler, MeshEvents, MessageHandler, PeerInfo } from './events';
-import { addrKey, idBin, idText, parseAddr } from './ids';
-import { MeshConnection, type ConnectionContext, type FrameCache } from './mesh-connection';
+import type { MeshExtension, MeshHost } from './extension';
+import { addrKey } from './ids';
+import { Link, type LinkContext } from './link';
+import { linkOf, type MeshConnection } from './mesh-connection';
 import { MessageQueue } from './message-queue';
 import { DEFAULT_MAX_OUTGOING, resolveLimits, type MeshSocketOptions, type ResolvedLimits } from './options';
-import {
-  WILDCARD_BIN,
-  handshakeFields,
-  isWildcard,
-  parseCompressionList,
-  parseHandshake,
-  parsePeers,
-  peersField,
-  type PeerEntry,
-} from './payloads';
-import { RouteRequests } from './route-requests';
+import { WILDCARD_BIN } from './payloads';
+import { PeerExchange } from './peer-exchange';
+import { PeerTable, peerInfo } from './peer-table';
+import { ReplyRouter } from './reply-router';
+import { Sender } from './sender';
 import { Waterfall } from './waterfall';
 
-/** Options of {@link MeshSocket.connect}. */
-export interface ConnectOptions extends WaitOptions {
-  /** The peer's id when known (from a peers list); skips the dial if it is already connected. */
-  id?: string;
-}
+export type { ConnectOptions } from './dialer';
 
 /** Options of {@link MeshSocket.send}. */
 export interface SendOptions {
@@ -100,9 +87,6 @@ export interface MeshStats {
 const MAX_STATUS_ERRORS = 32;
 /** How long close() lets queued frames flush before destroying connections. */
 const CLOSE_GRACE_MS = 1_000;
-/** F7: a conflict winner closed by the peer this soon after the conflict means "re-dial once". */
-const CONFLICT_REDIAL_WINDOW_MS = 5_000;
-
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
 
@@ -116,6 +100,7 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
   static readonly defaultProtocol: Protocol = new Protocol('mesh', 'Plaintext');
 
   readonly #options: MeshSocketOptions;
+  readonly #ctx: MeshContext;
   readonly #limits: ResolvedLimits;
   readonly #clock: Clock;
   readonly #compression: readonly number[];
@@ -127,37 +112,32 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
   #transport!: Transport;
   #listener: TransportListener | undefined;
 
-  readonly #routing = new Map<string, MeshConnection>();
-  readonly #awaiting = new Set<MeshConnection>();
-  readonly #connections = new Set<MeshConnection>();
+  readonly #table: PeerTable;
   readonly #waterfall: Waterfall;
   readonly #queue: MessageQueue<Message>;
-  readonly #routes: RouteRequests;
-  readonly #builtins: BuiltinHandler[] = [];
+  readonly #sender: Sender;
+  readonly #dialer: Dialer;
+  readonly #dispatcher: Dispatcher;
+  readonly #exchange: PeerExchange;
+  readonly #router: ReplyRouter;
+  readonly #linkCtx: LinkContext;
   #handlers: MessageHandler[] = [];
-  readonly #pendingConnects = new Map<MeshConnection, { resolve: (p: PeerInfo) => void; reject: (e: P2PError) => void }>();
-  /** Dials in flight by address; concurrent connect() calls to one address share a dial. */
-  readonly #dials = new Map<string, DialEntry>();
-  readonly #autoDialIds = new Set<string>();
-  /** Connections closed because another one to the same peer won: no disconnect is reported. */
-  readonly #replaced = new WeakSet<MeshConnection>();
-  readonly #conflictWinners = new WeakMap<MeshConnection, number>();
-  readonly #timers = new Set<TimerHandle>();
   readonly #errors: P2PError[] = [];
-  readonly #ctx: ConnectionContext;
-  #closing: Promise<void> | undefined;
-  /** close() was called: public calls throw CLOSED, no new connections or dials. */
-  #closeCalled = false;
-  /** The extension's closing hook is done: incoming messages are ignored from now on. */
-  #shuttingDown = false;
-  #allClosed: (() => void) | undefined;
-  #refusedConnections = 0;
   #extension: MeshExtension | undefined;
-  #host: MeshHost | undefined;
+
+  /** close() or destroy() was called: public calls throw CLOSED, no new connections or dials. */
+  #closeCalled = false;
+  /** Shutdown began (after the extension's `closing`): incoming messages are ignored. */
+  #stopped = false;
+  /** destroy() was called: connections are dropped without a grace period. */
+  #abrupt = false;
+  #closing: Promise<void> | undefined;
+  #allClosed: (() => void) | undefined;
+  #cutGrace: (() => void) | undefined;
 
   /**
-   * Subclasses call this, then `start()`; users call {@link MeshSocket.listen}. Subclasses
-   * register their built-in handlers in their constructor, after `super()`.
+   * Subclasses call this, then `extend()` once; users call {@link MeshSocket.listen}. A layer
+   * transforms `options.protocol` before passing it (as sync appends its leasing digit).
    */
   protected constructor(options: MeshSocketOptions = {}) {
     super();
@@ -167,11 +147,76 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
     this.#logger = scopedLogger(options.logger, 'mesh');
     this.#maxOutgoing = options.maxOutgoing ?? DEFAULT_MAX_OUTGOING;
     this.#compression = Object.freeze((options.compression ?? DEFAULT_COMPRESSIONS).filter(isSupportedCompression));
-    this.#waterfall = new Waterfall(this.#limits.maxSeen);
-    this.#queue = new MessageQueue(this.#limits.maxQueue);
-    this.#routes = new RouteRequests(this.#limits.maxPendingRequests, this.#clock);
     const self = this;
     this.#ctx = {
+      get id() {
+        return self.#id;
+      },
+      get protocol() {
+        return self.#protocol;
+      },
+      get outAddr() {
+        return self.#outAddr;
+      },
+      clock: this.#clock,
+      get logger() {
+        return self.#logger;
+      },
+      limits: this.#limits,
+      compression: this.#compression,
+      maxOutgoing: this.#maxOutgoing,
+      get closed() {
+        return self.#closeCalled;
+      },
+      nowSeconds: () => this.nowSeconds(),
+      report: (error) => this.#report(error),
+      emit: (event, ...args) => (this as unknown as MeshSocket<MeshEvents>).emit(event, ...args),
+    };
+    const ctx = this.#ctx;
+    this.#table = new PeerTable(this.#limits);
+    this.#waterfall = new Waterfall(this.#limits.maxSeen);
+    this.#queue = new MessageQueue(this.#limits.maxQueue);
+    this.#sender = new Sender(ctx, this.#table, this.#waterfall);
+    this.#dialer = new Dialer({
+      ctx,
+      table: this.#table,
+      transport: () => this.#transport,
+      isOwnAddress: (host, port) => this.#isOwnAddress(host, port),
+      adopt: (transport, outgoing) => this.#adopt(transport, outgoing),
+      greet: (link) => this.#greet(link),
+    });
+    this.#exchange = new PeerExchange({
+      ctx,
+      table: this.#table,
+      dialer: this.#dialer,
+      sender: this.#sender,
+      peerHandshake: (link) => {
+        this.onPeerHandshake(link.connection);
+        this.#extension?.peerHandshake?.(link.connection);
+      },
+      shouldAutoConnect: (id, addr) => {
+        const byDefault = this.shouldAutoConnect(id, addr);
+        const decide = this.#extension?.shouldAutoConnect;
+        return decide ? decide(id, addr, byDefault) : byDefault;
+      },
+    });
+    this.#router = new ReplyRouter({ ctx, table: this.#table, sender: this.#sender, dialer: this.#dialer });
+    this.#dispatcher = new Dispatcher({
+      ctx,
+      waterfall: this.#waterfall,
+      sender: this.#sender,
+      socket: this,
+      reply: (target, packets) => this.#reply(target, packets),
+      deliver: (message) => this.deliver(message),
+      userHandlers: () => this.#handlers,
+      stopped: () => this.#stopped,
+    });
+    // PROTOCOL.md 4.7: py2p's built-in order is handshake, peers, response, request.
+    this.#dispatcher.on(SubFlags.handshake, this.#exchange.onHandshake);
+    this.#dispatcher.on(SubFlags.peers, this.#exchange.onPeers);
+    this.#dispatcher.on(SubFlags.response, this.#router.onResponse);
+    this.#dispatcher.on(SubFlags.request, this.#router.onRequest);
+    this.#linkCtx = {
       get id() {
         return self.#id;
       },
@@ -184,17 +229,11 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
       get logger() {
         return self.#logger;
       },
-      nowSeconds: () => this.nowSeconds(),
-      remember: (id, time) => this.#waterfall.remember(id, time, this.nowSeconds()),
-      onMessage: (conn, wire) => this.#onMessage(conn, wire),
-      onFailure: (conn, error) => this.#onFailure(conn, error),
-      onClosed: (conn, reason) => this.#onClosed(conn, reason),
+      pack: (flag, type, packets) => this.#sender.pack(flag, type, packets),
+      onMessage: (link, wire) => this.#dispatcher.dispatch(link, wire),
+      onFailure: (link, error) => this.#onFailure(link, error),
+      onClosed: (link, reason) => this.#onClosed(link, reason),
     };
-    // PROTOCOL.md 4.7: py2p's built-in order is handshake, peers, response, request.
-    this.addBuiltinHandler((msg, conn) => this.#handleHandshake(msg, conn));
-    this.addBuiltinHandler((msg, conn) => this.#handlePeers(msg, conn));
-    this.addBuiltinHandler((msg, conn) => this.#handleResponse(msg, conn));
-    this.addBuiltinHandler((msg, conn) => this.#handleRequest(msg, conn));
   }
 
   /**
@@ -216,8 +255,8 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
   }
 
   /**
-   * Resolves the protocol, binds the transport, and derives the out address and node id.
-   * Called once, right after construction (subclass fields are initialised by then).
+   * Binds the transport and derives the out address and node id, then calls the extension's
+   * `started`. Called once, by {@link MeshSocket.open}.
    */
   protected async start(): Promise<void> {
     const options = this.#options;
@@ -229,7 +268,7 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
       host,
       port: options.port ?? 0,
       onConnection: (connection) => this.#accept(connection),
-      onError: (error) => this.emitError(error),
+      onError: (error) => this.#report(error),
     });
     const bound = this.#listener.address;
     const outAddr = options.outAddr ?? [WILDCARD_HOSTS.has(host) ? lanAddress() : bound.host, bound.port];
@@ -241,22 +280,18 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
   }
 
   /**
-   * Plugs a layer into this socket (see `extension.ts`): call it once, in the subclass
-   * constructor right after `super()`. Returns the host through which the layer talks to mesh.
-   * @throws InvalidArgumentError when called a second time
+   * Plugs a layer into this socket (see extension.ts): call it once, in the subclass
+   * constructor right after `super()`, and keep the returned host.
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) when called a second time
    */
   protected extend(extension: MeshExtension): MeshHost {
     if (this.#extension) throw new InvalidArgumentError('extend() may be called only once per socket');
     this.#extension = extension;
     for (const [sub, handler] of extension.handlers ?? []) {
-      this.#builtins.push((msg, conn, wire) => (msg.packets[0] === sub ? handler(msg, conn, wire) : false));
+      this.#dispatcher.on(sub, (message, link, wire) => handler(message, link.connection, wire));
     }
-    this.#host = this.#makeHost();
-    return this.#host;
-  }
-
-  #makeHost(): MeshHost {
     const self = this;
+    const sender = this.#sender;
     return Object.freeze({
       get id() {
         return self.#id;
@@ -274,27 +309,23 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
       limits: this.#limits,
       maxOutgoing: this.#maxOutgoing,
       compression: this.#compression,
-      peers: this.#routing,
-      connections: () => [...this.#connections],
+      peers: this.#table.peers,
+      connections: () => this.#table.links().map((l) => l.connection),
       get closed() {
         return self.#closeCalled;
       },
       nowSeconds: () => this.nowSeconds(),
-      sendTo: (conn: MeshConnection, flag: number, type: number, packets: readonly unknown[]) => this.#sendOn(conn, flag, type, packets),
-      broadcast: (type: number, packets: readonly unknown[]) => this.#sendToAll(MainFlags.broadcast, type, packets),
-      resendHandshake: (conn: MeshConnection) => this.#writeHandshake(conn),
-      sendPeers: (conn: MeshConnection) => this.sendPeers(conn),
-      deliver: (message: Message) => this.deliver(message),
-      reportError: (error: P2PError) => this.emitError(error),
-    });
-  }
-
-  /**
-   * The protocol this socket actually speaks, given the configured one. Sync overrides it to
-   * append its leasing digit to the subnet (PROTOCOL.md 5.1). Called once by `start()`.
-   */
-  protected resolveProtocol(protocol: Protocol): Protocol {
-    return protocol;
+      sendTo: (conn, flag, type, packets) => {
+        const { id, time, written } = sender.sendTo(linkOf(conn), flag, type, packets);
+        return { id, time, written };
+      },
+      broadcast: (type, packets) => sender.sendToAll(MainFlags.broadcast, type, packets),
+      resendHandshake: (conn) => sender.handshake(linkOf(conn)),
+      sendPeers: (conn) => sender.peers(linkOf(conn)),
+      malformed: (conn, wire, error) => this.#dispatcher.malformed(linkOf(conn), wire, error, true),
+      deliver: (message) => this.deliver(message),
+      reportError: (error) => this.#report(error),
+    } satisfies MeshHost);
   }
 
   // ---------------------------------------------------------------- public state
@@ -320,22 +351,22 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
 
   /** Peers that completed their handshake, by id (py2p's `routing_table`). */
   get peers(): ReadonlyMap<string, MeshConnection> {
-    return this.#routing;
+    return this.#table.peers;
   }
 
   /** Connections still waiting for the peer's handshake (py2p's `awaiting_ids`). */
   get pendingConnections(): readonly MeshConnection[] {
-    return [...this.#awaiting];
+    return this.#table.pending().map((l) => l.connection);
   }
 
   /** Ids of peers that dialed this node. */
   incomingIds(): string[] {
-    return [...this.#routing].filter(([, c]) => !c.outgoing).map(([id]) => id);
+    return this.#table.ids(false);
   }
 
   /** Ids of peers this node dialed. */
   outgoingIds(): string[] {
-    return [...this.#routing].filter(([, c]) => c.outgoing).map(([id]) => id);
+    return this.#table.ids(true);
   }
 
   /** `'Nominal'`, or the most recent errors (at most 32), oldest first. */
@@ -348,11 +379,11 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
       droppedMessages: this.#queue.dropped,
       expiredBroadcasts: this.#waterfall.expired,
       evictedSeen: this.#waterfall.evicted,
-      refusedConnections: this.#refusedConnections,
+      refusedConnections: this.#table.refused,
     };
   }
 
-  /** True once `close()` was called. */
+  /** True once `close()` or `destroy()` was called. */
   get closed(): boolean {
     return this.#closeCalled;
   }
@@ -369,59 +400,13 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
    */
   async connect(host: string, port: number, options: ConnectOptions = {}): Promise<PeerInfo> {
     this.#assertOpen();
-    if (typeof host !== 'string' || !Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new InvalidArgumentError('connect needs a host text and a port number', { details: { host, port } });
-    }
-    if (options.id !== undefined) {
-      if (options.id === this.#id) throw new SelfConnectError('refusing to connect to this node itself', { details: { host, port } });
-      const known = this.#routing.get(options.id);
-      if (known) return peerInfo(known);
-    }
-    if (this.#isOwnAddress(host, port)) {
-      throw new SelfConnectError(`${host}:${port} is this node's own address`, { details: { host, port } });
-    }
-    const key = addrKey(host, port);
-    for (const conn of this.#routing.values()) {
-      if (conn.peerAddr && addrKey(conn.peerAddr[0], conn.peerAddr[1]) === key) return peerInfo(conn);
-    }
-    if (options.signal?.aborted) throw new AbortError(`connect to ${host}:${port} was aborted`, { cause: options.signal.reason });
-    const entry = this.#dials.get(key) ?? this.#startDial(host, port, key, options.timeout);
-    entry.waiters++;
-    const signal = options.signal;
-    // A caller's abort cancels the dial itself only when nobody else waits for it.
-    const onAbort = (): void => {
-      if (entry.waiters === 1) entry.controller.abort(new AbortError(`connect to ${host}:${port} was aborted`, { cause: signal?.reason }));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      if (!signal) return await entry.promise;
-      return await withDeadline(() => entry.promise, { signal, clock: this.#clock, what: `connect to ${host}:${port}` });
-    } finally {
-      entry.waiters--;
-      signal?.removeEventListener('abort', onAbort);
-    }
-  }
-
-  #startDial(host: string, port: number, key: string, timeout: number | undefined): DialEntry {
-    const controller = new AbortController();
-    const promise = withDeadline((signal) => this.#dial(host, port, signal), {
-      signal: controller.signal,
-      timeout: timeout ?? this.#limits.handshakeTimeout,
-      clock: this.#clock,
-      what: `connect to ${host}:${port}`,
-    }).finally(() => {
-      if (this.#dials.get(key) === entry) this.#dials.delete(key);
-    });
-    promise.catch(() => {});
-    const entry: DialEntry = { promise, controller, waiters: 0 };
-    this.#dials.set(key, entry);
-    return entry;
+    return this.#dialer.connect(host, port, options);
   }
 
   /** Closes the connection to a peer (by id or connection). Unknown ids are ignored. */
   disconnect(peer: string | MeshConnection): void {
-    const conn = typeof peer === 'string' ? this.#routing.get(peer) : peer;
-    if (conn && this.#connections.has(conn)) conn.close();
+    const link = typeof peer === 'string' ? this.#table.get(peer) : linkOf(peer);
+    if (link && this.#table.has(link)) link.close();
   }
 
   /**
@@ -433,7 +418,7 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
     this.#assertOpen();
     if (!Array.isArray(packets)) throw new InvalidArgumentError('send takes an array of packets');
     const { flag = MainFlags.broadcast, type = SubFlags.broadcast } = options;
-    this.#sendToAll(flag, type, packets);
+    this.#sender.sendToAll(flag, type, packets);
   }
 
   /** The oldest received message, or undefined when none is waiting. */
@@ -483,7 +468,7 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
   /** Asks every peer for its peer list (`whisper / request ["*"]`, `*` as bin). */
   requestPeers(): void {
     this.#assertOpen();
-    for (const conn of this.#routing.values()) this.sendTo(conn, MainFlags.whisper, SubFlags.request, [WILDCARD_BIN]);
+    for (const link of this.#table.routed()) this.#sender.sendTo(link, MainFlags.whisper, SubFlags.request, [WILDCARD_BIN]);
   }
 
   /** py2p's name for {@link requestPeers}. */
@@ -492,171 +477,151 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
   }
 
   /**
-   * Stops listening, lets queued frames flush briefly, then closes every connection and releases
-   * every timer. Pending `connect()` and `reply()` calls reject with `CLOSED`. Safe to call
-   * more than once.
+   * Awaits the extension's `closing`, stops listening, lets queued frames flush briefly, then
+   * closes every connection and releases every timer. Pending `connect()` and `reply()` calls
+   * reject with `CLOSED`. Safe to call more than once.
    */
   close(): Promise<void> {
     this.#closeCalled = true;
-    this.#closing ??= this.#closeOnce();
+    this.#closing ??= this.#shutdown();
     return this.#closing;
   }
 
-  async #closeOnce(): Promise<void> {
-    try {
-      await this.#extension?.closing?.();
-    } catch (err) {
-      this.emitError(new HandlerError('the extension closing hook failed', { cause: err }));
-    }
-    await this.#shutdown();
+  /**
+   * Closes abruptly, as a crash looks to peers: every connection is destroyed at once without
+   * flushing, the listener closes, timers are released, pending `connect()` and `reply()`
+   * calls reject with `CLOSED`, and `close` is emitted. Resolves when everything is released.
+   * Safe to call twice, or during or after `close()` (it then cuts the grace period short).
+   */
+  destroy(): Promise<void> {
+    this.#abrupt = true;
+    this.#closeCalled = true;
+    this.#cutGrace?.();
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
   }
 
-  // ---------------------------------------------------------------- extension points
+  // ---------------------------------------------------------------- deprecated subclass surface
 
   /**
-   * Adds a built-in handler. Mesh registers its own in its constructor; subclasses register
-   * theirs in their constructor, so they run after mesh's and before any user handler.
+   * @deprecated Pass `handlers` to {@link extend}. Adds a built-in handler for any sub-flag,
+   * run after mesh's and the extension's.
    */
   protected addBuiltinHandler(handler: BuiltinHandler): void {
-    this.#builtins.push(handler);
+    this.#dispatcher.addLegacy(handler);
   }
 
-  /**
-   * Called right after this node sent its handshake on a connection, dialed or accepted (and
-   * again whenever `sendHandshake` is called). Chord sends its meta here.
-   */
+  /** @deprecated Use the extension's `handshakeSent`. Also called by `sendHandshake`. */
   protected onHandshakeSent(_connection: MeshConnection): void {}
 
-  /**
-   * Called after a valid handshake from the peer was processed and our peers reply sent, on
-   * every handshake (also repeated ones). Sync replays its data here.
-   */
+  /** @deprecated Use the extension's `peerHandshake`. */
   protected onPeerHandshake(_connection: MeshConnection): void {}
 
   /**
-   * Decides whether to dial a peer learned from a peers message (already filtered: not us, not
-   * connected, not being dialed). Default: fewer than `maxOutgoing` outgoing peers, counting
-   * dials in flight (PROTOCOL.md 4.4). Chord overrides it (6.6).
+   * Mesh's automatic-dial rule: fewer than `maxOutgoing` outgoing peers, counting dials in
+   * flight (PROTOCOL.md 4.4). The extension's `shouldAutoConnect` gets it as `byDefault`.
+   * @deprecated as an override point: use the extension's `shouldAutoConnect`.
    */
   protected shouldAutoConnect(_peerId: string, _addr: readonly [string, number]): boolean {
-    return this.outgoingIds().length + this.pendingAutoDials < this.#maxOutgoing;
+    return this.outgoingIds().length + this.#dialer.pendingAutoDials < this.#maxOutgoing;
   }
 
-  /** Called when any connection closes, after it left the routing table. */
+  /** @deprecated Use the extension's `connectionClosed`. */
   protected onConnectionClosed(_connection: MeshConnection, _reason: P2PError | undefined): void {}
 
-  /**
-   * Sends `flag / type [...packets]` on one connection with a fresh timestamp, remembering the
-   * id so an echo is ignored. Returns false under backpressure.
-   * @throws EncodeError (`ENCODE_ERROR`)
-   */
+  /** @deprecated Use `MeshHost.sendTo`. Returns false under backpressure. */
   protected sendTo(connection: MeshConnection, flag: number, type: number, packets: readonly unknown[]): boolean {
-    const { packed, id } = this.#pack(flag, type, packets);
-    return connection.writePacked(packed, id, flag);
+    return this.#sender.sendTo(linkOf(connection), flag, type, packets).fast;
   }
 
-  /** Broadcasts `broadcast / type [...packets]` to every routed peer, packed once (F21). */
+  /** @deprecated Use `MeshHost.broadcast`. */
   protected broadcastInternal(type: number, packets: readonly unknown[]): void {
-    this.#sendToAll(MainFlags.broadcast, type, packets);
+    this.#sender.sendToAll(MainFlags.broadcast, type, packets);
   }
 
-  /** Sends this node's handshake on `connection` (uncompressed), then calls `onHandshakeSent`. */
+  /** @deprecated Use `MeshHost.resendHandshake`. Sends the handshake, then calls `onHandshakeSent`. */
   protected sendHandshake(connection: MeshConnection): void {
-    this.#writeHandshake(connection);
+    this.#sender.handshake(linkOf(connection));
     this.onHandshakeSent(connection);
   }
 
-  #writeHandshake(connection: MeshConnection): void {
-    const payload = [SubFlags.handshake, ...handshakeFields(this.#id, this.#protocol.id, this.#outAddr, this.#compression)];
-    const time = this.nowSeconds();
-    const { packed, id } = packPacket({ type: MainFlags.whisper, sender: this.#id, time, payload });
-    this.#waterfall.remember(id, time, time);
-    connection.writePacked(packed, id, MainFlags.whisper, { uncompressed: true });
-  }
-
-  /** The first handshake on a new connection: the legacy hook, then the extension's. */
-  #sendFirstHandshake(connection: MeshConnection): void {
-    this.sendHandshake(connection);
-    this.#extension?.handshakeSent?.(connection);
-  }
-
-  /** Sends `whisper / peers [...]`: every routed peer with a known address, in random order. */
+  /** @deprecated Use `MeshHost.sendPeers`. */
   protected sendPeers(connection: MeshConnection): void {
-    const entries: PeerEntry[] = [];
-    for (const [id, conn] of this.#routing) if (conn.peerAddr) entries.push({ id, addr: [conn.peerAddr[0], conn.peerAddr[1]] });
-    for (let i = entries.length - 1; i > 0; i--) {
-      const j = Math.floor(Math.random() * (i + 1));
-      [entries[i], entries[j]] = [entries[j]!, entries[i]!];
-    }
-    this.sendTo(connection, MainFlags.whisper, SubFlags.peers, peersField(entries));
+    this.#sender.peers(linkOf(connection));
   }
 
-  /**
-   * Forwards a received broadcast's original bytes (PROTOCOL.md 4.8) to every routed peer
-   * except its originator and the neighbour it came from (F17), compressing once per method.
-   */
+  /** @deprecated Forwards a received broadcast's original bytes (4.8); mesh relays by itself. */
   protected relay(wire: WireMessage, from: MeshConnection | undefined): void {
-    const cache: FrameCache = new Map();
-    for (const conn of this.#routing.values()) {
-      if (conn === from || conn.peerId === wire.sender) continue;
-      conn.writePacked(wire.packed, wire.id, wire.type, { cache, relay: true });
-    }
+    this.#sender.relay(wire, from && linkOf(from));
   }
 
-  /** Queues a message for `recv()` / `messages()` and emits `message`. */
+  /** Queues a message for `recv()` / `messages()` and emits `message` (`MeshHost.deliver`). */
   protected deliver(message: Message): void {
     this.#queue.push(message);
-    this.#emit('message', message);
+    (this as unknown as MeshSocket<MeshEvents>).emit('message', message);
   }
 
-  /** Records `error` in `status` and emits it as an `error` event. */
+  /** @deprecated Use `MeshHost.reportError`. */
   protected emitError(error: P2PError): void {
-    this.#errors.push(error);
-    if (this.#errors.length > MAX_STATUS_ERRORS) this.#errors.shift();
-    this.#logger.debug(`error ${error.code}: ${error.message}`);
-    this.#emit('error', error);
+    this.#report(error);
   }
 
-  /** Every connection, routed or waiting for its handshake. */
+  /** @deprecated Use `MeshHost.connections()`. */
   protected get allConnections(): readonly MeshConnection[] {
-    return [...this.#connections];
+    return this.#table.links().map((l) => l.connection);
   }
 
-  /** Automatic dials started from peers messages that have not finished yet. */
+  /** @deprecated Automatic dials in flight (counted by `shouldAutoConnect`). */
   protected get pendingAutoDials(): number {
-    return this.#autoDialIds.size;
+    return this.#dialer.pendingAutoDials;
   }
 
+  /** @deprecated Use `MeshHost.clock`. */
   protected get clock(): Clock {
     return this.#clock;
   }
 
+  /** @deprecated Use `MeshHost.logger`. */
   protected get logger(): Logger {
     return this.#logger;
   }
 
+  /** @deprecated Use `MeshHost.limits`. */
   protected get limits(): ResolvedLimits {
     return this.#limits;
   }
 
-  /** The compression methods this node advertises. */
+  /** @deprecated Use `MeshHost.compression`. */
   protected get supportedCompression(): readonly number[] {
     return this.#compression;
   }
 
-  /** Whole seconds since the epoch from the injected clock (PROTOCOL.md 1.6). */
+  /** @deprecated Transform `options.protocol` before `super()` instead. */
+  protected resolveProtocol(protocol: Protocol): Protocol {
+    return protocol;
+  }
+
+  /** Whole seconds since the epoch from the injected clock (PROTOCOL.md 1.6; `MeshHost.nowSeconds`). */
   protected nowSeconds(): number {
     return Math.floor(this.#clock.now() / 1000);
   }
 
-  // ---------------------------------------------------------------- internals: connections
+  // ---------------------------------------------------------------- internals
 
-  #emit<K extends keyof MeshEvents>(event: K, ...args: MeshEvents[K]): void {
-    (this as unknown as MeshSocket<MeshEvents>).emit(event, ...args);
+  #report(error: P2PError): void {
+    this.#errors.push(error);
+    if (this.#errors.length > MAX_STATUS_ERRORS) this.#errors.shift();
+    this.#logger.debug(`error ${error.code}: ${error.message}`);
+    (this as unknown as MeshSocket<MeshEvents>).emit('error', error);
   }
 
   #assertOpen(): void {
     if (this.#closeCalled) throw new ClosedError('the socket is closed');
+  }
+
+  async #reply(target: string, packets: readonly unknown[]): Promise<void> {
+    this.#assertOpen();
+    return this.#router.reply(target, packets);
   }
 
   #accept(transport: TransportConnection): void {
@@ -664,81 +629,31 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
       transport.destroy();
       return;
     }
-    const refusal = this.#admissionError('incoming');
+    const refusal = this.#table.admit('incoming');
     if (refusal) {
       transport.destroy();
-      this.#refusedConnections++;
-      this.emitError(refusal);
+      this.#report(refusal);
       return;
     }
-    const conn = this.#adopt(transport, false);
+    const link = this.#adopt(transport, false);
     this.#logger.debug(`accepted ${transport.remote.host}:${transport.remote.port}`);
     // PROTOCOL.md 4.2: the accepting side speaks first, without waiting.
-    this.#sendFirstHandshake(conn);
+    this.#greet(link);
   }
 
-  #admissionError(direction: 'incoming' | 'outgoing'): P2PError | undefined {
-    const { maxConnections, maxPendingConnections } = this.#limits;
-    if (this.#connections.size >= maxConnections) {
-      return new LimitExceededError(`${direction} connection refused: ${maxConnections} connections open`, {
-        details: { limit: 'maxConnections', value: maxConnections },
-      });
-    }
-    if (this.#awaiting.size >= maxPendingConnections) {
-      return new LimitExceededError(`${direction} connection refused: ${maxPendingConnections} handshakes pending`, {
-        details: { limit: 'maxPendingConnections', value: maxPendingConnections },
-      });
-    }
-    return undefined;
-  }
-
-  #adopt(transport: TransportConnection, outgoing: boolean): MeshConnection {
-    const conn = new MeshConnection(this.#ctx, transport, outgoing);
-    this.#connections.add(conn);
-    this.#awaiting.add(conn);
-    conn.startHandshakeTimer(() => {
-      conn.fail(
-        new HandshakeTimeoutError(`no handshake within ${this.#limits.handshakeTimeout} ms`, {
-          details: { remote: conn.remote },
-        }),
-      );
+  #adopt(transport: TransportConnection, outgoing: boolean): Link {
+    const link = new Link(this.#linkCtx, transport, outgoing);
+    this.#table.add(link);
+    link.startHandshakeTimer(() => {
+      link.fail(new HandshakeTimeoutError(`no handshake within ${this.#limits.handshakeTimeout} ms`, { details: { remote: link.remote } }));
     });
-    return conn;
+    return link;
   }
 
-  async #dial(host: string, port: number, signal: AbortSignal): Promise<PeerInfo> {
-    const refusal = this.#admissionError('outgoing');
-    if (refusal) {
-      this.#refusedConnections++;
-      throw refusal;
-    }
-    const transport = await this.#transport.dial({ host, port, signal });
-    if (this.#closeCalled || signal.aborted) {
-      transport.destroy();
-      throw this.#closeCalled ? new ClosedError('the socket closed during connect') : toP2PError(signal.reason);
-    }
-    const conn = this.#adopt(transport, true);
-    const result = new Promise<PeerInfo>((resolve, reject) => this.#pendingConnects.set(conn, { resolve, reject }));
-    const onAbort = (): void => {
-      this.#settleConnect(conn, toP2PError(signal.reason));
-      conn.destroy(toP2PError(signal.reason));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    this.#logger.debug(`dialed ${host}:${port}`);
-    try {
-      this.#sendFirstHandshake(conn);
-      return await result;
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-    }
-  }
-
-  #settleConnect(conn: MeshConnection, outcome: PeerInfo | P2PError): void {
-    const pending = this.#pendingConnects.get(conn);
-    if (!pending) return;
-    this.#pendingConnects.delete(conn);
-    if (outcome instanceof P2PError) pending.reject(outcome);
-    else pending.resolve(outcome);
+  /** The first handshake on a new link, then the hooks that follow it. */
+  #greet(link: Link): void {
+    this.sendHandshake(link.connection);
+    this.#extension?.handshakeSent?.(link.connection);
   }
 
   #isOwnAddress(host: string, port: number): boolean {
@@ -749,368 +664,76 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
     return LOOPBACK_HOSTS.has(host) && (WILDCARD_HOSTS.has(bound.host) || LOOPBACK_HOSTS.has(bound.host));
   }
 
-  #onFailure(conn: MeshConnection, error: P2PError): void {
-    this.#logger.debug(`dropping ${conn}: ${error.code} ${error.message}`);
-    this.#settleConnect(conn, error);
-    this.emitError(error);
+  #onFailure(link: Link, error: P2PError): void {
+    this.#logger.debug(`dropping ${link}: ${error.code} ${error.message}`);
+    this.#dialer.settle(link, error);
+    this.#report(error);
   }
 
-  #onClosed(conn: MeshConnection, reason: P2PError | undefined): void {
-    this.#connections.delete(conn);
-    this.#awaiting.delete(conn);
-    this.#settleConnect(
-      conn,
-      reason ?? new ConnectFailedError('the connection closed before the peer handshake', { details: { remote: conn.remote } }),
+  #onClosed(link: Link, reason: P2PError | undefined): void {
+    this.#table.remove(link);
+    this.#dialer.settle(
+      link,
+      reason ?? new ConnectFailedError('the connection closed before the peer handshake', { details: { remote: link.remote } }),
     );
-    const id = conn.peerId;
-    const wasRouted = id !== undefined && this.#routing.get(id) === conn;
-    if (wasRouted) this.#routing.delete(id);
+    const id = link.peerId;
+    const wasRouted = id !== undefined && this.#table.unfile(id, link);
     try {
-      this.onConnectionClosed(conn, reason);
-      this.#extension?.connectionClosed?.(conn, reason);
+      this.onConnectionClosed(link.connection, reason);
+      this.#extension?.connectionClosed?.(link.connection, reason);
     } catch (err) {
-      this.emitError(new HandlerError('onConnectionClosed threw', { cause: err }));
+      this.#report(new HandlerError('a connection-closed hook threw', { cause: err }));
     }
-    if (wasRouted && !this.#replaced.has(conn)) {
+    if (wasRouted && !this.#exchange.wasReplaced(link)) {
       this.#logger.debug(`peer ${id.slice(0, 8)} disconnected${reason ? `: ${reason.code}` : ''}`);
-      this.#emit('peer:disconnect', peerInfo(conn), reason);
-      if (!this.#closeCalled && !conn.closedLocally) {
-        this.#maybeRedialAfterConflict(conn);
+      this.#ctx.emit('peer:disconnect', peerInfo(link), reason);
+      if (!this.#closeCalled && !link.closedLocally) {
+        this.#dialer.redialAfterConflict(link);
         // As py2p: after losing a peer, ask the others for theirs.
-        if (this.#routing.size > 0) this.requestPeers();
+        if (this.#table.size > 0) this.requestPeers();
       }
     }
-    if (this.#connections.size === 0) this.#allClosed?.();
-  }
-
-  /** F7: a py2p peer may close both connections of a conflict; re-dial once after a short random delay. */
-  #maybeRedialAfterConflict(conn: MeshConnection): void {
-    const at = this.#conflictWinners.get(conn);
-    const addr = conn.peerAddr;
-    const id = conn.peerId;
-    if (at === undefined || !addr || id === undefined || this.#clock.now() - at > CONFLICT_REDIAL_WINDOW_MS) return;
-    const timer = this.#clock.setTimeout(() => {
-      this.#timers.delete(timer);
-      if (this.#closeCalled || this.#routing.has(id)) return;
-      this.#logger.debug(`re-dialing ${id.slice(0, 8)} after a connection conflict`);
-      this.connect(addr[0], addr[1], { id }).catch((err: unknown) => this.#logger.debug(`re-dial failed: ${String(err)}`));
-    }, 100 + Math.floor(Math.random() * 400));
-    this.#timers.add(timer);
-  }
-
-  #maybeAutoConnect(entry: PeerEntry): void {
-    const { id, addr } = entry;
-    if (this.#closeCalled || id === this.#id || this.#routing.has(id) || this.#autoDialIds.has(id)) return;
-    if (this.#dials.has(addrKey(addr[0], addr[1])) || this.#isOwnAddress(addr[0], addr[1])) return;
-    const byDefault = this.shouldAutoConnect(id, addr);
-    const ext = this.#extension;
-    if (!(ext?.shouldAutoConnect ? ext.shouldAutoConnect(id, addr, byDefault) : byDefault)) return;
-    this.#autoDialIds.add(id);
-    this.connect(addr[0], addr[1], { id })
-      .catch((err: unknown) => this.#logger.debug(`automatic connect to ${addr.join(':')} failed: ${String(err)}`))
-      .finally(() => this.#autoDialIds.delete(id));
+    if (this.#table.linkCount === 0) this.#allClosed?.();
   }
 
   async #shutdown(): Promise<void> {
-    this.#shuttingDown = true;
-    this.#logger.debug('closing');
-    for (const timer of this.#timers) this.#clock.clearTimeout(timer);
-    this.#timers.clear();
+    const closing = this.#extension?.closing;
+    if (closing && !this.#abrupt) {
+      try {
+        await closing.call(this.#extension);
+      } catch (err) {
+        this.#report(new HandlerError('the extension closing hook threw', { cause: err }));
+      }
+    }
+    this.#stopped = true;
+    this.#logger.debug(this.#abrupt ? 'destroying' : 'closing');
     const closed = new ClosedError('the socket is closed');
-    this.#routes.rejectAll(closed);
-    for (const conn of [...this.#pendingConnects.keys()]) this.#settleConnect(conn, closed);
-    for (const dial of this.#dials.values()) dial.controller.abort(closed);
+    this.#dialer.stop(closed);
+    this.#router.stop(closed);
     const listenerClosed = this.#listener?.close();
-    const allClosed = new Promise<void>((resolve) => {
-      this.#allClosed = resolve;
-    });
-    if (this.#connections.size === 0) this.#allClosed?.();
-    for (const conn of [...this.#connections]) conn.close();
-    let grace: TimerHandle | undefined;
-    await Promise.race([allClosed, new Promise<void>((resolve) => (grace = this.#clock.setTimeout(resolve, CLOSE_GRACE_MS)))]);
-    this.#clock.clearTimeout(grace);
-    for (const conn of [...this.#connections]) conn.destroy();
+    const allClosed = new Promise<void>((resolve) => (this.#allClosed = resolve));
+    if (this.#table.linkCount === 0) this.#allClosed?.();
+    if (!this.#abrupt) {
+      for (const link of this.#table.links()) link.close();
+      let grace: TimerHandle | undefined;
+      const cut = new Promise<void>((resolve) => (this.#cutGrace = resolve));
+      await Promise.race([allClosed, cut, new Promise<void>((resolve) => (grace = this.#clock.setTimeout(resolve, CLOSE_GRACE_MS)))]);
+      this.#clock.clearTimeout(grace);
+      this.#cutGrace = undefined;
+    }
+    for (const link of this.#table.links()) link.destroy();
     await allClosed;
     await listenerClosed;
-    // Dials still resolving see #closing and destroy what they get.
-    await Promise.allSettled([...this.#dials.values()].map((d) => d.promise));
+    // Dials still resolving see `closed` and destroy what they get.
+    await this.#dialer.idle();
     this.#queue.close();
     this.#waterfall.clear();
     try {
       this.#extension?.closed?.();
     } catch (err) {
-      this.emitError(new HandlerError('the extension closed hook failed', { cause: err }));
+      this.#report(new HandlerError('the extension closed hook threw', { cause: err }));
     }
     this.#logger.debug('closed');
-    this.#emit('close');
+    (this as unknown as MeshSocket<MeshEvents>).emit('close');
   }
-
-  // ---------------------------------------------------------------- internals: messages
-
-  #pack(flag: number, type: number, packets: readonly unknown[]): { packed: Uint8Array; id: Uint8Array; time: number } {
-    // One timestamp per logical send (F21); the id is remembered so echoes are dropped (4.6).
-    const time = this.nowSeconds();
-    const result = packPacket({ type: flag, sender: this.#id, time, payload: [type, ...packets] });
-    this.#waterfall.remember(result.id, time, time);
-    return { ...result, time };
-  }
-
-  #sendToAll(flag: number, type: number, packets: readonly unknown[]): SentMessage {
-    const { packed, id, time } = this.#pack(flag, type, packets);
-    const cache: FrameCache = new Map();
-    let written = 0;
-    for (const conn of [...this.#routing.values()]) {
-      if (conn.closed) continue;
-      conn.writePacked(packed, id, flag, { cache });
-      written++;
-    }
-    return { id, time, written };
-  }
-
-  #sendOn(conn: MeshConnection, flag: number, type: number, packets: readonly unknown[]): SentMessage {
-    const { packed, id, time } = this.#pack(flag, type, packets);
-    const open = !conn.closed;
-    conn.writePacked(packed, id, flag);
-    return { id, time, written: open ? 1 : 0 };
-  }
-
-  #onMessage(conn: MeshConnection, wire: WireMessage): void {
-    if (this.#shuttingDown) return;
-    // PROTOCOL.md 1.4 step 4: an empty payload is accepted and ignored.
-    if (wire.payload.length === 0) return;
-    // 4.7 step 1
-    if (wire.type === MainFlags.renegotiate) {
-      this.#handleRenegotiate(conn, wire);
-      return;
-    }
-    // 4.7 step 2 / 4.8
-    if (wire.type === MainFlags.broadcast) {
-      if (this.#waterfall.admit(wire.id, wire.time, this.nowSeconds()) !== 'new') return;
-      this.relay(wire, conn);
-    }
-    const message = new Message({
-      wire,
-      protocol: this.#protocol,
-      socket: this,
-      reply: (packets) => this.#reply(wire.sender, packets),
-    });
-    // 4.7 step 3: built-in handlers, then user handlers; the first to return true claims it.
-    for (const handler of this.#builtins) {
-      if (this.#runHandler(() => handler(message, conn, wire), conn, wire)) return;
-    }
-    for (const handler of this.#handlers) {
-      if (this.#runHandler(() => handler(message, conn), conn, wire)) return;
-    }
-    // 4.7 step 4
-    const sub = wire.payload[0];
-    if (sub === SubFlags.broadcast || sub === SubFlags.whisper) this.deliver(message);
-  }
-
-  /** Runs one handler; an exception is reported (F10: the connection stays) and claims the message. */
-  #runHandler(run: () => boolean | void, conn: MeshConnection, wire: WireMessage): boolean {
-    try {
-      return run() === true;
-    } catch (err) {
-      this.emitError(
-        err instanceof P2PError && err.code === 'BAD_MESSAGE'
-          ? err
-          : new HandlerError(`a message handler threw: ${err instanceof Error ? err.message : String(err)}`, {
-              cause: err,
-              details: { peer: conn.peerId, sender: wire.sender, subFlag: wire.payload[0] },
-            }),
-      );
-      return true;
-    }
-  }
-
-  #handleRenegotiate(conn: MeshConnection, wire: WireMessage): void {
-    const [sub, value] = wire.payload;
-    if (sub === SubFlags.compression) {
-      const list = parseCompressionList(value);
-      if (!list) {
-        this.emitError(new BadMessageError('renegotiation with a malformed compression list', { details: { peer: conn.peerId } }));
-        return;
-      }
-      const changed = !sameList(list, conn.compression);
-      conn.setCompression(list);
-      // 1.7.5: answer only a change, with my supported ∩ theirs in my order.
-      if (changed) this.sendTo(conn, MainFlags.renegotiate, SubFlags.compression, [negotiateReply(this.#compression, list)]);
-    } else if (sub === SubFlags.resend) {
-      conn.resendLast();
-    }
-  }
-
-  #handleHandshake(message: Message, conn: MeshConnection): boolean {
-    if (message.packets[0] !== SubFlags.handshake) return false;
-    const hs = parseHandshake(message.packets);
-    // Other lengths are not mesh handshakes (chord meta has 2 fields, F14).
-    if (hs === undefined) return false;
-    if (hs === 'invalid') {
-      const err = new BadMessageError('malformed handshake', { details: { remote: conn.remote } });
-      if (conn.peerId === undefined) conn.fail(err);
-      else this.emitError(err);
-      return true;
-    }
-    if (hs.protocolId !== this.#protocol.id) {
-      // 4.3 step 1 (F4): close, nothing on the wire, but tell the user.
-      conn.fail(
-        new ProtocolMismatchError(`peer speaks protocol ${hs.protocolId}, this node ${this.#protocol.id}`, {
-          details: { peer: hs.id, theirs: hs.protocolId, ours: this.#protocol.id, remote: conn.remote },
-        }),
-      );
-      return true;
-    }
-    if (hs.id === this.#id) {
-      const err = new SelfConnectError('connected to this node itself', { details: { remote: conn.remote } });
-      this.#settleConnect(conn, err);
-      conn.destroy(err);
-      return true;
-    }
-    if (conn.peerId !== undefined && conn.peerId !== hs.id && this.#routing.get(conn.peerId) === conn) {
-      // The same link now claims another id: forget the old one.
-      this.#routing.delete(conn.peerId);
-      this.#emit('peer:disconnect', peerInfo(conn), undefined);
-    }
-    const existing = this.#routing.get(hs.id);
-    let replacing = false;
-    if (existing && existing !== conn) {
-      const verdict = resolveConflict(
-        this.#id,
-        hs.id,
-        { outgoing: existing.outgoing, remoteHost: existing.remote.host },
-        { outgoing: conn.outgoing, remoteHost: conn.remote.host },
-      );
-      this.#logger.debug(`connection conflict with ${hs.id.slice(0, 8)}: ${verdict}`);
-      if (verdict === 'keep-existing') {
-        // F7: close only the loser and never file or send on it.
-        this.#replaced.add(conn);
-        this.#awaiting.delete(conn);
-        this.#conflictWinners.set(existing, this.#clock.now());
-        this.#settleConnect(conn, peerInfo(existing));
-        conn.close();
-        return true;
-      }
-      this.#replaced.add(existing);
-      this.#conflictWinners.set(conn, this.#clock.now());
-      existing.close();
-      replacing = true;
-    }
-    const isNewPeer = !replacing && conn.peerId !== hs.id;
-    conn.setPeer(hs.id, hs.addr, hs.compression);
-    this.#awaiting.delete(conn);
-    const wasEmpty = this.#routing.size === 0;
-    this.#routing.set(hs.id, conn);
-    // 4.3 step 5: exactly one peers message per handshake received.
-    this.sendPeers(conn);
-    this.onPeerHandshake(conn);
-    this.#extension?.peerHandshake?.(conn);
-    const info = peerInfo(conn);
-    this.#settleConnect(conn, info);
-    if (isNewPeer) this.#logger.debug(`peer ${hs.id.slice(0, 8)} connected (${conn.outgoing ? 'outgoing' : 'incoming'})`);
-    if (wasEmpty) this.#emit('connect');
-    if (isNewPeer) this.#emit('peer:connect', info);
-    return true;
-  }
-
-  #handlePeers(message: Message, _conn: MeshConnection): boolean {
-    if (message.packets[0] !== SubFlags.peers) return false;
-    const entries = parsePeers(message.packets, this.#limits.maxPeersPerList);
-    if (!entries) throw new BadMessageError('malformed peers message', { details: { sender: message.sender } });
-    for (const entry of entries) this.#maybeAutoConnect(entry);
-    return true;
-  }
-
-  #handleRequest(message: Message, conn: MeshConnection): boolean {
-    const packets = message.packets;
-    if (packets[0] !== SubFlags.request) return false;
-    // Peer-table request: `*` as str (py2p) or bin (TS, js2p) (F13).
-    if (packets.length === 2 && isWildcard(packets[1])) {
-      this.sendPeers(conn);
-      return true;
-    }
-    // Route request (4.9 step 2): answer if the target is a neighbour, on the link it came by.
-    if (packets.length >= 3) {
-      const target = idText(packets[2]);
-      const known = target === undefined ? undefined : this.#routing.get(target);
-      if (known?.peerAddr && known !== conn) {
-        const [host, port] = known.peerAddr;
-        this.sendTo(conn, MainFlags.broadcast, SubFlags.response, [packets[1], [[host, port], packets[2]]]);
-      }
-    }
-    return true;
-  }
-
-  #handleResponse(message: Message, _conn: MeshConnection): boolean {
-    const packets = message.packets;
-    if (packets[0] !== SubFlags.response) return false;
-    const requestId = idText(packets[1]);
-    const route = requestId === undefined ? undefined : this.#routes.claim(requestId);
-    if (!route || requestId === undefined) return true;
-    const body = packets[2];
-    const addr = Array.isArray(body) ? parseAddr(body[0]) : undefined;
-    if (!addr) {
-      this.#routes.settle(requestId, new BadMessageError('malformed route response', { details: { sender: message.sender } }));
-      return true;
-    }
-    // 4.9 step 3: connect, then whisper the stored reply right after the handshake.
-    this.connect(addr[0], addr[1], { id: route.target }).then(
-      () => {
-        const conn = this.#routing.get(route.target);
-        if (!conn) {
-          this.#routes.settle(requestId, new ConnectFailedError(`${addr.join(':')} is not ${route.target}`));
-          return;
-        }
-        try {
-          this.sendTo(conn, MainFlags.whisper, SubFlags.whisper, route.packets);
-          this.#routes.settle(requestId);
-        } catch (err) {
-          this.#routes.settle(requestId, toP2PError(err));
-        }
-      },
-      (err: unknown) => this.#routes.settle(requestId, toP2PError(err)),
-    );
-    return true;
-  }
-
-  async #reply(target: string, packets: readonly unknown[]): Promise<void> {
-    this.#assertOpen();
-    const conn = this.#routing.get(target);
-    if (conn) {
-      this.sendTo(conn, MainFlags.whisper, SubFlags.whisper, packets);
-      return;
-    }
-    // Fail on unencodable values now, not after a route was found.
-    packPacket({ type: MainFlags.whisper, sender: this.#id, time: 0, payload: [SubFlags.whisper, ...packets] });
-    const requestId = this.#routes.newRequestId(this.#id, this.nowSeconds());
-    const done = this.#routes.add(requestId, target, [...packets], this.#limits.replyRouteTimeout);
-    this.#logger.debug(`routing a reply to ${target.slice(0, 8)} (request ${requestId.slice(0, 8)})`);
-    this.broadcastInternal(SubFlags.request, [requestId, idBin(target)]);
-    return done;
-  }
-}
-
-interface DialEntry {
-  promise: Promise<PeerInfo>;
-  controller: AbortController;
-  /** connect() calls waiting on it. */
-  waiters: number;
-}
-
-function peerInfo(conn: MeshConnection): PeerInfo {
-  return Object.freeze({
-    id: conn.peerId!,
-    addr: conn.peerAddr!,
-    outgoing: conn.outgoing,
-    remote: conn.remote,
-    connection: conn,
-  });
-}
-
-function sameList(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
-}
-
-function toP2PError(err: unknown): P2PError {
-  if (err instanceof P2PError) return err;
-  return new P2PError('INTERNAL', err instanceof Error ? err.message : String(err), { cause: err });
 }

@@ -2,7 +2,8 @@
  * Builders and parsers of the mesh's own payloads (PROTOCOL.md 4.2, 4.4, 4.9). Pure functions:
  * parsers return undefined for a shape they do not recognise, never throw.
  */
-import { idBin, idText, isAcceptableId, parseAddr } from './ids';
+import { fieldText } from '@p2p/base';
+import { idBin, isAcceptableId, parseAddr } from './ids';
 
 /** A handshake as received: `whisper / handshake [id, protocol id, [host, port], compressions]`. */
 export interface Handshake {
@@ -28,8 +29,8 @@ export function handshakeFields(
  */
 export function parseHandshake(payload: readonly unknown[]): Handshake | 'invalid' | undefined {
   if (payload.length !== 5) return undefined;
-  const id = idText(payload[1]);
-  const protocolId = idText(payload[2]);
+  const id = fieldText(payload[1]);
+  const protocolId = fieldText(payload[2]);
   const addr = parseAddr(payload[3]);
   const compression = parseCompressionList(payload[4]);
   if (!isAcceptableId(id) || protocolId === undefined || !addr || !compression) return 'invalid';
@@ -69,7 +70,7 @@ export function parsePeers(payload: readonly unknown[], max: number): PeerEntry[
     if (out.length >= max) break;
     if (!Array.isArray(entry) || entry.length !== 2) continue;
     const addr = parseAddr(entry[0]);
-    const id = idText(entry[1]);
+    const id = fieldText(entry[1]);
     if (!addr || !isAcceptableId(id)) continue;
     out.push({ addr, id });
   }
@@ -78,7 +79,7 @@ export function parsePeers(payload: readonly unknown[], max: number): PeerEntry[
 
 /** True for the peer-table request wildcard, str or bin (F13). */
 export function isWildcard(value: unknown): boolean {
-  return idText(value) === '*';
+  return fieldText(value) === '*';
 }
 
 /** The wildcard as TS sends it: bin (PROTOCOL.md 4.9). */

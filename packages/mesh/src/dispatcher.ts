@@ -1,0 +1,149 @@
+/**
+ * The receive pipeline of PROTOCOL.md 4.7: renegotiation, the waterfall and relay (4.8), the
+ * built-in handlers by sub-flag (mesh's, then the extension's, in registration order), then
+ * the user's chain, then the receive queue. Also the one rule for who is to blame for a
+ * malformed message.
+ */
+import {
+  BadMessageError,
+  HandlerError,
+  MainFlags,
+  Message,
+  SubFlags,
+  isP2PError,
+  negotiateReply,
+  type P2PError,
+  type WireMessage,
+} from '@p2p/base';
+import type { MeshContext } from './context';
+import type { BuiltinHandler, MessageHandler } from './events';
+import type { Link } from './link';
+import { parseCompressionList } from './payloads';
+import type { Sender } from './sender';
+import type { Waterfall } from './waterfall';
+
+/** A built-in handler as mesh modules write it: with the link, not only its public view. */
+export type LinkHandler = (message: Message, link: Link, wire: WireMessage) => boolean | void;
+
+export interface DispatcherDeps {
+  readonly ctx: MeshContext;
+  readonly waterfall: Waterfall;
+  readonly sender: Sender;
+  /** What `Message.socket` refers to. */
+  readonly socket: unknown;
+  reply(target: string, packets: readonly unknown[]): Promise<void>;
+  deliver(message: Message): void;
+  userHandlers(): readonly MessageHandler[];
+  /** True once shutdown began: incoming messages are ignored. */
+  stopped(): boolean;
+}
+
+export class Dispatcher {
+  readonly #deps: DispatcherDeps;
+  readonly #handlers = new Map<number, LinkHandler[]>();
+  /** Handlers of the deprecated `addBuiltinHandler`, for any sub-flag, after the keyed ones. */
+  readonly #legacy: BuiltinHandler[] = [];
+
+  constructor(deps: DispatcherDeps) {
+    this.#deps = deps;
+  }
+
+  /** Adds a built-in handler for sub-flag `sub`, after those already added for it. */
+  on(sub: number, handler: LinkHandler): void {
+    const list = this.#handlers.get(sub);
+    if (list) list.push(handler);
+    else this.#handlers.set(sub, [handler]);
+  }
+
+  addLegacy(handler: BuiltinHandler): void {
+    this.#legacy.push(handler);
+  }
+
+  dispatch(link: Link, wire: WireMessage): void {
+    const { ctx, waterfall, sender } = this.#deps;
+    if (this.#deps.stopped()) return;
+    // PROTOCOL.md 1.4 step 4: an empty payload is accepted and ignored.
+    if (wire.payload.length === 0) return;
+    // 4.7 step 1
+    if (wire.type === MainFlags.renegotiate) {
+      this.#renegotiate(link, wire);
+      return;
+    }
+    // 4.7 step 2 / 4.8
+    if (wire.type === MainFlags.broadcast) {
+      if (waterfall.admit(wire.id, wire.time, ctx.nowSeconds()) !== 'new') return;
+      sender.relay(wire, link);
+    }
+    const message = new Message({
+      wire,
+      protocol: ctx.protocol,
+      socket: this.#deps.socket,
+      reply: (packets) => this.#deps.reply(wire.sender, packets),
+    });
+    const sub = wire.payload[0];
+    // 4.7 step 3: built-in handlers, then user handlers; the first to return true claims it.
+    for (const handler of this.#handlers.get(sub as number) ?? []) {
+      if (this.#run(() => handler(message, link, wire), link, wire)) return;
+    }
+    for (const handler of this.#legacy) {
+      if (this.#run(() => handler(message, link.connection, wire), link, wire)) return;
+    }
+    for (const handler of this.#deps.userHandlers()) {
+      if (this.#run(() => handler(message, link.connection), link, wire)) return;
+    }
+    // 4.7 step 4
+    if (sub === SubFlags.broadcast || sub === SubFlags.whisper) this.#deps.deliver(message);
+  }
+
+  /**
+   * The one blame rule for a malformed message. A peer that has not handshaken is to blame
+   * for anything it sends: the link is dropped. Otherwise the error is reported and the link
+   * stays (F10), unless `fatal` (a message that carries state, as a sync store) and the peer
+   * wrote it itself (a whisper, or a broadcast it originated, not one it only relays).
+   */
+  malformed(link: Link, wire: WireMessage, error: P2PError, fatal = false): void {
+    const wroteIt = wire.type !== MainFlags.broadcast || wire.sender === link.peerId;
+    if (link.peerId === undefined || (fatal && wroteIt)) link.fail(error);
+    else this.#deps.ctx.report(error);
+  }
+
+  /** Runs one handler; an exception is reported (F10: the link stays) and claims the message. */
+  #run(run: () => boolean | void, link: Link, wire: WireMessage): boolean {
+    try {
+      return run() === true;
+    } catch (err) {
+      if (isP2PError(err, 'BAD_MESSAGE')) {
+        this.malformed(link, wire, err);
+      } else {
+        this.#deps.ctx.report(
+          new HandlerError(`a message handler threw: ${err instanceof Error ? err.message : String(err)}`, {
+            cause: err,
+            details: { peer: link.peerId, sender: wire.sender, subFlag: wire.payload[0] },
+          }),
+        );
+      }
+      return true;
+    }
+  }
+
+  #renegotiate(link: Link, wire: WireMessage): void {
+    const [sub, value] = wire.payload;
+    if (sub === SubFlags.compression) {
+      const list = parseCompressionList(value);
+      if (!list) {
+        this.malformed(link, wire, new BadMessageError('renegotiation with a malformed compression list', { details: { peer: link.peerId } }));
+        return;
+      }
+      const changed = !sameList(list, link.compression);
+      link.setCompression(list);
+      // 1.7.5: answer only a change, with my supported ∩ theirs in my order.
+      if (changed) this.#deps.sender.sendTo(link, MainFlags.renegotiate, SubFlags.compression, [negotiateReply(this.#deps.ctx.compression, list)]);
+    } else if (sub === SubFlags.resend) {
+      link.resendLast();
+    }
+  }
+}
+
+function sameList(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}

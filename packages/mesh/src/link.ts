@@ -1,0 +1,344 @@
+/**
+ * One link to a peer, the internal side of a {@link MeshConnection}: frames in (FrameReader +
+ * checksum-verified trial decompression), frames out (per-link compression), the peer's
+ * handshake facts, its state, and the liveness timers of 4.10. Only mesh modules see it.
+ */
+import {
+  BadMessageError,
+  ClosedError,
+  FrameReader,
+  LimitExceededError,
+  MainFlags,
+  StalledFrameError,
+  SubFlags,
+  asP2PError,
+  chooseCompression,
+  concatBytes,
+  decodeCandidates,
+  decodeFrameBody,
+  frameFromPacked,
+  type Clock,
+  type Endpoint,
+  type Logger,
+  type P2PError,
+  type Protocol,
+  type TimerHandle,
+  type TransportConnection,
+  type WireMessage,
+} from '@p2p/base';
+import { createConnectionView, type ConnectionSendOptions, type ConnectionState, type MeshConnection } from './mesh-connection';
+import type { ResolvedLimits } from './options';
+import type { Packed } from './sender';
+
+/** What a link needs from the socket that owns it. */
+export interface LinkContext {
+  readonly id: string;
+  readonly protocol: Protocol;
+  /** Compression methods this node supports, best first. */
+  readonly compression: readonly number[];
+  readonly limits: ResolvedLimits;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Packs a message of this node and remembers its id (the one pack-and-remember, sender.ts). */
+  pack(flag: number, type: number, packets: readonly unknown[]): Packed;
+  /** A decoded message arrived. */
+  onMessage(link: Link, wire: WireMessage): void;
+  /** The link failed (bad frame, stall, overflow) and is being dropped. */
+  onFailure(link: Link, error: P2PError): void;
+  /** The link is gone; `reason` is undefined for a clean close. */
+  onClosed(link: Link, reason: P2PError | undefined): void;
+}
+
+/** `send()` returns false (slow down) once this much is queued for one peer. */
+const HIGH_WATER_BYTES = 64 * 1024;
+
+/** Frames of one message already built per compression method, shared across connections. */
+export type FrameCache = Map<number | null, Uint8Array>;
+
+export class Link {
+  /** The public face of this link, handed to users, handlers and extensions. */
+  readonly connection: MeshConnection;
+  readonly #ctx: LinkContext;
+  readonly #transport: TransportConnection;
+  readonly #outgoing: boolean;
+  readonly #reader: FrameReader;
+  #peerId: string | undefined;
+  #peerAddr: readonly [string, number] | undefined;
+  #compression: readonly number[] = [];
+  #sendMethod: number | null = null;
+  #candidates: (number | null)[];
+  #lastSent: { packed: Uint8Array; id: Uint8Array } | undefined;
+  #stallTimer: TimerHandle | undefined;
+  #handshakeTimer: TimerHandle | undefined;
+  #state: ConnectionState = 'handshaking';
+  #closedLocally = false;
+  #closeReason: P2PError | undefined;
+  #bytesSent = 0;
+  #bytesReceived = 0;
+  #outbox: Uint8Array[] = [];
+  #outboxBytes = 0;
+
+  constructor(ctx: LinkContext, transport: TransportConnection, outgoing: boolean) {
+    this.connection = createConnectionView(this);
+    this.#ctx = ctx;
+    this.#transport = transport;
+    this.#outgoing = outgoing;
+    this.#reader = new FrameReader({ maxFrameBytes: ctx.limits.maxFrameBytes });
+    this.#candidates = decodeCandidates([], ctx.compression);
+    transport.on('data', (chunk) => this.#onData(chunk));
+    transport.on('close', (error) => this.#onClose(error));
+  }
+
+  /** The peer's node id, once its handshake arrived. */
+  get peerId(): string | undefined {
+    return this.#peerId;
+  }
+
+  /** The address the peer advertises (its out address), once its handshake arrived. */
+  get peerAddr(): readonly [string, number] | undefined {
+    return this.#peerAddr;
+  }
+
+  /** True when this node dialed the connection. */
+  get outgoing(): boolean {
+    return this.#outgoing;
+  }
+
+  /** The compression methods the peer advertised, in its order (empty until its handshake). */
+  get compression(): readonly number[] {
+    return this.#compression;
+  }
+
+  get protocol(): Protocol {
+    return this.#ctx.protocol;
+  }
+
+  /** The transport's view of the other end (the socket address, not the advertised one). */
+  get remote(): Endpoint {
+    return this.#transport.remote;
+  }
+
+  /** True when the underlying stream is encrypted (TLS). */
+  get encrypted(): boolean {
+    return this.#transport.encrypted;
+  }
+
+  /** Bytes queued for this peer but not yet handed to the OS (backpressure). */
+  get writableLength(): number {
+    return this.#transport.writableLength + this.#outboxBytes;
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** True from the moment the link starts closing. */
+  get closed(): boolean {
+    return this.#closing || this.#transport.closed;
+  }
+
+  get #closing(): boolean {
+    return this.#state === 'closing' || this.#state === 'closed';
+  }
+
+  /** True when this side closed or dropped the connection (not the peer). */
+  get closedLocally(): boolean {
+    return this.#closedLocally;
+  }
+
+  /** Frame bytes written to and read from this connection. */
+  get bytesSent(): number {
+    return this.#bytesSent;
+  }
+
+  get bytesReceived(): number {
+    return this.#bytesReceived;
+  }
+
+  /**
+   * Sends `flag / type [...packets]` to this peer only (PROTOCOL.md 10.6). Returns false when
+   * the peer is not keeping up (wait for it to drain before sending much more). Throws
+   * `ENCODE_ERROR` for values msgpack cannot carry and `CLOSED` on a closed connection.
+   */
+  send(flag: number, packets: readonly unknown[], options: ConnectionSendOptions = {}): boolean {
+    if (this.closed) throw new ClosedError('connection is closed', { details: { peer: this.#peerId } });
+    const { packed, id } = this.#ctx.pack(flag, options.type ?? SubFlags.broadcast, packets);
+    return this.writePacked(packed, id, flag);
+  }
+
+  /** The peer's handshake was accepted: record what it said. */
+  setPeer(id: string, addr: readonly [string, number], compression: readonly number[]): void {
+    if (this.#state === 'handshaking') this.#state = 'open';
+    this.#peerId = id;
+    this.#peerAddr = Object.freeze([addr[0], addr[1]] as [string, number]);
+    this.setCompression(compression);
+    this.clearHandshakeTimer();
+  }
+
+  /** Adopts the peer's (re)advertised compression list. */
+  setCompression(list: readonly number[]): void {
+    this.#compression = Object.freeze([...list]);
+    this.#sendMethod = chooseCompression(this.#ctx.compression, this.#compression);
+    this.#candidates = decodeCandidates(this.#compression, this.#ctx.compression);
+  }
+
+  /**
+   * Frames already packed bytes for this link and writes them. Used for relays
+   * (original bytes), socket-wide sends (one packing, F21) and resends. `cache` shares the
+   * compressed frame among connections using the same method.
+   */
+  writePacked(
+    packed: Uint8Array,
+    id: Uint8Array,
+    flag: number,
+    options: { uncompressed?: boolean; cache?: FrameCache; relay?: boolean } = {},
+  ): boolean {
+    if (this.closed) return false;
+    const method = options.uncompressed ? null : this.#sendMethod;
+    let frame = options.cache?.get(method);
+    if (!frame) {
+      frame = frameFromPacked(packed, id, method);
+      options.cache?.set(method, frame);
+    }
+    // PROTOCOL.md 1.7.5: `resend` repeats the last whisper or broadcast this node originated.
+    if (!options.relay && (flag === MainFlags.whisper || flag === MainFlags.broadcast)) this.#lastSent = { packed, id };
+    this.#bytesSent += frame.length;
+    // Frames written in one tick leave in one write (one syscall instead of one per frame).
+    this.#outbox.push(frame);
+    this.#outboxBytes += frame.length;
+    if (this.#outbox.length === 1) queueMicrotask(this.#flush);
+    const queued = this.#transport.writableLength + this.#outboxBytes;
+    if (queued > this.#ctx.limits.maxWriteBufferBytes) {
+      this.fail(
+        new LimitExceededError(`peer is not reading: more than ${this.#ctx.limits.maxWriteBufferBytes} bytes queued`, {
+          details: { peer: this.#peerId, queued },
+        }),
+      );
+      return false;
+    }
+    return queued < HIGH_WATER_BYTES;
+  }
+
+  readonly #flush = (): void => {
+    const frames = this.#outbox;
+    if (frames.length === 0) return;
+    this.#outbox = [];
+    this.#outboxBytes = 0;
+    if (this.#transport.closed) return;
+    this.#transport.write(frames.length === 1 ? frames[0]! : concatBytes(...frames));
+  };
+
+  /** Re-sends the last whisper/broadcast unchanged, framed for the current list. */
+  resendLast(): boolean {
+    const last = this.#lastSent;
+    if (!last) return false;
+    return this.writePacked(last.packed, last.id, MainFlags.whisper);
+  }
+
+  /** Arms the handshake deadline (PROTOCOL.md 4.10, F5). */
+  startHandshakeTimer(onTimeout: () => void): void {
+    this.clearHandshakeTimer();
+    this.#handshakeTimer = this.#ctx.clock.setTimeout(() => {
+      this.#handshakeTimer = undefined;
+      onTimeout();
+    }, this.#ctx.limits.handshakeTimeout);
+  }
+
+  clearHandshakeTimer(): void {
+    if (this.#handshakeTimer !== undefined) this.#ctx.clock.clearTimeout(this.#handshakeTimer);
+    this.#handshakeTimer = undefined;
+  }
+
+  /** Closes gracefully: queued frames are flushed first. */
+  close(): void {
+    if (this.#closing) return;
+    this.#state = 'closing';
+    this.#closedLocally = true;
+    this.#clearTimers();
+    this.#flush();
+    this.#transport.end();
+  }
+
+  /** Drops the connection at once, reporting `error` to the socket first. */
+  fail(error: P2PError): void {
+    if (this.#closing) return;
+    this.#ctx.onFailure(this, error);
+    this.destroy(error);
+  }
+
+  /** Drops the connection at once, discarding queued frames. */
+  destroy(reason?: P2PError): void {
+    this.#closeReason ??= reason;
+    if (!this.#closing) {
+      this.#closedLocally = true;
+      this.#state = 'closing';
+    }
+    this.#clearTimers();
+    this.#outbox = [];
+    this.#outboxBytes = 0;
+    this.#transport.destroy(reason);
+  }
+
+  toString(): string {
+    const who = this.#peerId === undefined ? 'pending' : this.#peerId.slice(0, 12) + '…';
+    return `MeshConnection(${who}, ${this.#outgoing ? 'outgoing' : 'incoming'}, ${this.remote.host}:${this.remote.port})`;
+  }
+
+  /** Frame and decode failures are the peer's: BAD_MESSAGE unless already a P2PError. */
+  #failWith(err: unknown): void {
+    this.fail(asP2PError(err, BadMessageError));
+  }
+
+  #onData(chunk: Uint8Array): void {
+    if (this.#closing) return;
+    this.#bytesReceived += chunk.length;
+    let bodies: Uint8Array[];
+    try {
+      bodies = this.#reader.push(chunk);
+    } catch (err) {
+      this.#failWith(err);
+      return;
+    }
+    for (const body of bodies) {
+      if (this.#closing) return;
+      let wire: WireMessage;
+      try {
+        wire = decodeFrameBody(body, { candidates: this.#candidates, maxBytes: this.#ctx.limits.maxFrameBytes });
+      } catch (err) {
+        this.#failWith(err);
+        return;
+      }
+      this.#ctx.onMessage(this, wire);
+    }
+    if (this.#closing) return;
+    this.#armStallTimer();
+  }
+
+  #armStallTimer(): void {
+    const clock = this.#ctx.clock;
+    if (this.#stallTimer !== undefined) clock.clearTimeout(this.#stallTimer);
+    this.#stallTimer = undefined;
+    if (!this.#reader.hasPartialFrame) return;
+    const ms = this.#ctx.limits.stalledFrameTimeout;
+    this.#stallTimer = clock.setTimeout(() => {
+      this.#stallTimer = undefined;
+      this.fail(
+        new StalledFrameError(`no bytes for ${ms} ms in the middle of a frame`, {
+          details: { peer: this.#peerId, buffered: this.#reader.bufferedBytes },
+        }),
+      );
+    }, ms);
+  }
+
+  #clearTimers(): void {
+    if (this.#stallTimer !== undefined) this.#ctx.clock.clearTimeout(this.#stallTimer);
+    this.#stallTimer = undefined;
+    this.clearHandshakeTimer();
+  }
+
+  #onClose(error: P2PError | undefined): void {
+    this.#state = 'closed';
+    this.#clearTimers();
+    this.#ctx.onClosed(this, this.#closeReason ?? error);
+  }
+}

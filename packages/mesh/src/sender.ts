@@ -1,0 +1,84 @@
+/**
+ * Everything this node originates goes through here: one pack-and-remember (one timestamp per
+ * logical send, F21; the id remembered so an echo is ignored, 4.6), then written on one link,
+ * on every filed peer (packed once, compressed once per method), or relayed as received.
+ */
+import { MainFlags, SubFlags, packPacket, type WireMessage } from '@p2p/base';
+import type { MeshContext } from './context';
+import type { SentMessage } from './extension';
+import type { FrameCache, Link } from './link';
+import { handshakeFields, peersField } from './payloads';
+import type { PeerTable } from './peer-table';
+import type { Waterfall } from './waterfall';
+
+/** A packed message of this node. */
+export interface Packed {
+  readonly packed: Uint8Array;
+  readonly id: Uint8Array;
+  readonly time: number;
+}
+
+export class Sender {
+  readonly #ctx: MeshContext;
+  readonly #table: PeerTable;
+  readonly #waterfall: Waterfall;
+
+  constructor(ctx: MeshContext, table: PeerTable, waterfall: Waterfall) {
+    this.#ctx = ctx;
+    this.#table = table;
+    this.#waterfall = waterfall;
+  }
+
+  /** Packs `flag / type [...packets]` as this node, now, and remembers its id. @throws EncodeError */
+  pack(flag: number, type: number, packets: readonly unknown[]): Packed {
+    const time = this.#ctx.nowSeconds();
+    const { packed, id } = packPacket({ type: flag, sender: this.#ctx.id, time, payload: [type, ...packets] });
+    this.#waterfall.remember(id, time, time);
+    return { packed, id, time };
+  }
+
+  /** Sends on one link; `fast` is false under backpressure. */
+  sendTo(link: Link, flag: number, type: number, packets: readonly unknown[]): SentMessage & { fast: boolean } {
+    const { packed, id, time } = this.pack(flag, type, packets);
+    const open = !link.closed;
+    const fast = link.writePacked(packed, id, flag);
+    return { id, time, written: open ? 1 : 0, fast };
+  }
+
+  /** Sends to every filed peer, packed once (F21). Everything is encoded before anything is written. */
+  sendToAll(flag: number, type: number, packets: readonly unknown[]): SentMessage {
+    const { packed, id, time } = this.pack(flag, type, packets);
+    const cache: FrameCache = new Map();
+    let written = 0;
+    for (const link of [...this.#table.routed()]) {
+      if (link.closed) continue;
+      link.writePacked(packed, id, flag, { cache });
+      written++;
+    }
+    return { id, time, written };
+  }
+
+  /**
+   * Forwards a received broadcast's original bytes (PROTOCOL.md 4.8) to every filed peer
+   * except its originator and the neighbour it came from (F17), compressing once per method.
+   */
+  relay(wire: WireMessage, from: Link | undefined): void {
+    const cache: FrameCache = new Map();
+    for (const link of this.#table.routed()) {
+      if (link === from || link.peerId === wire.sender) continue;
+      link.writePacked(wire.packed, wire.id, wire.type, { cache, relay: true });
+    }
+  }
+
+  /** This node's handshake (PROTOCOL.md 4.2), always uncompressed. */
+  handshake(link: Link): void {
+    const { id, protocol, outAddr, compression } = this.#ctx;
+    const { packed, id: msgId } = this.pack(MainFlags.whisper, SubFlags.handshake, handshakeFields(id, protocol.id, outAddr, compression));
+    link.writePacked(packed, msgId, MainFlags.whisper, { uncompressed: true });
+  }
+
+  /** `whisper / peers [...]`: every filed peer with a known address, in random order. */
+  peers(link: Link): void {
+    this.sendTo(link, MainFlags.whisper, SubFlags.peers, peersField(this.#table.entries()));
+  }
+}
