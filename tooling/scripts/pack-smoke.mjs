@@ -2,7 +2,8 @@
 // Packs every public package with `pnpm pack` (as it would be published), installs the tarballs
 // with npm into an empty temporary folder, and loads each package from both ESM and CJS.
 // Catches what unit tests cannot: missing files, broken exports maps, CJS interop of bundled
-// dependencies (base-x), workspace:^ ranges left unrewritten.
+// dependencies (base-x), workspace:^ ranges left unrewritten, errors of the CJS build not
+// recognised by the ESM build (and back), and a published browser build that pulls in Node.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,6 +59,47 @@ try {
   } catch (err) {
     failures++;
     console.error(`pack-smoke: functional check FAILED: ${err.stderr || err.message}`);
+  }
+  // The dual-package hazard: CJS and ESM builds are two copies of base, with two P2PError
+  // classes. The Symbol.for brand makes each recognise the other's errors.
+  const cross = `
+    import { createRequire } from 'node:module';
+    const cjs = createRequire(process.cwd() + '/index.js')('@p2p/base');
+    const esm = await import('@p2p/base');
+    if (cjs.P2PError === esm.P2PError) throw new Error('expected two copies of base');
+    const fromCjs = new cjs.ClosedError('cjs');
+    const fromEsm = new esm.ClosedError('esm');
+    const checks = {
+      'CJS ClosedError instanceof ESM P2PError': fromCjs instanceof esm.P2PError,
+      'ESM isP2PError(CJS ClosedError)': esm.isP2PError(fromCjs) && esm.isP2PError(fromCjs, 'CLOSED'),
+      'ESM ClosedError instanceof CJS P2PError': fromEsm instanceof cjs.P2PError,
+      'CJS isP2PError(ESM ClosedError)': cjs.isP2PError(fromEsm) && cjs.isP2PError(fromEsm, 'CLOSED'),
+      'ESM asP2PError keeps a CJS error': esm.asP2PError(fromCjs) === fromCjs,
+      'a plain Error is not a P2PError': !(new Error('x') instanceof esm.P2PError) && !cjs.isP2PError(new Error('x')),
+    };
+    const failed = Object.entries(checks).filter(([, ok]) => !ok).map(([what]) => what);
+    if (failed.length > 0) throw new Error('failed: ' + failed.join('; '));`;
+  try {
+    run('node', ['--input-type=module', '-e', cross], app);
+    console.log('pack-smoke: ClosedError from CJS is a P2PError in ESM, and back');
+  } catch (err) {
+    failures++;
+    console.error(`pack-smoke: cross-build error check FAILED: ${err.stderr || err.message}`);
+  }
+
+  // The published browser builds: bundle the installed tarballs as a web app would.
+  const { bundleBrowser } = await import(join(root, 'tooling/bundle-check/src/bundle-browser.mjs'));
+  const browserEntries = ['@p2p/base', '@p2p/mesh', '@p2p/sync', '@p2p/chord'].filter((n) => pkgs.some((p) => p.json.name === n));
+  for (const name of browserEntries) {
+    try {
+      const b = await bundleBrowser({ contents: `export * from '${name}';`, resolveDir: app, conditions: [], root: app });
+      if (b.builtins.length > 0) throw new Error(b.builtins.map((x) => `${x.importer} -> '${x.module}'`).join(', '));
+      if (!b.inputs.some((f) => f.endsWith('@p2p/base/dist/browser.js'))) throw new Error(`did not use base's browser build: ${b.inputs.join(', ')}`);
+      console.log(`pack-smoke: ${name} bundles for the browser from its tarball (${(b.bytes / 1024).toFixed(1)} KiB minified, ${(b.gzipBytes / 1024).toFixed(1)} KiB gzipped)`);
+    } catch (err) {
+      failures++;
+      console.error(`pack-smoke: ${name} browser bundle FAILED: ${err.message}`);
+    }
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
