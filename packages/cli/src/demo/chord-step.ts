@@ -45,7 +45,7 @@ class ChordDemo {
     for (let i = 0; i < n; i++) {
       const socket = await ChordSocket.listen({
         ...this.#ctx.listenOptions,
-        // A demo node vanishes without handing its data over, like a crash; repair is quick.
+        // Closing the demo's nodes hands nothing over (the killed one is destroyed anyway); repair is quick.
         handoffOnClose: false,
         republishDelay: 200,
       });

@@ -84,9 +84,9 @@ export class DemoContext {
     return waitUntil(pending, { timeout, ...(this.signal ? { signal: this.signal } : {}) });
   }
 
-  /** Ends a node without warning, as a crash looks to its peers. */
+  /** Ends a node without warning, as a crash looks to its peers: no goodbye, nothing handed over. */
   async kill(node: DemoNode): Promise<void> {
-    await crash(node.socket);
+    await node.socket.destroy();
     node.state = 'killed';
   }
 
@@ -100,13 +100,4 @@ export class DemoContext {
       }),
     );
   }
-}
-
-/**
- * Closes `socket` abruptly: every connection is cut at once, no goodbye, nothing handed over.
- * Until MeshSocket has a public `destroy()`, this reaches into the connections.
- */
-async function crash(socket: AnySocket): Promise<void> {
-  for (const conn of [...socket.peers.values(), ...socket.pendingConnections]) conn.destroy();
-  await socket.close();
 }
