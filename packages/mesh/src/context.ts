@@ -14,7 +14,7 @@ export interface MeshContext {
   /** Compression methods this node advertises, best first. */
   readonly compression: readonly number[];
   readonly maxOutgoing: number;
-  /** `close()` or `destroy()` was called. */
+  /** `close()` or `destroy()` was called: public calls throw CLOSED, no new connections or dials. */
   readonly closed: boolean;
   /** Whole seconds since the epoch (PROTOCOL.md 1.6). */
   nowSeconds(): number;
@@ -22,3 +22,6 @@ export interface MeshContext {
   report(error: P2PError): void;
   emit<K extends keyof MeshEvents>(event: K, ...args: MeshEvents[K]): void;
 }
+
+/** The socket's own, writable view of its context (it sets identity in `start()`, `closed` on close). */
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };

@@ -10,6 +10,7 @@ import {
   P2PError,
   asP2PError,
   withDeadline,
+  type Endpoint,
   type TimerHandle,
   type Transport,
   type TransportConnection,
@@ -18,7 +19,7 @@ import {
 import type { MeshContext } from './context';
 import { SelfConnectError } from './errors';
 import type { PeerInfo } from './events';
-import { addrKey } from './ids';
+import { addrKey, isLoopbackHost, isWildcardHost } from './ids';
 import type { Link } from './link';
 import type { PeerEntry } from './payloads';
 import { peerInfo, type PeerTable } from './peer-table';
@@ -36,7 +37,8 @@ export interface DialerDeps {
   readonly ctx: MeshContext;
   readonly table: PeerTable;
   transport(): Transport;
-  isOwnAddress(host: string, port: number): boolean;
+  /** The address the listener is bound to. */
+  bound(): Endpoint | undefined;
   /** Wraps a new transport connection in a link filed as waiting. */
   adopt(transport: TransportConnection, outgoing: boolean): Link;
   /** Sends this node's first handshake on a new link. */
@@ -77,7 +79,7 @@ export class Dialer {
       const known = table.get(options.id);
       if (known) return peerInfo(known);
     }
-    if (this.#deps.isOwnAddress(host, port)) {
+    if (this.#isOwnAddress(host, port)) {
       throw new SelfConnectError(`${host}:${port} is this node's own address`, { details: { host, port } });
     }
     const filed = table.byAddr(host, port);
@@ -120,7 +122,7 @@ export class Dialer {
     const { ctx, table } = this.#deps;
     const { id, addr } = entry;
     if (ctx.closed || id === ctx.id || table.get(id) || this.#autoDialIds.has(id)) return;
-    if (this.#dials.has(addrKey(addr[0], addr[1])) || this.#deps.isOwnAddress(addr[0], addr[1])) return;
+    if (this.#dials.has(addrKey(addr[0], addr[1])) || this.#isOwnAddress(addr[0], addr[1])) return;
     if (!shouldDial(id, addr)) return;
     this.#autoDialIds.add(id);
     this.connect(addr[0], addr[1], { id })
@@ -155,6 +157,15 @@ export class Dialer {
   /** Resolves when every dial in flight has finished (they see `closed` and destroy what they get). */
   async idle(): Promise<void> {
     await Promise.allSettled([...this.#dials.values()].map((d) => d.promise));
+  }
+
+  #isOwnAddress(host: string, port: number): boolean {
+    const bound = this.#deps.bound();
+    const out = this.#deps.ctx.outAddr;
+    if (addrKey(host, port) === addrKey(out[0], out[1])) return true;
+    if (!bound || port !== bound.port) return false;
+    if (addrKey(host, port) === addrKey(bound.host, bound.port)) return true;
+    return isLoopbackHost(host) && (isWildcardHost(bound.host) || isLoopbackHost(bound.host));
   }
 
   #start(host: string, port: number, key: string, timeout: number | undefined): DialEntry {

@@ -16,6 +16,7 @@ import {
   type WireMessage,
 } from '@p2p/base';
 import type { MeshContext } from './context';
+import { InvalidHandlerError } from './errors';
 import type { BuiltinHandler, MessageHandler } from './events';
 import type { Link } from './link';
 import { parseCompressionList } from './payloads';
@@ -33,7 +34,6 @@ export interface DispatcherDeps {
   readonly socket: unknown;
   reply(target: string, packets: readonly unknown[]): Promise<void>;
   deliver(message: Message): void;
-  userHandlers(): readonly MessageHandler[];
   /** True once shutdown began: incoming messages are ignored. */
   stopped(): boolean;
 }
@@ -43,6 +43,7 @@ export class Dispatcher {
   readonly #handlers = new Map<number, LinkHandler[]>();
   /** Handlers of the deprecated `addBuiltinHandler`, for any sub-flag, after the keyed ones. */
   readonly #legacy: BuiltinHandler[] = [];
+  #user: MessageHandler[] = [];
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
@@ -53,6 +54,24 @@ export class Dispatcher {
     const list = this.#handlers.get(sub);
     if (list) list.push(handler);
     else this.#handlers.set(sub, [handler]);
+  }
+
+  /**
+   * Adds a user handler at the end of the chain; returns its remover.
+   * @throws InvalidHandlerError (`INVALID_HANDLER`) unless it takes exactly `(message, connection)` when `checkArity`
+   */
+  addUserHandler(handler: MessageHandler, checkArity: boolean): () => void {
+    if (typeof handler !== 'function') throw new InvalidHandlerError('a handler must be a function');
+    if (checkArity && handler.length !== 2) {
+      throw new InvalidHandlerError(
+        `a handler must take exactly (message, connection), this one declares ${handler.length} parameters`,
+        { details: { length: handler.length } },
+      );
+    }
+    this.#user = [...this.#user, handler];
+    return () => {
+      this.#user = this.#user.filter((h) => h !== handler);
+    };
   }
 
   addLegacy(handler: BuiltinHandler): void {
@@ -88,7 +107,7 @@ export class Dispatcher {
     for (const handler of this.#legacy) {
       if (this.#run(() => handler(message, link.connection, wire), link, wire)) return;
     }
-    for (const handler of this.#deps.userHandlers()) {
+    for (const handler of this.#user) {
       if (this.#run(() => handler(message, link.connection), link, wire)) return;
     }
     // 4.7 step 4

@@ -30,3 +30,15 @@ const MAX_ID_LENGTH = 256;
 export function isAcceptableId(id: string | undefined): id is string {
   return id !== undefined && id.length > 0 && id.length <= MAX_ID_LENGTH;
 }
+
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** A bind address meaning "every interface". */
+export function isWildcardHost(host: string): boolean {
+  return WILDCARD_HOSTS.has(host);
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host);
+}

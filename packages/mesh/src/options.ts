@@ -99,3 +99,33 @@ export function resolveLimits(limits: MeshLimits | undefined): ResolvedLimits {
   }
   return Object.freeze(out) as unknown as ResolvedLimits;
 }
+
+/** Options of {@link MeshSocket.send}. */
+export interface SendOptions {
+  /** Main flag: `MainFlags.broadcast` floods the network, `MainFlags.whisper` reaches neighbours only. @default MainFlags.broadcast */
+  flag?: number;
+  /** Sub-flag, `packets[0]` of the received message. @default SubFlags.broadcast (as py2p, even for whispers) */
+  type?: number;
+}
+
+/** Options of {@link MeshSocket.registerHandler}. */
+export interface RegisterHandlerOptions {
+  /**
+   * Reject functions that do not declare exactly two parameters, as py2p does. Turn it off for
+   * handlers written with rest or default parameters.
+   * @default true
+   */
+  checkArity?: boolean;
+}
+
+/** Counters for monitoring; they only grow. */
+export interface MeshStats {
+  /** Messages dropped from a full receive queue. */
+  droppedMessages: number;
+  /** Broadcasts ignored because they were older than 60 s (clock skew shows up here). */
+  expiredBroadcasts: number;
+  /** De-duplication entries evicted early because the set was full. */
+  evictedSeen: number;
+  /** Incoming or outgoing connections refused by a limit. */
+  refusedConnections: number;
+}
