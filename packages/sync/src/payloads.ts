@@ -3,8 +3,7 @@
  * the message or the reason it is malformed, never throw. Values are taken as their raw msgpack
  * bytes (copied), so they can be stored and re-sent without re-encoding.
  */
-import { decodeArrayWithRaw, isValidNodeId } from '@p2p/base';
-import { wireKey } from './keys';
+import { decodeArrayWithRaw, fieldBytes, isValidNodeId } from '@p2p/base';
 import { isRawMap } from './raw-map';
 
 /** msgpack nil. */
@@ -49,7 +48,7 @@ function payloadRaw(packed: Uint8Array): Uint8Array[] {
 /** `packets` is `Message.packets` (sub-flag first), `packed` the message's msgpack. */
 export function parseStore(packets: readonly unknown[], packed: Uint8Array): PlainStore | ReplayStore | Malformed {
   if (packets.length < 3) return { kind: 'malformed', reason: `store with ${packets.length - 1} fields, at least 2 required` };
-  const key = wireKey(packets[1]);
+  const key = fieldBytes(packets[1]);
   if (key === undefined) return { kind: 'malformed', reason: 'store key is neither bin nor str' };
   const valueRaw = payloadRaw(packed)[2]!.slice();
   if (packets.length !== 5) {
@@ -65,7 +64,7 @@ export function parseStore(packets: readonly unknown[], packed: Uint8Array): Pla
 
 export function parseDelta(packets: readonly unknown[], packed: Uint8Array): Delta | Malformed {
   if (packets.length < 3) return { kind: 'malformed', reason: `delta with ${packets.length - 1} fields, at least 2 required` };
-  const key = wireKey(packets[1]);
+  const key = fieldBytes(packets[1]);
   if (key === undefined) return { kind: 'malformed', reason: 'delta key is neither bin nor str' };
   const raw = payloadRaw(packed)[2]!;
   if (!isRawMap(raw)) return { kind: 'malformed', reason: 'delta is not a map' };

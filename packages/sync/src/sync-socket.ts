@@ -13,6 +13,8 @@ import {
   RawMsgpack,
   SubFlags,
   decodeMsgpack,
+  isMapping,
+  keyBytes,
   encodeMsgpack,
   sha256,
   toHex,
@@ -20,10 +22,10 @@ import {
   type Message,
   type WireMessage,
 } from '@p2p/base';
-import { MeshSocket, type MeshConnection } from '@p2p/mesh';
+import { MeshSocket, type MeshConnection, type MeshHost, type SentMessage } from '@p2p/mesh';
 import { LeaseHeldError } from './errors';
 import type { SyncEvents } from './events';
-import { keyBytes, keyId, type SyncKey } from './keys';
+import { keyId, type SyncKey } from './keys';
 import { allowed, supersedes, type SyncMeta, type Version } from './lease';
 import type { SyncSocketOptions } from './options';
 import { parseDelta, parseStore, type ReplayStore } from './payloads';
@@ -51,34 +53,31 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
   readonly #leasing: boolean;
   readonly #data = new Map<string, Entry>();
   readonly #told = new WeakMap<MeshConnection, Set<string>>();
-  /** While set, every timestamp this node takes (message times included) is this second. */
-  #pinnedSecond: number | undefined;
+  readonly #host: MeshHost;
 
   protected constructor(options: SyncSocketOptions = {}) {
-    super(options);
-    this.#leasing = options.leasing ?? true;
+    const leasing = options.leasing ?? true;
+    // PROTOCOL.md 5.1: subnet + "1" with leasing, + "0" without.
+    const base = options.protocol ?? SyncSocket.defaultProtocol;
+    super({ ...options, protocol: new Protocol(base.subnet + (leasing ? '1' : '0'), base.encryption) });
+    this.#leasing = leasing;
     // PROTOCOL.md 4.7: after the mesh's built-ins, sync's store then delta.
-    this.addBuiltinHandler((msg, conn, wire) => this.#handleStore(msg, conn, wire));
-    this.addBuiltinHandler((msg, conn, wire) => this.#handleDelta(msg, conn, wire));
+    this.#host = this.extend({
+      handlers: new Map([
+        [SubFlags.store, (msg, conn, wire) => this.#handleStore(msg, conn, wire)],
+        [SubFlags.delta, (msg, conn, wire) => this.#handleDelta(msg, conn, wire)],
+      ]),
+      // PROTOCOL.md 5.3: after a peer's handshake, send it every key with its metadata.
+      peerHandshake: (conn) => this.#replay(conn),
+    });
   }
 
   /**
    * Binds, listens and returns a ready node.
    * @throws ListenFailedError (`LISTEN_FAILED`), TransportNotFoundError (`TRANSPORT_NOT_FOUND`)
    */
-  static override async listen(options: SyncSocketOptions = {}): Promise<SyncSocket> {
-    const socket = new SyncSocket(options);
-    await socket.start();
-    return socket;
-  }
-
-  /** PROTOCOL.md 5.1: subnet + "1" with leasing, + "0" without. */
-  protected override resolveProtocol(protocol: Protocol): Protocol {
-    return new Protocol(protocol.subnet + (this.#leasing ? '1' : '0'), protocol.encryption);
-  }
-
-  protected override nowSeconds(): number {
-    return this.#pinnedSecond ?? super.nowSeconds();
+  static override listen(options: SyncSocketOptions = {}): Promise<SyncSocket> {
+    return SyncSocket.open(new SyncSocket(options));
   }
 
   /** Whether this node enforces leases (fixed at `listen`). */
@@ -95,12 +94,12 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
 
   /** True when a value is held for `key`. */
   has(key: SyncKey): boolean {
-    return this.#data.has(keyId(keyBytes(key)));
+    return this.#data.has(keyId(keyBytes(key, 'a sync key')));
   }
 
   /** The value of `key` (a fresh copy), or `fallback` when none is held. */
   get(key: SyncKey, fallback?: unknown): unknown {
-    const entry = this.#data.get(keyId(keyBytes(key)));
+    const entry = this.#data.get(keyId(keyBytes(key, 'a sync key')));
     return entry === undefined ? fallback : decodeMsgpack(entry.raw);
   }
 
@@ -109,14 +108,14 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
    * @throws KeyNotFoundError (`KEY_NOT_FOUND`) when none is held
    */
   getOrThrow(key: SyncKey): unknown {
-    const entry = this.#data.get(keyId(keyBytes(key)));
-    if (entry === undefined) throw notFound(keyBytes(key));
+    const entry = this.#data.get(keyId(keyBytes(key, 'a sync key')));
+    if (entry === undefined) throw notFound(keyBytes(key, 'a sync key'));
     return decodeMsgpack(entry.raw);
   }
 
   /** Who wrote `key` last and when, or undefined when no value is held. */
   getMeta(key: SyncKey): SyncMeta | undefined {
-    const entry = this.#data.get(keyId(keyBytes(key)));
+    const entry = this.#data.get(keyId(keyBytes(key, 'a sync key')));
     return entry === undefined ? undefined : Object.freeze({ owner: entry.owner, timestamp: entry.timestamp });
   }
 
@@ -160,19 +159,16 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
    */
   set(key: SyncKey, value: unknown): void {
     this.#assertOpen();
-    const bytes = keyBytes(key);
+    const bytes = keyBytes(key, 'a sync key');
     if (value === null || value === undefined) {
       this.delete(bytes);
       return;
     }
     const raw = ownBytes(encodeMsgpack(value));
-    this.#pinned(() => {
-      const id = keyId(bytes);
-      const meta = this.#ownMeta();
-      this.#checkLease(id, bytes, meta, false);
-      this.broadcastInternal(SubFlags.store, [bytes, new RawMsgpack(raw)]);
-      this.#put(id, { key: bytes, raw, ...meta });
-    });
+    const id = keyId(bytes);
+    this.#checkLease(id, bytes, this.#ownMeta(), false);
+    const sent = this.#host.broadcast(SubFlags.store, [bytes, new RawMsgpack(raw)]);
+    this.#put(id, { key: bytes, raw, ...this.#metaOf(sent) });
   }
 
   /**
@@ -182,15 +178,13 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
    */
   delete(key: SyncKey): void {
     this.#assertOpen();
-    const bytes = keyBytes(key);
-    this.#pinned(() => {
-      const id = keyId(bytes);
-      const entry = this.#data.get(id);
-      if (entry === undefined) throw notFound(bytes);
-      this.#checkLease(id, bytes, this.#ownMeta(), false);
-      this.broadcastInternal(SubFlags.store, [bytes, null]);
-      this.#remove(id, entry);
-    });
+    const bytes = keyBytes(key, 'a sync key');
+    const id = keyId(bytes);
+    const entry = this.#data.get(id);
+    if (entry === undefined) throw notFound(bytes);
+    this.#checkLease(id, bytes, this.#ownMeta(), false);
+    this.#host.broadcast(SubFlags.store, [bytes, null]);
+    this.#remove(id, entry);
   }
 
   /** py2p / js2p's name for {@link delete}. */
@@ -206,12 +200,12 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
   update(entries: Iterable<readonly [SyncKey, unknown]> | Record<string, unknown>): void {
     this.#assertOpen();
     const pairs: Array<readonly [SyncKey, unknown]> = isIterable(entries) ? [...entries] : Object.entries(entries);
-    this.#pinned(() => {
+    {
       const meta = this.#ownMeta();
       const present = new Set<string>();
       const absent = new Set<string>();
       const prepared = pairs.map(([key, value]) => {
-        const bytes = keyBytes(key);
+        const bytes = keyBytes(key, 'a sync key');
         const id = keyId(bytes);
         const raw = value === null || value === undefined ? undefined : ownBytes(encodeMsgpack(value));
         const held = present.has(id) || (!absent.has(id) && this.#data.has(id));
@@ -228,14 +222,14 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
       });
       for (const { bytes, id, raw } of prepared) {
         if (raw === undefined) {
-          this.broadcastInternal(SubFlags.store, [bytes, null]);
+          this.#host.broadcast(SubFlags.store, [bytes, null]);
           this.#remove(id, this.#data.get(id)!);
         } else {
-          this.broadcastInternal(SubFlags.store, [bytes, new RawMsgpack(raw)]);
-          this.#put(id, { key: bytes, raw, ...meta });
+          const sent = this.#host.broadcast(SubFlags.store, [bytes, new RawMsgpack(raw)]);
+          this.#put(id, { key: bytes, raw, ...this.#metaOf(sent) });
         }
       }
-    });
+    }
   }
 
   /**
@@ -246,20 +240,17 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
    */
   applyDelta(key: SyncKey, delta: Record<string, unknown> | Map<unknown, unknown>): void {
     this.#assertOpen();
-    const bytes = keyBytes(key);
-    if (!isMapLike(delta)) throw new NotAMappingError('a delta must be a plain object or a Map');
+    const bytes = keyBytes(key, 'a sync key');
+    if (!isMapping(delta)) throw new NotAMappingError('a delta must be a plain object or a Map');
     const deltaRaw = ownBytes(encodeMsgpack(delta));
-    this.#pinned(() => {
-      const id = keyId(bytes);
-      const entry = this.#data.get(id);
-      if (entry !== undefined && !isRawMap(entry.raw)) {
-        throw new NotAMappingError('the value stored under this key is not a map', { details: { key: toHex(bytes) } });
-      }
-      const meta = this.#ownMeta();
-      this.#checkLease(id, bytes, meta, true);
-      this.broadcastInternal(SubFlags.delta, [bytes, new RawMsgpack(deltaRaw)]);
-      this.#put(id, { key: bytes, raw: mergeRawMaps(entry?.raw, deltaRaw), ...meta });
-    });
+    const id = keyId(bytes);
+    const entry = this.#data.get(id);
+    if (entry !== undefined && !isRawMap(entry.raw)) {
+      throw new NotAMappingError('the value stored under this key is not a map', { details: { key: toHex(bytes) } });
+    }
+    this.#checkLease(id, bytes, this.#ownMeta(), true);
+    const sent = this.#host.broadcast(SubFlags.delta, [bytes, new RawMsgpack(deltaRaw)]);
+    this.#put(id, { key: bytes, raw: mergeRawMaps(entry?.raw, deltaRaw), ...this.#metaOf(sent) });
   }
 
   /** py2p's name for {@link applyDelta}. */
@@ -273,7 +264,7 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
    * @throws KeyNotFoundError (`KEY_NOT_FOUND`) without a fallback; as {@link delete}
    */
   pop(key: SyncKey, ...fallback: [] | [unknown]): unknown {
-    const bytes = keyBytes(key);
+    const bytes = keyBytes(key, 'a sync key');
     const entry = this.#data.get(keyId(bytes));
     if (entry === undefined) {
       if (fallback.length > 0) return fallback[0];
@@ -309,7 +300,7 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
   // ---------------------------------------------------------------- replication
 
   /** PROTOCOL.md 5.3: after a peer's handshake, send it every key with its metadata. */
-  protected override onPeerHandshake(conn: MeshConnection): void {
+  #replay(conn: MeshConnection): void {
     for (const entry of [...this.#data.values()]) {
       if (conn.closed) return;
       this.#sendVersion(conn, entry);
@@ -351,7 +342,7 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
     const held = this.#data.get(id);
     const incoming: Entry = { key: store.key, raw: store.raw, owner: store.owner, timestamp: store.timestamp };
     if (held !== undefined && sameVersion(held, incoming)) return;
-    if (held === undefined || supersedes(incoming, held, { leasing: this.#leasing, now: this.nowSeconds() })) {
+    if (held === undefined || supersedes(incoming, held, { leasing: this.#leasing, now: this.#host.nowSeconds() })) {
       this.#put(id, incoming);
       for (const peer of this.peers.values()) if (peer !== conn) this.#tell(peer, incoming);
     } else {
@@ -364,15 +355,14 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
     const delta = parseDelta(message.packets, wire.packed);
     if (delta.kind === 'malformed') {
       // F10: a bad delta is reported and ignored; the connection stays.
-      this.emitError(new BadMessageError(delta.reason, { details: { peer: conn.peerId, sender: wire.sender } }));
-      return true;
+      throw new BadMessageError(delta.reason, { details: { peer: conn.peerId, sender: wire.sender } });
     }
     const id = keyId(delta.key);
     const entry = this.#data.get(id);
     const meta: SyncMeta = { owner: wire.sender, timestamp: wire.time };
     if (!this.#allowed(entry, meta, true)) return true;
     if (entry !== undefined && !isRawMap(entry.raw)) {
-      this.emitError(
+      this.#host.reportError(
         new NotAMappingError('received a delta for a key whose value is not a map; ignored', {
           details: { key: toHex(delta.key), sender: wire.sender, peer: conn.peerId },
         }),
@@ -392,9 +382,7 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
     const error = new BadMessageError(`malformed store: ${reason}`, {
       details: { peer: conn.peerId, sender: wire.sender, remote: conn.remote },
     });
-    const fromPeer = wire.type !== MainFlags.broadcast || conn.peerId === undefined || wire.sender === conn.peerId;
-    if (fromPeer) conn.fail(error);
-    else this.emitError(error);
+    this.#host.malformed(conn, wire, error);
   }
 
   /** Sends `whisper / store [key, value, owner, timestamp]`, at most once per version and peer. */
@@ -409,7 +397,7 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
   }
 
   #sendVersion(conn: MeshConnection, entry: Entry): void {
-    this.sendTo(conn, MainFlags.whisper, SubFlags.store, [entry.key, new RawMsgpack(entry.raw), utf8Encode(entry.owner), entry.timestamp]);
+    this.#host.sendTo(conn, MainFlags.whisper, SubFlags.store, [entry.key, new RawMsgpack(entry.raw), utf8Encode(entry.owner), entry.timestamp]);
   }
 
   // ---------------------------------------------------------------- internals
@@ -430,7 +418,7 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
   }
 
   #allowed(entry: SyncMeta | undefined, meta: SyncMeta, isDelta: boolean): boolean {
-    return allowed(entry, meta, { isDelta, leasing: this.#leasing, now: this.nowSeconds() });
+    return allowed(entry, meta, { isDelta, leasing: this.#leasing, now: this.#host.nowSeconds() });
   }
 
   #checkLease(id: string, bytes: Uint8Array, meta: SyncMeta, isDelta: boolean): void {
@@ -441,22 +429,17 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
     });
   }
 
+  /** The metadata a write would get now (for the lease check before sending). */
   #ownMeta(): SyncMeta {
-    return { owner: this.id, timestamp: this.nowSeconds() };
+    return { owner: this.id, timestamp: this.#host.nowSeconds() };
   }
 
   /**
-   * Runs a local write with the clock pinned to one second, so the metadata stored here and the
-   * time of the message that carries it (which receivers use as metadata) are the same.
+   * The metadata of a sent write: the time of the message that carries it, which receivers
+   * use as its metadata, so both sides store the same version.
    */
-  #pinned<T>(write: () => T): T {
-    if (this.#pinnedSecond !== undefined) return write();
-    this.#pinnedSecond = super.nowSeconds();
-    try {
-      return write();
-    } finally {
-      this.#pinnedSecond = undefined;
-    }
+  #metaOf(sent: SentMessage): SyncMeta {
+    return { owner: this.id, timestamp: sent.time };
   }
 
   #assertOpen(): void {
@@ -481,11 +464,4 @@ function ownBytes(bytes: Uint8Array): Uint8Array {
 
 function isIterable(value: unknown): value is Iterable<readonly [SyncKey, unknown]> {
   return value !== null && typeof value === 'object' && typeof (value as Iterable<unknown>)[Symbol.iterator] === 'function';
-}
-
-function isMapLike(value: unknown): value is Record<string, unknown> | Map<unknown, unknown> {
-  if (value instanceof Map) return true;
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
 }

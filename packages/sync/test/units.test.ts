@@ -1,7 +1,8 @@
 /** Pure parts: the lease rules, the join-replay order, raw map merges, keys, payload parsing. */
 import { describe, expect, it } from 'vitest';
 import { MsgpackFloat, decodeMsgpack, encodeMsgpack, toHex, utf8Encode } from '@p2p/base';
-import { keyBytes, keyId, wireKey } from '../src/keys';
+import { fieldBytes as wireKey, keyBytes } from '@p2p/base';
+import { keyId } from '../src/keys';
 import { LEASE_SECONDS, allowed, compareOwners, supersedes, type Version } from '../src/lease';
 import { parseDelta, parseStore } from '../src/payloads';
 import { isRawMap, joinRawMap, mergeRawMaps, splitRawMap } from '../src/raw-map';
