@@ -1,10 +1,10 @@
 /**
  * 1,024 real ChordSockets over one in-memory hub (no TCP, no module state): a bounded topology
  * (ring successor + Chord-style fingers, built with explicit connect() calls, auto-connect off),
- * then real get() lookups whose hops are counted from the `retrieve` messages actually sent.
+ * then real get() lookups whose hops are counted from the `retrieve` frames actually written.
  */
 import { describe, expect, it } from 'vitest';
-import { MemoryHub, SubFlags, memoryTransport } from '@p2p/base';
+import { FrameReader, MemoryHub, SubFlags, decodeFrameBody, memoryTransport, type Transport, type TransportConnection } from '@p2p/base';
 import { ChordSocket, RING_SIZE, type ChordSocketOptions } from '@p2p/chord';
 import type { MeshConnection } from '@p2p/mesh';
 
@@ -18,33 +18,37 @@ const text = (b: unknown): string => (b instanceof Uint8Array ? Buffer.from(b).t
 /** Hop counts per (method, ring key) chain, shared by every node of one test. */
 class HopCounter {
   readonly chains = new Map<string, number>();
+  /** Frames are decoded only while counting (the ring forms uncounted). */
+  active = false;
   clear(): void {
     this.chains.clear();
   }
+  /** Counts every `retrieve` in a frame body a node wrote: one hop of its (method, key) chain. */
+  frame(body: Uint8Array): void {
+    const payload = decodeFrameBody(body, { candidates: [null, 0x13, 0x11, 0x20] }).payload;
+    if (payload[0] !== SubFlags.retrieve) return;
+    const k = `${text(payload[1])}|${text(payload[2])}`;
+    this.chains.set(k, (this.chains.get(k) ?? 0) + 1);
+  }
 }
 
-/** Test-only subclass: counts `retrieve` sends, never dials on its own (the test builds the topology). */
-class CountingChord extends ChordSocket {
-  counter!: HopCounter;
-
-  static async start(options: ChordSocketOptions, counter: HopCounter): Promise<CountingChord> {
-    const s = new CountingChord(options);
-    s.counter = counter;
-    await s.start();
-    return s;
-  }
-
-  protected override shouldAutoConnect(): boolean {
-    return false;
-  }
-
-  protected override sendTo(connection: MeshConnection, flag: number, type: number, packets: readonly unknown[]): boolean {
-    if (type === SubFlags.retrieve && this.counter) {
-      const k = `${text(packets[0])}|${text(packets[1])}`;
-      this.counter.chains.set(k, (this.counter.chains.get(k) ?? 0) + 1);
-    }
-    return super.sendTo(connection, flag, type, packets);
-  }
+/** The hub's transport, with every connection's writes split into frames and shown to `counter`. */
+function countingTransport(hub: MemoryHub, counter: HopCounter): Transport {
+  const inner = memoryTransport(hub);
+  const tap = (conn: TransportConnection): TransportConnection => {
+    const reader = new FrameReader();
+    const write = conn.write.bind(conn);
+    conn.write = (data: Uint8Array): boolean => {
+      for (const body of reader.push(data)) if (counter.active) counter.frame(body);
+      return write(data);
+    };
+    return conn;
+  };
+  return {
+    encryption: inner.encryption,
+    listen: (options) => inner.listen({ ...options, onConnection: (conn) => options.onConnection(tap(conn)) }),
+    dial: async (options) => tap(await inner.dial(options)),
+  };
 }
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -68,18 +72,21 @@ describe(`${N} real ChordSockets over one MemoryHub`, () => {
     const hub = new MemoryHub();
     const counter = new HopCounter();
     const options: ChordSocketOptions = {
-      transport: memoryTransport(hub),
+      transport: countingTransport(hub, counter),
+      // Uncompressed frames: the hop counter decodes what nodes write, and cheaply.
+      compression: [],
       handoffOnClose: false,
       republishInterval: 0,
       // No repair pass during the measurement (its retrieves would be counted as lookups).
       republishDelay: 10 * 60_000,
       trimConnections: false,
       // A hard cap per node; the topology needs about 2 * (1 + FINGERS) on average.
-      limits: { maxConnections: 128, maxPendingConnections: 64 },
+      // maxPeersPerList 0: no automatic dials from peers lists (the test builds the topology).
+      limits: { maxConnections: 128, maxPendingConnections: 64, maxPeersPerList: 0 },
     };
-    const nodes: CountingChord[] = [];
+    const nodes: ChordSocket[] = [];
     try {
-      for (let i = 0; i < N; i++) nodes.push(await CountingChord.start({ ...options, salt: `memory-ring-${i}` }, counter));
+      for (let i = 0; i < N; i++) nodes.push(await ChordSocket.listen({ ...options, salt: `memory-ring-${i}` }));
       const sorted = [...nodes].sort((a, b) => (a.idInt < b.idInt ? -1 : 1));
       const ids = sorted.map((n) => n.idInt);
       // First node at or after ring position x.
@@ -128,7 +135,7 @@ describe(`${N} real ChordSockets over one MemoryHub`, () => {
       const tBuilt = Date.now();
 
       const random = rng(42);
-      const pick = (): CountingChord => nodes[Math.floor(random() * N)]!;
+      const pick = (): ChordSocket => nodes[Math.floor(random() * N)]!;
       const keys = Array.from({ length: KEYS }, (_, i) => [`key-${i}`, `value-${i}`] as const);
       for (const [k, v] of keys) pick().set(k, v);
       for (let i = 0; i < 20; i++) await tick();
@@ -136,6 +143,7 @@ describe(`${N} real ChordSockets over one MemoryHub`, () => {
 
       const hops: number[] = [];
       let correct = 0;
+      counter.active = true;
       for (let i = 0; i < LOOKUPS; i++) {
         const [k, v] = keys[i % KEYS]!;
         counter.clear();
@@ -148,6 +156,7 @@ describe(`${N} real ChordSockets over one MemoryHub`, () => {
         for (let c = chains.length; c < 5; c++) hops.push(0);
         hops.push(...chains);
       }
+      counter.active = false;
       const tLooked = Date.now();
       hops.sort((a, b) => a - b);
       const mean = hops.reduce((s, h) => s + h, 0) / hops.length;
