@@ -9,6 +9,7 @@ import {
   InvalidArgumentError,
   P2PError,
   asP2PError,
+  isP2PError,
   withDeadline,
   type Endpoint,
   type TimerHandle,
@@ -97,6 +98,10 @@ export class Dialer {
     try {
       if (!signal) return await entry.promise;
       return await withDeadline(() => entry.promise, { signal, clock: ctx.clock, what: `connect to ${host}:${port}` });
+    } catch (err) {
+      // A dial cut by close()/destroy() rejects with CLOSED, as documented, not ABORTED.
+      if (isP2PError(err, 'ABORTED') && isP2PError(err.cause, 'CLOSED')) throw err.cause;
+      throw err;
     } finally {
       entry.waiters--;
       signal?.removeEventListener('abort', onAbort);

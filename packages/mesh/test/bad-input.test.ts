@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { MainFlags, Protocol, SubFlags, encodeFrame, encodeMsgpack, frameFromPacked, sha256, utf8Encode } from '@p2p/base';
 import { waitFor } from '@p2p/testnet';
-import { RawPeer, nextError, nextMessage, node } from './helpers';
+import { RawPeer, nextError, nextMessage, node, track } from './helpers';
 
 const RAW_ID = '3mJr7AoUXx2Wqd';
 
@@ -62,7 +62,7 @@ describe('bad input against a live node', () => {
     await good.connect(...n.outAddr);
     await waitFor(() => n.peers.size === 1);
 
-    const raw = await RawPeer.connect('127.0.0.1', n.outAddr[1]);
+    const raw = track(await RawPeer.connect(n.outAddr[1]));
     await raw.next(); // the node's handshake
     const err = nextError(n, code);
     for (const chunk of bytes()) raw.write(chunk);

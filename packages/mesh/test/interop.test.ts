@@ -45,7 +45,7 @@ describe('interop with recorded py2p frames (handshake.json)', () => {
   it('answers a raw client replaying py2p frames with py2p-shaped frames', async () => {
     const sentTimes = recordedStep(1).sent![0]!.packets as unknown[];
     const a = await node({ clock: recordedClock(sentTimes[2] as number), maxOutgoing: 0 });
-    const raw = await RawPeer.connect('127.0.0.1', a.outAddr[1]);
+    const raw = track(await RawPeer.connect(a.outAddr[1]));
 
     // Step 0: the accepting side speaks first: its handshake, uncompressed, exactly 5 payload fields.
     const hs = await raw.next();
@@ -119,7 +119,7 @@ describe('interop with recorded py2p frames (handshake.json)', () => {
 
   it('a dialing node sends its handshake at once, uncompressed (step 7)', async () => {
     const accepted = new Promise<RawPeer>((resolve) => {
-      const server = net.createServer((s) => resolve(RawPeer.wrap(s)));
+      const server = net.createServer((s) => resolve(track(RawPeer.wrap(s))));
       track({ close: () => new Promise<void>((r) => server.close(() => r())) });
       server.listen(0, '127.0.0.1', () => {
         const port = (server.address() as net.AddressInfo).port;
@@ -148,7 +148,7 @@ describe('interop with recorded py2p traffic (traffic-mesh.json)', () => {
     );
     const fromA = (traffic.log as Array<{ dir?: string; packets: unknown[] }>).filter((r) => r.dir === 'A->B');
     const a = await node({ clock: recordedClock(fromB[0]!.packets[2] as number), maxOutgoing: 0 });
-    const raw = await RawPeer.connect('127.0.0.1', a.outAddr[1]);
+    const raw = track(await RawPeer.connect(a.outAddr[1]));
     const hs = await raw.next();
     expect(shape(packetsOf(hs))).toEqual(shape(typed(fromA[0]!.packets)));
 
@@ -192,7 +192,7 @@ describe('conflict with a py2p-like peer that drops both links (F7)', () => {
     const accepted: RawPeer[] = [];
     let onAccept: () => void = () => {};
     const server = net.createServer((s) => {
-      accepted.push(RawPeer.wrap(s));
+      accepted.push(track(RawPeer.wrap(s)));
       onAccept();
     });
     track({ close: () => new Promise<void>((r) => server.close(() => r())) });
@@ -206,7 +206,7 @@ describe('conflict with a py2p-like peer that drops both links (F7)', () => {
     const a = await node({ maxOutgoing: 0 });
     const dialed = a.connect('127.0.0.1', port);
     await waitFor(() => accepted.length === 1);
-    const incoming = await RawPeer.connect('127.0.0.1', a.outAddr[1]);
+    const incoming = track(await RawPeer.connect(a.outAddr[1]));
     const now = Math.floor(Date.now() / 1000);
     accepted[0]!.write(hello(now));
     incoming.write(hello(now));

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { utf8Encode } from '@p2p/base';
 import { resolveConflict } from '../src/conflict';
+import { decideHandshake } from '../src/handshake';
 import { MessageQueue } from '../src/message-queue';
 import { handshakeFields, isWildcard, parseHandshake, parsePeers, peersField } from '../src/payloads';
 import { Waterfall } from '../src/waterfall';
@@ -103,5 +104,30 @@ describe('payloads', () => {
     expect(isWildcard('*')).toBe(true);
     expect(isWildcard(new Uint8Array([0x2a]))).toBe(true);
     expect(isWildcard('**')).toBe(false);
+  });
+});
+
+describe('decideHandshake (PROTOCOL.md 4.3, 4.5)', () => {
+  const me = 'B'.repeat(60);
+  const peer = 'C'.repeat(60);
+  const hs = { id: peer, protocolId: 'p', addr: ['127.0.0.1', 1] as [string, number], compression: [] };
+  const link = { peerId: undefined, outgoing: false, remoteHost: '127.0.0.1', filed: false };
+  const facts = { myId: me, myProtocolId: 'p', handshake: hs, link, existing: undefined };
+  it('covers every verdict', () => {
+    expect(decideHandshake({ ...facts, handshake: 'invalid' })).toEqual({ kind: 'invalid' });
+    expect(decideHandshake({ ...facts, handshake: { ...hs, protocolId: 'q' } })).toEqual({ kind: 'mismatch', theirs: 'q' });
+    expect(decideHandshake({ ...facts, handshake: { ...hs, id: me } })).toEqual({ kind: 'self' });
+    expect(decideHandshake(facts)).toEqual({ kind: 'accept', forget: undefined, isNew: true });
+    // A repeated handshake on the same link is not a new peer.
+    expect(decideHandshake({ ...facts, link: { ...link, peerId: peer, filed: true } })).toEqual({ kind: 'accept', forget: undefined, isNew: false });
+    // The link now claims another id: the old one is forgotten.
+    expect(decideHandshake({ ...facts, link: { ...link, peerId: 'D'.repeat(60), filed: true } })).toMatchObject({ kind: 'accept', forget: 'D'.repeat(60) });
+    // Same direction, same host: the newer link replaces the stale one; another host loses (F1).
+    expect(decideHandshake({ ...facts, existing: { outgoing: false, remoteHost: '127.0.0.1' } })).toEqual({ kind: 'replace', forget: undefined });
+    expect(decideHandshake({ ...facts, existing: { outgoing: false, remoteHost: '10.0.0.9' } })).toEqual({ kind: 'lose', forget: undefined });
+    // Opposite directions: the link dialed by the larger id survives, as resolveConflict says.
+    const crossed = { ...facts, existing: { outgoing: true, remoteHost: '127.0.0.1' } };
+    const expected = resolveConflict(me, peer, crossed.existing, link) === 'keep-incoming' ? 'replace' : 'lose';
+    expect(decideHandshake(crossed).kind).toBe(expected);
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { MainFlags, Protocol, SubFlags, isP2PError, utf8Encode, type P2PError } from '@p2p/base';
 import { eventually, startTestnet, waitFor } from '@p2p/testnet';
 import { SyncSocket, type SyncSocketOptions, type SyncUpdate } from '@p2p/sync';
-import { RawPeer, fixture, nextError, syncNode, testClock, text, track } from './helpers';
+import { fixture, nextError, nextWire, RawPeer, syncNode, testClock, text, track } from './helpers';
 
 async function trio(options: (i: number) => SyncSocketOptions = () => ({})) {
   const net = track(await startTestnet({ count: 3, topology: 'line', start: (i) => SyncSocket.listen(options(i)) }));
@@ -243,14 +243,14 @@ describe('keys, values and the dictionary API', () => {
 
   it('ENCODE_ERROR leaves nothing stored and nothing sent (F19)', async () => {
     const a = await syncNode();
-    const peer = await RawPeer.handshake(a);
+    const peer = track(await RawPeer.handshake(a));
     expect(codeOf(() => a.set('bad', { f: () => 1 }))).toBe('ENCODE_ERROR');
     expect(codeOf(() => a.set('bad', Symbol('s')))).toBe('ENCODE_ERROR');
     expect(codeOf(() => a.update({ good: 1, bad: () => 1 }))).toBe('ENCODE_ERROR');
     expect(codeOf(() => a.applyDelta('bad', { f: () => 1 }))).toBe('ENCODE_ERROR');
     expect([a.has('bad'), a.has('good'), a.size]).toEqual([false, false, 0]);
     a.set('fine', 1);
-    const first = await peer.nextWhere((f) => f.payload[0] === SubFlags.store);
+    const first = await nextWire(peer, (f) => f.payload[0] === SubFlags.store);
     expect(text(first.payload[1] as Uint8Array)).toBe('fine');
     expect(first.type).toBe(MainFlags.broadcast);
   });

@@ -17,7 +17,7 @@ import {
   type WireMessage,
 } from '@p2p/base';
 import { eventually, waitFor } from '@p2p/testnet';
-import { RAW_ID, RawPeer, fixture, nextError, syncNode, testClock, text } from './helpers';
+import { fixture, nextError, nextWire, RAW_ID, RawPeer, syncNode, testClock, text, track } from './helpers';
 
 const traffic = fixture('traffic-sync.json');
 type Row = { dir?: string; note?: string; frame: string; packets: any[] };
@@ -39,11 +39,11 @@ describe('wire layouts (py2p traffic-sync.json)', () => {
     node.set('early', 'set before B connected');
 
     // B's recorded handshake (sync1 protocol id): we answer with peers and replay 'early'.
-    const raw = await RawPeer.connect(node.outAddr[1], B);
-    await raw.nextWhere((f) => f.payload[0] === SubFlags.handshake);
+    const raw = track(await RawPeer.connect(node.outAddr[1], { id: B }));
+    await nextWire(raw, (f) => f.payload[0] === SubFlags.handshake);
     const [bHandshake] = recorded('B->A', SubFlags.handshake, MainFlags.whisper);
     raw.write(fromHex(bHandshake!.frame));
-    const replay = await raw.nextWhere((f) => f.payload[0] === SubFlags.store);
+    const replay = await nextWire(raw, (f) => f.payload[0] === SubFlags.store);
     const [pyReplay] = recorded('A->B', SubFlags.store, MainFlags.whisper).map(decodeRecorded);
     expect(replay.type).toBe(MainFlags.whisper);
     expect(replay.payload).toHaveLength(5);
@@ -58,19 +58,19 @@ describe('wire layouts (py2p traffic-sync.json)', () => {
     // A: set("k", b"bytes value") and del k: broadcast / store, byte-identical payloads.
     const [pySet, pyDel] = recorded('A->B', SubFlags.store, MainFlags.broadcast).map(decodeRecorded);
     node.set('k', utf8Encode('bytes value'));
-    const set = await raw.nextWhere((f) => f.payload[0] === SubFlags.store);
+    const set = await nextWire(raw, (f) => f.payload[0] === SubFlags.store);
     expect(set.type).toBe(MainFlags.broadcast);
     expect(set.sender).toBe(node.id);
     expect(toHex(payloadBytes(set.packed))).toBe(toHex(payloadBytes(pySet!.packed)));
     node.delete('k');
-    const del = await raw.nextWhere((f) => f.payload[0] === SubFlags.store);
+    const del = await nextWire(raw, (f) => f.payload[0] === SubFlags.store);
     expect(toHex(payloadBytes(del.packed))).toBe(toHex(payloadBytes(pyDel!.packed)));
     expect(del.payload[2]).toBeNull();
 
     // B's delta layout: ours is the same bytes.
     const [deltaRow] = recorded('B->A', SubFlags.delta, MainFlags.broadcast);
     node.applyDelta('d', { x: 1 });
-    const delta = await raw.nextWhere((f) => f.payload[0] === SubFlags.delta);
+    const delta = await nextWire(raw, (f) => f.payload[0] === SubFlags.delta);
     expect(delta.type).toBe(MainFlags.broadcast);
     expect(toHex(payloadBytes(delta.packed))).toBe(toHex(payloadBytes(decodeRecorded(deltaRow!).packed)));
 
@@ -107,7 +107,7 @@ describe('bad input from a peer', () => {
     ['replay without a value', [SubFlags.store, k, null, utf8Encode(RAW_ID), 1]],
   ])('malformed store (%s) drops that connection with BAD_MESSAGE; data and peers intact', async (_name, payload) => {
     const { node, good } = await setup();
-    const raw = await RawPeer.handshake(node);
+    const raw = track(await RawPeer.handshake(node));
     await waitFor(() => node.peers.has(RAW_ID));
     const error = nextError(node, 'BAD_MESSAGE');
     raw.sendPayload(MainFlags.whisper, payload as unknown[]);
@@ -124,7 +124,7 @@ describe('bad input from a peer', () => {
 
   it('a malformed broadcast store it originated also drops it; one it only relays does not', async () => {
     const { node } = await setup();
-    const raw = await RawPeer.handshake(node);
+    const raw = track(await RawPeer.handshake(node));
     // Relayed (another originator): reported, connection kept.
     const relayed = nextError(node, 'BAD_MESSAGE');
     raw.send({ type: MainFlags.broadcast, sender: traffic.A.id, time: Math.floor(Date.now() / 1000), payload: [SubFlags.store, 1, 'v'] });
@@ -141,7 +141,7 @@ describe('bad input from a peer', () => {
 
   it('remote delete of an unknown key is a no-op; bad deltas are reported and ignored (F10)', async () => {
     const { node } = await setup();
-    const raw = await RawPeer.handshake(node);
+    const raw = track(await RawPeer.handshake(node));
     const errors: string[] = [];
     node.on('error', (e) => errors.push(e.code));
     raw.sendPayload(MainFlags.broadcast, [SubFlags.store, utf8Encode('never-held'), null]);
@@ -169,16 +169,16 @@ describe('bad input from a peer', () => {
 
   it('replayed values keep their exact msgpack (a Python 2.0 stays a float) and are passed on', async () => {
     const { node, good } = await setup();
-    const raw = await RawPeer.handshake(node);
+    const raw = track(await RawPeer.handshake(node));
     raw.sendPayload(MainFlags.whisper, [SubFlags.store, utf8Encode('f'), new MsgpackFloat(2), utf8Encode(RAW_ID), 1795423408]);
     await waitFor(() => node.has('f') && good.has('f'));
     expect(good.getMeta('f')).toEqual({ owner: RAW_ID, timestamp: 1795423408 });
-    const second = await RawPeer.connect(node.outAddr[1], traffic.A.id);
-    await second.nextWhere((f) => f.payload[0] === SubFlags.handshake);
+    const second = track(await RawPeer.connect(node.outAddr[1], { id: traffic.A.id }));
+    await nextWire(second, (f) => f.payload[0] === SubFlags.handshake);
     second.sendPayload(MainFlags.whisper, [SubFlags.handshake, utf8Encode(traffic.A.id), node.protocol.idBytes(), ['127.0.0.1', 1], []]);
     const replays: WireMessage[] = [];
     while (replays.length < 2) {
-      const f = await second.nextWhere((f) => f.payload[0] === SubFlags.store);
+      const f = await nextWire(second, (f) => f.payload[0] === SubFlags.store);
       replays.push(f);
     }
     const f = replays.find((r) => text(r.payload[1] as Uint8Array) === 'f')!;
