@@ -17,7 +17,7 @@ import {
 } from '@p2p/base';
 import type { MeshContext } from './context';
 import { InvalidHandlerError } from './errors';
-import type { BuiltinHandler, MessageHandler } from './events';
+import type { MessageHandler } from './events';
 import type { Link } from './link';
 import { parseCompressionList } from './payloads';
 import type { Sender } from './sender';
@@ -41,8 +41,6 @@ export interface DispatcherDeps {
 export class Dispatcher {
   readonly #deps: DispatcherDeps;
   readonly #handlers = new Map<number, LinkHandler[]>();
-  /** Handlers of the deprecated `addBuiltinHandler`, for any sub-flag, after the keyed ones. */
-  readonly #legacy: BuiltinHandler[] = [];
   #user: MessageHandler[] = [];
 
   constructor(deps: DispatcherDeps) {
@@ -74,10 +72,6 @@ export class Dispatcher {
     };
   }
 
-  addLegacy(handler: BuiltinHandler): void {
-    this.#legacy.push(handler);
-  }
-
   dispatch(link: Link, wire: WireMessage): void {
     const { ctx, waterfall, sender } = this.#deps;
     if (this.#deps.stopped()) return;
@@ -103,9 +97,6 @@ export class Dispatcher {
     // 4.7 step 3: built-in handlers, then user handlers; the first to return true claims it.
     for (const handler of this.#handlers.get(sub as number) ?? []) {
       if (this.#run(() => handler(message, link, wire), link, wire)) return;
-    }
-    for (const handler of this.#legacy) {
-      if (this.#run(() => handler(message, link.connection, wire), link, wire)) return;
     }
     for (const handler of this.#user) {
       if (this.#run(() => handler(message, link.connection), link, wire)) return;

@@ -21,7 +21,7 @@ export {
   type RegisterHandlerOptions,
   type MeshStats,
 } from './mesh-socket';
-export { MeshConnection, type ConnectionSendOptions } from './mesh-connection';
+export { MeshConnection, type ConnectionSendOptions, type ConnectionState } from './mesh-connection';
 export type { MeshExtension, MeshHost, ExtensionHandler, SentMessage } from './extension';
 export type { MeshEvents, PeerInfo, MessageHandler, BuiltinHandler } from './events';
 export { type MeshSocketOptions, type MeshLimits, type ResolvedLimits, DEFAULT_LIMITS, DEFAULT_MAX_OUTGOING } from './options';

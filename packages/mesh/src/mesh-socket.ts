@@ -13,6 +13,7 @@ import {
   MainFlags,
   Protocol,
   SubFlags,
+  TypedEmitter,
   createTransport,
   isSupportedCompression,
   lanAddress,
@@ -29,7 +30,6 @@ import {
 import type { MeshContext, Mutable } from './context';
 import { Dialer, type ConnectOptions } from './dialer';
 import { Dispatcher } from './dispatcher';
-import { DeprecatedSubclassSurface, bindLegacy } from './legacy-surface';
 import type { MeshEvents, MessageHandler, PeerInfo } from './events';
 import type { MeshExtension, MeshHost } from './extension';
 import { isWildcardHost } from './ids';
@@ -55,7 +55,7 @@ const MAX_STATUS_ERRORS = 32;
  *
  * @typeParam E - the event map; subclasses widen it with their own events.
  */
-export class MeshSocket<E extends MeshEvents = MeshEvents> extends DeprecatedSubclassSurface<E> {
+export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<E> {
   /** The protocol a socket joins when none is given (PROTOCOL.md 4). Subclasses override it. */
   static readonly defaultProtocol: Protocol = new Protocol('mesh', 'Plaintext');
 
@@ -100,7 +100,7 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends DeprecatedSub
       compression: Object.freeze((options.compression ?? DEFAULT_COMPRESSIONS).filter(isSupportedCompression)),
       maxOutgoing: options.maxOutgoing ?? DEFAULT_MAX_OUTGOING,
       closed: false,
-      nowSeconds: () => this.nowSeconds(),
+      nowSeconds: () => this.#nowSeconds(),
       report: (error) => this.#report(error),
       emit: (event, ...args) => (this as unknown as MeshSocket<MeshEvents>).emit(event, ...args),
     };
@@ -122,9 +122,10 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends DeprecatedSub
       table: this.#table,
       dialer: this.#dialer,
       sender: this.#sender,
-      peerHandshake: ({ connection }) => (this.onPeerHandshake(connection), this.#extension?.peerHandshake?.(connection)),
+      peerHandshake: ({ connection }) => this.#extension?.peerHandshake?.(connection),
       shouldAutoConnect: (id, addr) => {
-        const byDefault = this.shouldAutoConnect(id, addr);
+        // PROTOCOL.md 4.4: fewer than maxOutgoing outgoing peers, counting dials in flight.
+        const byDefault = this.#table.ids(true).length + this.#dialer.pendingAutoDials < ctx.maxOutgoing;
         const decide = this.#extension?.shouldAutoConnect;
         return decide ? decide(id, addr, byDefault) : byDefault;
       },
@@ -136,7 +137,7 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends DeprecatedSub
       sender: this.#sender,
       socket: this,
       reply: (target, packets) => this.#reply(target, packets),
-      deliver: (message) => this.deliver(message),
+      deliver: (message) => this.#deliver(message),
       stopped: () => this.#stopped,
     });
     // PROTOCOL.md 4.7: py2p's built-in order is handshake, peers, response, request.
@@ -151,11 +152,10 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends DeprecatedSub
       dialer: () => this.#dialer,
       exchange: () => this.#exchange,
       dispatch: (link, wire) => this.#dispatcher.dispatch(link, wire),
-      greeted: ({ connection }) => (this.sendHandshake(connection), this.#extension?.handshakeSent?.(connection)),
-      closed: ({ connection }, why) => (this.onConnectionClosed(connection, why), this.#extension?.connectionClosed?.(connection, why)),
+      greeted: (link) => (this.#sender.handshake(link), this.#extension?.handshakeSent?.(link.connection)),
+      closed: ({ connection }, why) => this.#extension?.connectionClosed?.(connection, why),
       requestPeers: () => this.requestPeers(),
     });
-    bindLegacy(this, { ctx, dispatcher: this.#dispatcher, sender: this.#sender, table: this.#table, dialer: this.#dialer });
   }
 
   /**
@@ -183,7 +183,7 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends DeprecatedSub
   protected async start(): Promise<void> {
     const options = this.#options;
     const ctor = this.constructor as typeof MeshSocket;
-    this.#ctx.protocol = this.resolveProtocol(options.protocol ?? ctor.defaultProtocol);
+    this.#ctx.protocol = options.protocol ?? ctor.defaultProtocol;
     this.#transport = options.transport ?? createTransport(this.#ctx.protocol.encryption, options.transportOptions);
     const host = options.host ?? '127.0.0.1';
     this.#listener = await this.#transport.listen({
@@ -218,7 +218,7 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends DeprecatedSub
       table: this.#table,
       sender: this.#sender,
       dispatcher: this.#dispatcher,
-      deliver: (message) => this.deliver(message),
+      deliver: (message) => this.#deliver(message),
     });
   }
 
@@ -386,13 +386,13 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends DeprecatedSub
   }
 
   /** Queues a message for `recv()` / `messages()` and emits `message` (`MeshHost.deliver`). */
-  protected deliver(message: Message): void {
+  #deliver(message: Message): void {
     this.#queue.push(message);
     (this as unknown as MeshSocket<MeshEvents>).emit('message', message);
   }
 
   /** Whole seconds since the epoch from the injected clock (PROTOCOL.md 1.6; `MeshHost.nowSeconds`). */
-  protected nowSeconds(): number {
+  #nowSeconds(): number {
     return Math.floor(this.#ctx.clock.now() / 1000);
   }
 
