@@ -319,17 +319,13 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
       lookup: (i, onAnswer) => lookups.lookup(HASH_METHODS[i]!, hashes[i]!, timeout, onAnswer),
       isClosed: () => this.closed,
     });
-    const result = read.run();
+    const result = read.run().finally(() => this.#reads.delete(read));
     this.#reads.add(read);
-    return result.then(
-      (value) => this.#reads.delete(read) && value,
-      (err: unknown) => {
-        this.#reads.delete(read);
-        const error = asP2PError(err);
-        if (fallback !== undefined && error.code !== 'ABORTED' && error.code !== 'CLOSED') return fallback;
-        throw error;
-      },
-    );
+    return result.catch((err: unknown) => {
+      const error = asP2PError(err);
+      if (fallback !== undefined && error.code !== 'ABORTED' && error.code !== 'CLOSED') return fallback;
+      throw error;
+    });
   }
 
   /** Known keys (announced by notify messages), as bytes. */
