@@ -6,7 +6,14 @@ import { SyncSocket, type SyncSocketOptions, type SyncUpdate } from '@p2p/sync';
 import { fixture, nextError, nextWire, RawPeer, syncNode, testClock, text, track } from './helpers';
 
 async function trio(options: (i: number) => SyncSocketOptions = () => ({})) {
-  const net = track(await startTestnet({ count: 3, topology: 'line', start: (i) => SyncSocket.listen(options(i)) }));
+  // No dials from peer exchange: the line stays a line (tests below count what b relays).
+  const net = track(
+    await startTestnet({
+      count: 3,
+      topology: 'line',
+      start: (i) => SyncSocket.listen({ ...options(i), limits: { maxPeersPerList: 0, ...options(i).limits } }),
+    }),
+  );
   await waitFor(() => net.nodes.every((n) => n.peers.size >= 1) && net.nodes[1]!.peers.size === 2);
   return net.nodes as [SyncSocket, SyncSocket, SyncSocket];
 }
