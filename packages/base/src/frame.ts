@@ -14,6 +14,7 @@ import {
   TruncatedFrameError,
   UnknownCompressionError,
 } from './errors';
+import { DEFAULT_MAX_DEPTH, frameElementBudget, type DecodeLimits } from './decode-limits';
 import { sha256 } from './hash';
 import { decodeMsgpack, encodeMsgpack } from './msgpack';
 
@@ -97,8 +98,8 @@ export function encodeFrame(fields: PacketFields, options: EncodeFrameOptions = 
   return frameFromPacked(packed, id, options.compression ?? null);
 }
 
-/** Options of {@link decodeFrameBody} and {@link decodeFrame}. */
-export interface DecodeFrameOptions {
+/** Options of {@link decodeFrameBody} and {@link decodeFrame}: the candidates, and the limits. */
+export interface DecodeFrameOptions extends DecodeLimits {
   /**
    * Methods to try in order, null meaning raw; the first whose output passes the checksum wins
    * (PROTOCOL.md 1.7.4; build the list with `decodeCandidates`). An empty list means raw only.
@@ -106,7 +107,8 @@ export interface DecodeFrameOptions {
    */
   candidates?: readonly (number | null)[];
   /**
-   * Largest body, compressed or decompressed, accepted.
+   * Largest body accepted as it crossed the wire, and by default also once decompressed
+   * (`maxDecodedBytes`).
    * @default DEFAULT_MAX_FRAME_BYTES
    */
   maxBytes?: number;
@@ -124,10 +126,14 @@ const FAILURE_RANK = ['BAD_CHECKSUM', 'FRAME_TOO_LARGE', 'DECOMPRESSION_FAILED',
  * produced a body whose checksum does not match; the stream cannot be trusted), `FRAME_TOO_LARGE`,
  * `DECOMPRESSION_FAILED`, `UNKNOWN_COMPRESSION`, `TRUNCATED_FRAME` (body shorter than a
  * checksum); `details.attempts` lists every candidate's failure. Then `BAD_MSGPACK` for
- * undecodable msgpack and `MALFORMED_PACKET` for anything but `[int, str|bin, number, ...]`.
+ * undecodable msgpack or a packet beyond `maxElements` / `maxDepth` (`details.limit` says which;
+ * the decoder stops at the first container header over budget, before allocating it), and
+ * `MALFORMED_PACKET` for anything but `[int, str|bin, number, ...]`.
  */
 export function decodeFrameBody(body: Uint8Array, options: DecodeFrameOptions = {}): WireMessage {
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  const wireMax = options.maxBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  if (body.length > wireMax) throw oversized(body.length, wireMax);
+  const maxBytes = options.maxDecodedBytes ?? wireMax;
   const candidates = options.candidates === undefined || options.candidates.length === 0 ? [null] : options.candidates;
   let found: { inner: Uint8Array; compression: number | null } | undefined;
   const failures: P2PError[] = [];
@@ -155,7 +161,12 @@ export function decodeFrameBody(body: Uint8Array, options: DecodeFrameOptions = 
 
   const { inner, compression } = found;
   const packed = inner.subarray(CHECKSUM_BYTES);
-  const fields = parsePacket(decodeMsgpack(packed));
+  const fields = parsePacket(
+    decodeMsgpack(packed, {
+      maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
+      maxElements: options.maxElements ?? frameElementBudget(body.length),
+    }),
+  );
   return {
     ...fields,
     id: inner.subarray(0, CHECKSUM_BYTES),

@@ -63,7 +63,22 @@ export { toHex, fromHex, utf8Encode, utf8Decode, bytesEqual, concatBytes, compar
 export { sha1, sha224, sha256, sha384, sha512, bytesToBigInt, bigIntToBytes } from './hash';
 export { Protocol, PROTOCOL_VERSION, NODE_POLICY_VERSION } from './protocol-id';
 export { makeNodeId, pythonAddrRepr, randomSalt, nodeIdToBigInt, isValidNodeId } from './node-id';
-export { encodeMsgpack, decodeMsgpack, decodeArrayWithRaw, MsgpackFloat, RawMsgpack } from './msgpack';
+export {
+  encodeMsgpack,
+  decodeMsgpack,
+  decodeArrayWithRaw,
+  MsgpackFloat,
+  RawMsgpack,
+  type MsgpackDecodeOptions,
+  type ArrayWithRaw,
+} from './msgpack';
+export {
+  type DecodeLimits,
+  DEFAULT_MAX_DEPTH,
+  MIN_FRAME_ELEMENTS,
+  MAX_FRAME_ELEMENTS,
+  frameElementBudget,
+} from './decode-limits';
 export {
   type CompressionMethod,
   DEFAULT_COMPRESSIONS,
@@ -76,6 +91,7 @@ export {
 export {
   type PacketFields,
   type WireMessage,
+  type DecodeFrameOptions,
   DEFAULT_MAX_FRAME_BYTES,
   packPacket,
   frameFromPacked,
@@ -86,7 +102,26 @@ export {
 } from './frame';
 export { Message, type MessageInit } from './message';
 export { TypedEmitter, type EventMap, type Listener } from './events';
-export { type Logger, silentLogger, scopedLogger } from './logger';
+export { type Logger, silentLogger, scopedLogger, namespaceLogger, DEBUG_NAMESPACE } from './logger';
+export {
+  MetricsRegistry,
+  Counter,
+  Gauge,
+  Histogram,
+  CounterSeries,
+  GaugeSeries,
+  HistogramSeries,
+  OVERFLOW_LABEL,
+  PROMETHEUS_CONTENT_TYPE,
+  renderPrometheus,
+  type Collect,
+  type MetricKind,
+  type MetricSnapshot,
+  type MetricsSnapshot,
+  type MetricsRegistryOptions,
+  type SeriesSnapshot,
+  type HistogramSeriesSnapshot,
+} from './metrics';
 export { type Clock, type TimerHandle, systemClock, unixSeconds } from './clock';
 export { type WaitOptions, withDeadline } from './abort';
 export {

@@ -8,6 +8,7 @@
  * objects follow JS key order (integer-like keys first); keep the raw bytes
  * ({@link decodeArrayWithRaw}, {@link RawMsgpack}) where the original order must survive.
  */
+import { DEFAULT_MAX_DEPTH } from './decode-limits';
 import { EncodeError, MsgpackDecodeError } from './errors';
 
 /** Forces float64 (`cb`) for a number that happens to be integral, e.g. Python's `2.0`. */
@@ -369,15 +370,23 @@ export interface MsgpackDecodeOptions {
    * @default Infinity
    */
   maxLength?: number;
+  /**
+   * Most elements (values of any type; a map entry counts as two) the whole value may hold.
+   * Checked at each array or map header, before the container is allocated, so a forged count
+   * costs nothing. Frames get a budget from their wire size (`frameElementBudget`).
+   * @default Infinity (the input length bounds it: every element takes at least one byte)
+   */
+  maxElements?: number;
 }
-
-const DEFAULT_MAX_DEPTH = 64;
 
 class Decoder {
   readonly bytes: Uint8Array;
   readonly view: DataView;
   readonly maxDepth: number;
   readonly maxLength: number;
+  readonly maxElements: number;
+  /** Elements still allowed: container headers reserve their entries before decoding them. */
+  budget: number;
   pos = 0;
 
   constructor(bytes: Uint8Array, options: MsgpackDecodeOptions) {
@@ -386,10 +395,23 @@ class Decoder {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
     this.maxLength = options.maxLength ?? Number.POSITIVE_INFINITY;
+    this.maxElements = options.maxElements ?? Number.POSITIVE_INFINITY;
+    // The value itself is one element.
+    this.budget = this.maxElements - 1;
   }
 
-  fail(message: string): never {
-    throw new MsgpackDecodeError(`${message} at offset ${this.pos}`, { details: { offset: this.pos } });
+  fail(message: string, limit?: { limit: 'depth' | 'elements' | 'length'; max: number }): never {
+    throw new MsgpackDecodeError(`${message} at offset ${this.pos}`, { details: { offset: this.pos, ...limit } });
+  }
+
+  /** Reserves `n` elements of the budget (`n` entries of a container about to be decoded). */
+  reserve(n: number): void {
+    this.budget -= n;
+    if (this.budget < 0) this.fail(`more than ${this.maxElements} elements`, { limit: 'elements', max: this.maxElements });
+  }
+
+  depthCheck(depth: number): void {
+    if (depth >= this.maxDepth) this.fail(`nesting deeper than ${this.maxDepth}`, { limit: 'depth', max: this.maxDepth });
   }
 
   need(n: number): void {
@@ -514,7 +536,7 @@ class Decoder {
   }
 
   checkLength(n: number, minBytes: number): void {
-    if (n > this.maxLength) this.fail(`length ${n} exceeds the limit of ${this.maxLength}`);
+    if (n > this.maxLength) this.fail(`length ${n} exceeds the limit of ${this.maxLength}`, { limit: 'length', max: this.maxLength });
     // Checked before allocating, so a forged length cannot reserve memory.
     if (n * minBytes > this.bytes.length - this.pos) this.fail(`length ${n} runs past the end of the input`);
   }
@@ -552,7 +574,8 @@ class Decoder {
 
   array(n: number, depth: number): unknown[] {
     this.checkLength(n, 1);
-    if (depth >= this.maxDepth) this.fail(`nesting deeper than ${this.maxDepth}`);
+    this.depthCheck(depth);
+    this.reserve(n);
     const out = new Array<unknown>(n);
     for (let i = 0; i < n; i++) out[i] = this.decode(depth + 1);
     return out;
@@ -560,7 +583,8 @@ class Decoder {
 
   map(n: number, depth: number): Record<string, unknown> | Map<unknown, unknown> {
     this.checkLength(n, 2);
-    if (depth >= this.maxDepth) this.fail(`nesting deeper than ${this.maxDepth}`);
+    this.depthCheck(depth);
+    this.reserve(2 * n);
     let obj: Record<string, unknown> | undefined = {};
     let map: Map<unknown, unknown> | undefined;
     for (let i = 0; i < n; i++) {
@@ -585,8 +609,9 @@ class Decoder {
  * `Uint8Array` **view into `bytes`** (no copy: do not reuse the input buffer while decoded values
  * live), ints a number when safe and a bigint otherwise, floats numbers, arrays arrays, maps
  * plain objects or `Map`s (see the module note). Throws `BAD_MSGPACK` on truncated input,
- * trailing bytes, ext or reserved types, invalid UTF-8, lengths past the input and depth or
- * length limits.
+ * trailing bytes, ext or reserved types, invalid UTF-8, lengths past the input, and the depth,
+ * length and element limits (then `details.limit` is `'depth'`, `'length'` or `'elements'` and
+ * `details.max` the limit).
  */
 export function decodeMsgpack(bytes: Uint8Array, options: MsgpackDecodeOptions = {}): unknown {
   const decoder = new Decoder(bytes, options);
@@ -629,7 +654,8 @@ export function decodeArrayWithRaw(bytes: Uint8Array, options: MsgpackDecodeOpti
     return d.fail('expected a msgpack array');
   }
   d.checkLength(n, 1);
-  if (d.maxDepth < 1) d.fail(`nesting deeper than ${d.maxDepth}`);
+  d.depthCheck(0);
+  d.reserve(n);
   const values = new Array<unknown>(n);
   const raw = new Array<Uint8Array>(n);
   for (let i = 0; i < n; i++) {
