@@ -22,3 +22,19 @@ export type { ChordSocketOptions } from './options';
 export { HASH_METHODS, RING_SIZE, getHashes, distance, type HashMethod, type ChordKey } from './hashing';
 export { NoConsensusError } from './errors';
 export { KeyNotFoundError, NotAMappingError } from '@p2p/base';
+// What this README uses, so `npm install @p2p/chord` alone is enough.
+export {
+  Protocol,
+  MemoryHub,
+  memoryTransport,
+  keyBytes,
+  type KeyInput,
+  P2PError,
+  isP2PError,
+  TimeoutError,
+  AbortError,
+  EncodeError,
+  BadMessageError,
+  LimitExceededError,
+  ClosedError,
+} from '@p2p/base';

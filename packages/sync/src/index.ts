@@ -21,3 +21,13 @@ export type { SyncKey } from './keys';
 export { LEASE_SECONDS, type SyncMeta } from './lease';
 export { LeaseHeldError } from './errors';
 export { KeyNotFoundError, NotAMappingError } from '@p2p/base';
+// What this README uses, so `npm install @p2p/sync` alone is enough.
+export {
+  Protocol,
+  P2PError,
+  isP2PError,
+  EncodeError,
+  InvalidArgumentError,
+  BadMessageError,
+  ClosedError,
+} from '@p2p/base';
