@@ -1,15 +1,10 @@
 import { expect, it } from 'vitest';
 import { ChordSocket, getHashes } from '@p2p/chord';
-import { waitFor } from '@p2p/testnet';
+import { expectReleased, openHandles, waitFor } from '@p2p/testnet';
 
 // Its own file (like close.test.ts), so its process holds nothing from other tests when it takes the snapshot.
 it('destroy() releases every timer and rejects pending reads with CLOSED; twice, or close() after it, is safe', async () => {
-  const relevant = () =>
-    process
-      .getActiveResourcesInfo()
-      .filter((r) => r === 'TCPSocketWrap' || r === 'TCPServerWrap' || r === 'Timeout')
-      .sort();
-  const before = relevant();
+  const before = openHandles();
   const a = await ChordSocket.listen({ republishInterval: 50, republishDelay: 10 });
   const b = await ChordSocket.listen({ republishInterval: 50, republishDelay: 10 });
   await b.connect(...a.outAddr);
@@ -26,6 +21,5 @@ it('destroy() releases every timer and rejects pending reads with CLOSED; twice,
   expect(a.closed).toBe(true);
   expect(a.pendingLookups).toBe(0);
   await Promise.all([a.destroy(), a.close(), b.close()]);
-  await waitFor(() => relevant().filter((r) => r !== 'Timeout').length === before.filter((r) => r !== 'Timeout').length, { timeout: 1000 });
-  expect(relevant().filter((r) => r === 'Timeout').length).toBeLessThanOrEqual(before.filter((r) => r === 'Timeout').length);
+  await expectReleased(before);
 });
