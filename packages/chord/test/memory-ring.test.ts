@@ -67,7 +67,8 @@ function rng(seed: number): () => number {
 }
 
 describe(`${N} real ChordSockets over one MemoryHub`, () => {
-  it('bounded ring + fingers: every get() returns the value; hops reported against log2 N', { timeout: 120_000 }, async () => {
+  // A simulation, not a timed test: 1,024 nodes take 45 s on a quiet 2-core machine and over 2 min on a loaded one.
+  it('bounded ring + fingers: every get() returns the value; hops reported against log2 N', { timeout: 300_000 }, async () => {
     const t0 = Date.now();
     const hub = new MemoryHub();
     const counter = new HopCounter();
