@@ -1,0 +1,157 @@
+/**
+ * A base `TransportConnection` over a WebSocket: Node's `ws` client and server sockets and the
+ * browser's native one share the standard event interface, so one class serves both. Every
+ * write goes out as binary messages of at most one frame each (message-splitter.ts); every
+ * binary message's bytes go into the byte stream, whatever frame boundaries they hold. Text
+ * messages and messages over `maxPayload` drop the connection with `WEBSOCKET_ERROR`.
+ */
+import { TransportConnectionBase, type Endpoint, type P2PError } from '@p2p/base';
+import { WsErrorReason, where, wsError } from './errors';
+import { MessageSplitter } from './message-splitter';
+
+/** The part of the WebSocket interface (browser and `ws`) this class uses. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  binaryType: string;
+  send(data: Uint8Array): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+  addEventListener(type: 'close', listener: (event: { code: number; reason: string }) => void): void;
+  addEventListener(type: 'error', listener: (event: { error?: unknown; message?: string }) => void): void;
+}
+
+export interface WsConnectionInit {
+  readonly remote: Endpoint;
+  readonly local: Endpoint;
+  readonly encrypted: boolean;
+  readonly info: Record<string, unknown>;
+  readonly maxPayload: number;
+  /** Drops the socket at once (Node's `terminate`); without it `close()` is used. */
+  readonly terminate?: () => void;
+  /** Turns an `error` event into a typed error. */
+  readonly errorOf: (event: { error?: unknown; message?: string }) => P2PError;
+  /** A rule broken by the peer (text, oversize, bad framing) was detected. */
+  readonly onViolation?: (error: P2PError) => void;
+}
+
+const OPEN = 1;
+/** `write()` returns false (wait for `drain`) from this many queued bytes on. */
+const HIGH_WATER_BYTES = 64 * 1024;
+/** How often a blocked writer looks at `bufferedAmount` (WebSocket has no drain event). */
+const DRAIN_POLL_MS = 5;
+/** How long `end()` waits for the closing handshake before dropping the socket. */
+const END_GRACE_MS = 2_000;
+
+function bytesOf(data: unknown): Uint8Array | undefined {
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (Array.isArray(data)) {
+    const parts = data as Uint8Array[];
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) (out.set(p, at), (at += p.length));
+    return out;
+  }
+  return undefined;
+}
+
+export class WsConnection extends TransportConnectionBase {
+  readonly remote: Endpoint;
+  readonly local: Endpoint;
+  readonly encrypted: boolean;
+  readonly #socket: WebSocketLike;
+  readonly #init: WsConnectionInit;
+  readonly #splitter = new MessageSplitter();
+  #failure: P2PError | undefined;
+  #drainTimer: ReturnType<typeof setInterval> | undefined;
+  #endTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(socket: WebSocketLike, init: WsConnectionInit) {
+    super();
+    this.#socket = socket;
+    this.#init = init;
+    this.remote = Object.freeze({ ...init.remote });
+    this.local = Object.freeze({ ...init.local });
+    this.encrypted = init.encrypted;
+    this.info = Object.freeze({ ...init.info });
+    socket.addEventListener('message', (event) => this.#onMessage(event.data));
+    socket.addEventListener('error', (event) => {
+      const error = init.errorOf(event);
+      if (this.#failure === undefined && !this.closed) init.onViolation?.(error);
+      this.#failure ??= error;
+    });
+    socket.addEventListener('close', () => this.#onClose());
+    if (socket.readyState > OPEN) queueMicrotask(() => this.#onClose());
+  }
+
+  get writableLength(): number {
+    return this.#socket.bufferedAmount;
+  }
+
+  write(data: Uint8Array): boolean {
+    if (this.closed || this.#socket.readyState !== OPEN) return false;
+    for (const message of this.#splitter.split(data)) this.#socket.send(message);
+    if (this.#socket.bufferedAmount < HIGH_WATER_BYTES) return true;
+    this.#drainTimer ??= setInterval(() => {
+      if (this.#socket.bufferedAmount >= HIGH_WATER_BYTES && this.#socket.readyState === OPEN) return;
+      this.#stopDrainTimer();
+      if (!this.closed) this.pushDrain();
+    }, DRAIN_POLL_MS);
+    return false;
+  }
+
+  end(): void {
+    if (this.closed) return;
+    this.#socket.close(1000);
+    this.#endTimer ??= setTimeout(() => this.#drop(), END_GRACE_MS);
+  }
+
+  destroy(error?: P2PError): void {
+    this.#failure ??= error;
+    this.#drop();
+  }
+
+  #drop(): void {
+    if (this.#init.terminate) this.#init.terminate();
+    else {
+      this.#socket.close(1000);
+      // A browser finishes the closing handshake on its own; nothing here waits for it.
+      queueMicrotask(() => this.#onClose());
+    }
+  }
+
+  #onMessage(data: unknown): void {
+    if (this.closed || this.#failure) return;
+    if (typeof data === 'string') {
+      return this.#violation(wsError(WsErrorReason.textMessage, `${where(this.remote)} sent a text message; frames travel in binary messages`, this.remote));
+    }
+    const bytes = bytesOf(data);
+    if (!bytes) return;
+    if (bytes.length > this.#init.maxPayload) {
+      return this.#violation(
+        wsError(WsErrorReason.messageTooLarge, `${where(this.remote)} sent a ${bytes.length}-byte message (maxPayload ${this.#init.maxPayload})`, this.remote, {
+          details: { size: bytes.length, maxPayload: this.#init.maxPayload },
+        }),
+      );
+    }
+    this.pushData(bytes);
+  }
+
+  #violation(error: P2PError): void {
+    this.#init.onViolation?.(error);
+    this.destroy(error);
+  }
+
+  #stopDrainTimer(): void {
+    if (this.#drainTimer !== undefined) clearInterval(this.#drainTimer);
+    this.#drainTimer = undefined;
+  }
+
+  #onClose(): void {
+    this.#stopDrainTimer();
+    if (this.#endTimer !== undefined) clearTimeout(this.#endTimer);
+    this.#endTimer = undefined;
+    this.pushClose(this.#failure);
+  }
+}

@@ -1,0 +1,132 @@
+// 'ws' over real WebSockets on loopback: bytes both ways, js2p's framing both ways (one frame
+// per binary message out; any cut of the byte stream across messages in), close, abort.
+import { afterEach, describe, expect, it } from 'vitest';
+import { FrameReader, MainFlags, SubFlags, decodeFrameBody, encodeFrame } from '@p2p/base';
+import { wsTransport } from '../src/transport';
+import { Harness, closed, readBytes, waitFor } from './helpers';
+
+const frameOf = (text: string): Uint8Array =>
+  encodeFrame({ type: MainFlags.broadcast, sender: 'js2p', time: 1_500_000_000, payload: [SubFlags.broadcast, text] });
+
+function texts(reader: FrameReader, chunk: Uint8Array): unknown[] {
+  return reader.push(chunk).map((body) => decodeFrameBody(body).payload[1]);
+}
+
+let h: Harness;
+afterEach(async () => h.close());
+
+describe("wsTransport('ws')", () => {
+  it('dials a listener and carries bytes both ways', async () => {
+    h = new Harness();
+    const probe = await h.listen(wsTransport('ws'));
+    const out = await h.dial(wsTransport('ws'), probe.port, { timeout: 5_000 });
+    const incoming = await probe.nextConnection();
+    expect(out.info).toMatchObject({ encryption: 'ws', url: `ws://127.0.0.1:${probe.port}/` });
+    expect(incoming.remote.host).toBe('127.0.0.1');
+    expect(out.encrypted).toBe(false);
+    out.write(frameOf('ping'));
+    const got = await readBytes(incoming, frameOf('ping').length);
+    expect(texts(new FrameReader(), got)).toEqual(['ping']);
+    incoming.write(frameOf('pong'));
+    expect(texts(new FrameReader(), await readBytes(out, frameOf('pong').length))).toEqual(['pong']);
+  });
+
+  it('sends each frame as one binary message, also when frames are written together (js2p reads either)', async () => {
+    h = new Harness();
+    const probe = await h.listen(wsTransport('ws'));
+    const raw = await h.rawClient(`ws://127.0.0.1:${probe.port}`);
+    const messages: Buffer[] = [];
+    raw.on('message', (data: Buffer, isBinary: boolean) => isBinary && messages.push(data));
+    const incoming = await probe.nextConnection();
+    const a = frameOf('a');
+    const b = frameOf('bb');
+    incoming.write(Buffer.concat([a, b]));
+    await waitFor(() => (messages.length === 2 ? true : undefined));
+    expect(messages.map((m) => [...m])).toEqual([[...a], [...b]]);
+  });
+
+  it('reads a js2p peer: one frame per message, a frame cut over messages, two frames in one message', async () => {
+    h = new Harness();
+    const probe = await h.listen(wsTransport('ws'));
+    const raw = await h.rawClient(`ws://127.0.0.1:${probe.port}`);
+    const incoming = await probe.nextConnection();
+    const reader = new FrameReader();
+    const seen: unknown[] = [];
+    incoming.on('data', (chunk) => seen.push(...texts(reader, chunk)));
+    const [one, two, three, four] = ['one', 'two', 'three', 'four'].map(frameOf) as [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+    raw.send(one);
+    raw.send(two.subarray(0, 3));
+    raw.send(two.subarray(3, 10));
+    raw.send(two.subarray(10));
+    raw.send(Buffer.concat([three, four]));
+    await waitFor(() => (seen.length === 4 ? true : undefined));
+    expect(seen).toEqual(['one', 'two', 'three', 'four']);
+  });
+
+  it('end() closes both sides cleanly; destroy() at once', async () => {
+    h = new Harness();
+    const probe = await h.listen(wsTransport('ws'));
+    const out = await h.dial(wsTransport('ws'), probe.port);
+    const incoming = await probe.nextConnection();
+    out.end();
+    expect(await closed(incoming)).toBeUndefined();
+    expect(await closed(out)).toBeUndefined();
+    const out2 = await h.dial(wsTransport('ws'), probe.port);
+    const incoming2 = await probe.nextConnection();
+    out2.destroy();
+    await closed(incoming2);
+    expect(out2.closed).toBe(true);
+    expect(out2.write(frameOf('late'))).toBe(false);
+  });
+
+  it('rejects a refused dial with CONNECT_FAILED, an abort with ABORTED, a silent server with TIMEOUT', async () => {
+    h = new Harness();
+    const probe = await h.listen(wsTransport('ws'));
+    const port = probe.port;
+    await probe.listener.close();
+    await expect(wsTransport('ws').dial({ host: '127.0.0.1', port })).rejects.toMatchObject({ code: 'CONNECT_FAILED' });
+    const silent = await h.listen(wsTransport('ws', { upgradeTimeout: 60_000 }));
+    // A TCP server that never answers the upgrade.
+    const net = await import('node:net');
+    const sockets: import('node:net').Socket[] = [];
+    const server = net.createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const silentPort = (server.address() as import('node:net').AddressInfo).port;
+    try {
+      await expect(wsTransport('ws').dial({ host: '127.0.0.1', port: silentPort, timeout: 200 })).rejects.toMatchObject({ code: 'TIMEOUT' });
+      const controller = new AbortController();
+      const dial = wsTransport('ws').dial({ host: '127.0.0.1', port: silentPort, signal: controller.signal });
+      controller.abort();
+      await expect(dial).rejects.toMatchObject({ code: 'ABORTED' });
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    }
+    expect(silent.errors).toEqual([]);
+  });
+
+  it('a dial answered 404 (another path) is CONNECT_FAILED with the status', async () => {
+    h = new Harness();
+    const probe = await h.listen(wsTransport('ws', { path: '/p2p' }));
+    await expect(wsTransport('ws').dial({ host: '127.0.0.1', port: probe.port })).rejects.toMatchObject({
+      code: 'CONNECT_FAILED',
+      details: expect.objectContaining({ status: 404 }),
+    });
+    const ok = await h.dial(wsTransport('ws', { path: '/p2p' }), probe.port);
+    expect(ok.info.url).toBe(`ws://127.0.0.1:${probe.port}/p2p`);
+    await probe.nextError();
+  });
+
+  it('close() of the listener stops accepting and leaves open connections to their owner', async () => {
+    h = new Harness();
+    const probe = await h.listen(wsTransport('ws'));
+    const out = await h.dial(wsTransport('ws'), probe.port);
+    const incoming = await probe.nextConnection();
+    const closing = probe.listener.close();
+    await expect(wsTransport('ws').dial({ host: '127.0.0.1', port: probe.port, timeout: 2_000 })).rejects.toBeTruthy();
+    out.write(frameOf('still'));
+    await readBytes(incoming, frameOf('still').length);
+    out.destroy();
+    await closing;
+  });
+});
