@@ -10,3 +10,13 @@ export class LeaseHeldError extends P2PError {
     super('LEASE_HELD', message, options);
   }
 }
+
+/**
+ * Emitted when a store, delta or delete from a peer is dated more than a minute ahead of this
+ * node's clock (`MAX_FUTURE_SECONDS`); it is refused, not clamped, and the connection stays.
+ */
+export class FutureTimestampError extends P2PError {
+  constructor(message: string, options?: P2PErrorOptions) {
+    super('FUTURE_TIMESTAMP', message, options);
+  }
+}

@@ -9,4 +9,16 @@ export interface SyncSocketOptions extends MeshSocketOptions {
    * @default true
    */
   leasing?: boolean;
+  /**
+   * How long a delete is remembered (seconds, by the delete's timestamp), so an older value
+   * coming back from a peer that missed the delete loses to it. A partition longer than this
+   * may bring deleted keys back.
+   * @default 86400
+   */
+  tombstoneSeconds?: number;
+  /**
+   * Most deletes remembered; beyond it the oldest recorded is forgotten.
+   * @default 100000
+   */
+  maxTombstones?: number;
 }

@@ -4,10 +4,8 @@
  * connects receives the whole dictionary (the join replay).
  */
 import {
-  BadMessageError,
   ClosedError,
   KeyNotFoundError,
-  MainFlags,
   NotAMappingError,
   Protocol,
   RawMsgpack,
@@ -16,28 +14,18 @@ import {
   isMapping,
   keyBytes,
   encodeMsgpack,
-  sha256,
   toHex,
-  utf8Encode,
-  type Message,
-  type WireMessage,
 } from '@p2p/base';
-import { MeshSocket, type MeshConnection, type MeshHost, type SentMessage } from '@p2p/mesh';
+import { MeshSocket, type MeshHost, type SentMessage } from '@p2p/mesh';
 import { LeaseHeldError } from './errors';
 import type { SyncEvents } from './events';
 import { keyId, type SyncKey } from './keys';
-import { allowed, supersedes, type SyncMeta, type Version } from './lease';
+import { allowed, type SyncMeta } from './lease';
 import type { SyncSocketOptions } from './options';
-import { parseDelta, parseStore, type ReplayStore } from './payloads';
 import { isRawMap, mergeRawMaps } from './raw-map';
-
-/** One stored key: its bytes, the msgpack of its value, and the lease metadata. */
-interface Entry extends Version {
-  readonly key: Uint8Array;
-}
-
-/** Versions forwarded or answered per connection, remembered so each goes out at most once. */
-const MAX_TOLD_PER_CONNECTION = 10_000;
+import { Replication } from './replication';
+import { SyncState } from './state';
+import { DEFAULT_MAX_TOMBSTONES, DEFAULT_TOMBSTONE_SECONDS } from './tombstones';
 
 /**
  * A sync node: a {@link MeshSocket} that also holds a dictionary shared with every node of its
@@ -51,8 +39,8 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
   static override readonly defaultProtocol: Protocol = new Protocol('sync', 'Plaintext');
 
   readonly #leasing: boolean;
-  readonly #data = new Map<string, Entry>();
-  readonly #told = new WeakMap<MeshConnection, Set<string>>();
+  readonly #state: SyncState;
+  readonly #data: SyncState['data'];
   readonly #host: MeshHost;
 
   protected constructor(options: SyncSocketOptions = {}) {
@@ -61,15 +49,28 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
     const base = options.protocol ?? SyncSocket.defaultProtocol;
     super({ ...options, protocol: new Protocol(base.subnet + (leasing ? '1' : '0'), base.encryption) });
     this.#leasing = leasing;
-    // PROTOCOL.md 4.7: after the mesh's built-ins, sync's store then delta.
-    this.#host = this.extend({
-      handlers: new Map([
-        [SubFlags.store, (msg, conn, wire) => this.#handleStore(msg, conn, wire)],
-        [SubFlags.delta, (msg, conn, wire) => this.#handleDelta(msg, conn, wire)],
-      ]),
-      // PROTOCOL.md 5.3: after a peer's handshake, send it every key with its metadata.
-      peerHandshake: (conn) => this.#replay(conn),
+    this.#state = new SyncState({
+      keepSeconds: options.tombstoneSeconds ?? DEFAULT_TOMBSTONE_SECONDS,
+      maxTombstones: options.maxTombstones ?? DEFAULT_MAX_TOMBSTONES,
+      events: { update: (u) => this.emit('update', u), delete: (d) => this.emit('delete', d) },
     });
+    this.#data = this.#state.data;
+    const replication = new Replication(this.#state, leasing);
+    // PROTOCOL.md 4.7: after the mesh's built-ins, sync's store then delta (then TS-only ones).
+    this.#host = this.extend({
+      handlers: replication.handlers(),
+      handshakeSent: (conn) => replication.handshakeSent(conn),
+      // PROTOCOL.md 5.3: after a peer's handshake, send it what it lacks, with metadata.
+      peerHandshake: (conn) => replication.peerHandshake(conn),
+      connectionClosed: (conn) => replication.connectionClosed(conn),
+      closed: () => replication.closed(),
+    });
+    replication.attach(this.#host);
+  }
+
+  /** Deletes remembered against older values that may come back (`tombstoneSeconds`, `maxTombstones`). */
+  get tombstoneCount(): number {
+    return this.#state.tombstones.size;
   }
 
   /**
@@ -183,8 +184,7 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
     const entry = this.#data.get(id);
     if (entry === undefined) throw notFound(bytes);
     this.#checkLease(id, bytes, this.#ownMeta(), false);
-    this.#host.broadcast(SubFlags.store, [bytes, null]);
-    this.#remove(id, entry);
+    this.#remove(id, bytes, this.#host.broadcast(SubFlags.store, [bytes, null]));
   }
 
   /** py2p / js2p's name for {@link delete}. */
@@ -222,8 +222,7 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
       });
       for (const { bytes, id, raw } of prepared) {
         if (raw === undefined) {
-          this.#host.broadcast(SubFlags.store, [bytes, null]);
-          this.#remove(id, this.#data.get(id)!);
+          this.#remove(id, bytes, this.#host.broadcast(SubFlags.store, [bytes, null]));
         } else {
           const sent = this.#host.broadcast(SubFlags.store, [bytes, new RawMsgpack(raw)]);
           this.#put(id, { key: bytes, raw, ...this.#metaOf(sent) });
@@ -297,124 +296,14 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
     return this.popItem();
   }
 
-  // ---------------------------------------------------------------- replication
-
-  /** PROTOCOL.md 5.3: after a peer's handshake, send it every key with its metadata. */
-  #replay(conn: MeshConnection): void {
-    for (const entry of [...this.#data.values()]) {
-      if (conn.closed) return;
-      this.#sendVersion(conn, entry);
-    }
-  }
-
-  #handleStore(message: Message, conn: MeshConnection, wire: WireMessage): boolean {
-    if (message.packets[0] !== SubFlags.store) return false;
-    const store = parseStore(message.packets, wire.packed);
-    if (store.kind === 'malformed') {
-      this.#malformed(conn, wire, store.reason);
-      return true;
-    }
-    if (store.kind === 'replay') {
-      this.#handleReplay(store, conn);
-      return true;
-    }
-    const id = keyId(store.key);
-    const entry = this.#data.get(id);
-    const meta: SyncMeta = { owner: wire.sender, timestamp: wire.time };
-    if (store.raw === undefined) {
-      // F10: a delete of a key we do not hold is a no-op, never a dropped connection.
-      if (entry !== undefined && this.#allowed(entry, meta, false)) this.#remove(id, entry);
-      return true;
-    }
-    // Not allowed: ignored silently, as py2p.
-    if (this.#allowed(entry, meta, false)) this.#put(id, { key: store.key, raw: store.raw, ...meta });
-    return true;
-  }
-
-  /**
-   * The join replay with our F16 improvement (README, "Convergence"): instead of py2p's "ignore
-   * when a value is held", the version that the lease rules keep (`supersedes`) wins. A new
-   * winner is passed on to the other peers, and a losing sender is answered with the winner,
-   * so every node of both sides ends up with the same version.
-   */
-  #handleReplay(store: ReplayStore, conn: MeshConnection): void {
-    const id = keyId(store.key);
-    const held = this.#data.get(id);
-    const incoming: Entry = { key: store.key, raw: store.raw, owner: store.owner, timestamp: store.timestamp };
-    if (held !== undefined && sameVersion(held, incoming)) return;
-    if (held === undefined || supersedes(incoming, held, { leasing: this.#leasing, now: this.#host.nowSeconds() })) {
-      this.#put(id, incoming);
-      for (const peer of this.peers.values()) if (peer !== conn) this.#tell(peer, incoming);
-    } else {
-      this.#tell(conn, held);
-    }
-  }
-
-  #handleDelta(message: Message, conn: MeshConnection, wire: WireMessage): boolean {
-    if (message.packets[0] !== SubFlags.delta) return false;
-    const delta = parseDelta(message.packets, wire.packed);
-    if (delta.kind === 'malformed') {
-      // F10: a bad delta is reported and ignored; the connection stays.
-      throw new BadMessageError(delta.reason, { details: { peer: conn.peerId, sender: wire.sender } });
-    }
-    const id = keyId(delta.key);
-    const entry = this.#data.get(id);
-    const meta: SyncMeta = { owner: wire.sender, timestamp: wire.time };
-    if (!this.#allowed(entry, meta, true)) return true;
-    if (entry !== undefined && !isRawMap(entry.raw)) {
-      this.#host.reportError(
-        new NotAMappingError('received a delta for a key whose value is not a map; ignored', {
-          details: { key: toHex(delta.key), sender: wire.sender, peer: conn.peerId },
-        }),
-      );
-      return true;
-    }
-    this.#put(id, { key: delta.key, raw: mergeRawMaps(entry?.raw, delta.raw), ...meta });
-    return true;
-  }
-
-  /**
-   * A store that cannot be parsed: drop the connection it came from when that peer wrote it
-   * (whispers, or broadcasts it originated); a broadcast merely relayed by the peer is reported
-   * but keeps the innocent relay connected (F10).
-   */
-  #malformed(conn: MeshConnection, wire: WireMessage, reason: string): void {
-    const error = new BadMessageError(`malformed store: ${reason}`, {
-      details: { peer: conn.peerId, sender: wire.sender, remote: conn.remote },
-    });
-    this.#host.malformed(conn, wire, error);
-  }
-
-  /** Sends `whisper / store [key, value, owner, timestamp]`, at most once per version and peer. */
-  #tell(conn: MeshConnection, version: Entry): void {
-    let told = this.#told.get(conn);
-    if (told === undefined) this.#told.set(conn, (told = new Set()));
-    const tag = `${toHex(version.key)}|${version.owner}|${version.timestamp}|${toHex(sha256(version.raw))}`;
-    if (told.has(tag)) return;
-    told.add(tag);
-    if (told.size > MAX_TOLD_PER_CONNECTION) told.delete(told.values().next().value!);
-    this.#sendVersion(conn, version);
-  }
-
-  #sendVersion(conn: MeshConnection, entry: Entry): void {
-    this.#host.sendTo(conn, MainFlags.whisper, SubFlags.store, [entry.key, new RawMsgpack(entry.raw), utf8Encode(entry.owner), entry.timestamp]);
-  }
-
   // ---------------------------------------------------------------- internals
 
-  #put(id: string, entry: Entry): void {
-    // Re-inserting moves nothing: a Map keeps the original position of an existing key.
-    this.#data.set(id, entry);
-    this.emit('update', {
-      key: entry.key.slice(),
-      value: decodeMsgpack(entry.raw),
-      meta: Object.freeze({ owner: entry.owner, timestamp: entry.timestamp }),
-    });
+  #put(id: string, version: { key: Uint8Array; raw: Uint8Array } & SyncMeta): void {
+    this.#state.put(id, version);
   }
 
-  #remove(id: string, entry: Entry): void {
-    this.#data.delete(id);
-    this.emit('delete', { key: entry.key.slice() });
+  #remove(id: string, key: Uint8Array, sent: SentMessage): void {
+    this.#state.remove(id, key, this.#metaOf(sent), this.#host.nowSeconds());
   }
 
   #allowed(entry: SyncMeta | undefined, meta: SyncMeta, isDelta: boolean): boolean {
@@ -449,12 +338,6 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
 
 function notFound(bytes: Uint8Array): KeyNotFoundError {
   return new KeyNotFoundError('no value is held for this key', { details: { key: toHex(bytes) } });
-}
-
-function sameVersion(a: Version, b: Version): boolean {
-  if (a.owner !== b.owner || a.timestamp !== b.timestamp || a.raw.length !== b.raw.length) return false;
-  for (let i = 0; i < a.raw.length; i++) if (a.raw[i] !== b.raw[i]) return false;
-  return true;
 }
 
 /** The encoder may return a view of a larger buffer; stored values own exactly their bytes. */

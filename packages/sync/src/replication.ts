@@ -1,0 +1,318 @@
+/**
+ * Everything sync receives from peers and what it replays to them (PROTOCOL.md 5.3, 5.4, F16):
+ * stores, deltas and deletes checked against the held version (deletes included, as
+ * tombstones); the join replay, which sends a peer what changed since it last confirmed a
+ * checkpoint (everything, for a peer never met, restarted, or py2p); replayed versions compared
+ * with `supersedes`, the winner passed on and a losing sender answered with it.
+ */
+import {
+  BadMessageError,
+  MainFlags,
+  NotAMappingError,
+  RawMsgpack,
+  SubFlags,
+  sha256,
+  toHex,
+  utf8Encode,
+  type Message,
+  type TimerHandle,
+  type WireMessage,
+} from '@p2p/base';
+import type { MeshConnection, MeshHost } from '@p2p/mesh';
+import { Checkpoints } from './checkpoints';
+import { FutureTimestampError } from './errors';
+import { keyId } from './keys';
+import { allowed, allowedAfterDelete, isFutureDated, supersedes, type SyncMeta } from './lease';
+import { parseDelta, parseStore } from './payloads';
+import { isRawMap, mergeRawMaps } from './raw-map';
+import {
+  DELETED_SUBFLAG,
+  EPOCH_BYTES,
+  SESSION_SUBFLAG,
+  SessionKind,
+  parseDeleted,
+  parseSession,
+} from './session-messages';
+import { isTombstone, type Held, type SyncState } from './state';
+
+/** Versions forwarded or answered per connection, remembered so each goes out at most once. */
+const MAX_TOLD_PER_CONNECTION = 10_000;
+/** How long a replay to a peer with a checkpoint waits for its hello before sending everything. */
+const HELLO_WAIT_MS = 2000;
+
+/** A version as replayed: a value (`raw`) or a delete (`raw` undefined). */
+interface Offered extends SyncMeta {
+  readonly key: Uint8Array;
+  readonly raw: Uint8Array | undefined;
+}
+
+export class Replication {
+  #host!: MeshHost;
+  readonly #state: SyncState;
+  readonly #leasing: boolean;
+  readonly #epoch: Uint8Array;
+  readonly #checkpoints = new Checkpoints();
+  readonly #told = new WeakMap<MeshConnection, Set<string>>();
+  readonly #hellos = new WeakMap<MeshConnection, string>();
+  readonly #waiting = new Map<MeshConnection, TimerHandle>();
+
+  constructor(state: SyncState, leasing: boolean) {
+    this.#state = state;
+    this.#leasing = leasing;
+    this.#epoch = globalThis.crypto.getRandomValues(new Uint8Array(EPOCH_BYTES));
+  }
+
+  /** The host `extend()` returned; set before the socket starts. */
+  attach(host: MeshHost): void {
+    this.#host = host;
+  }
+
+  /** Handlers by sub-flag, in PROTOCOL.md 4.7 order (store, delta), then the TS-only ones. */
+  handlers(): Map<number, (message: Message, conn: MeshConnection, wire: WireMessage) => boolean> {
+    return new Map([
+      [SubFlags.store, (m, c, w) => this.#onStore(m, c, w)],
+      [SubFlags.delta, (m, c, w) => this.#onDelta(m, c, w)],
+      [DELETED_SUBFLAG, (m, c, w) => this.#onDeleted(m, c, w)],
+      [SESSION_SUBFLAG, (m, c, w) => this.#onSession(m, c, w)],
+    ]);
+  }
+
+  /** Our handshake went out: announce this instance, so the peer can trust its checkpoint of us. */
+  handshakeSent(conn: MeshConnection): void {
+    this.#host.sendTo(conn, MainFlags.whisper, SESSION_SUBFLAG, [SessionKind.hello, this.#epoch]);
+  }
+
+  /** PROTOCOL.md 5.3: after a peer's handshake, replay (waiting briefly for its hello when we hold a checkpoint). */
+  peerHandshake(conn: MeshConnection): void {
+    const peerId = conn.peerId!;
+    if (this.#checkpoints.get(peerId) === undefined || this.#hellos.has(conn)) {
+      this.#replay(conn);
+      return;
+    }
+    if (this.#waiting.has(conn)) return;
+    this.#waiting.set(
+      conn,
+      this.#host.clock.setTimeout(() => {
+        this.#waiting.delete(conn);
+        this.#replay(conn);
+      }, HELLO_WAIT_MS),
+    );
+  }
+
+  connectionClosed(conn: MeshConnection): void {
+    const timer = this.#waiting.get(conn);
+    if (timer !== undefined) this.#host.clock.clearTimeout(timer);
+    this.#waiting.delete(conn);
+  }
+
+  closed(): void {
+    for (const timer of this.#waiting.values()) this.#host.clock.clearTimeout(timer);
+    this.#waiting.clear();
+  }
+
+  #replay(conn: MeshConnection): void {
+    if (conn.closed || conn.peerId === undefined) return;
+    const from = this.#checkpoints.replayFrom(conn.peerId, this.#hellos.get(conn));
+    const now = this.#host.nowSeconds();
+    for (const entry of this.#state.entriesSince(from)) {
+      if (conn.closed) return;
+      this.#send(conn, entry);
+    }
+    for (const tombstone of this.#state.tombstones.changedSince(from, now)) {
+      if (conn.closed) return;
+      this.#send(conn, { ...tombstone, raw: undefined });
+    }
+    this.#host.sendTo(conn, MainFlags.whisper, SESSION_SUBFLAG, [SessionKind.mark, this.#state.seq]);
+  }
+
+  // ---------------------------------------------------------------- handlers
+
+  #onStore(message: Message, conn: MeshConnection, wire: WireMessage): boolean {
+    if (message.packets[0] !== SubFlags.store) return false;
+    if (!this.#handshaken(conn, wire, 'store')) return true;
+    const store = parseStore(message.packets, wire.packed);
+    if (store.kind === 'malformed') {
+      this.#host.malformed(conn, wire, badMessage(`malformed store: ${store.reason}`, conn, wire));
+      return true;
+    }
+    if (store.kind === 'replay') {
+      if (!this.#futureDated(store.timestamp, conn, wire, store.key)) this.#offer(conn, store);
+      return true;
+    }
+    const meta: SyncMeta = { owner: wire.sender, timestamp: wire.time };
+    if (this.#futureDated(meta.timestamp, conn, wire, store.key)) return true;
+    const id = keyId(store.key);
+    const now = this.#host.nowSeconds();
+    const held = this.#state.held(id, now);
+    if (store.raw === undefined) {
+      // F10: a delete of a key we do not hold is a no-op (still remembered against late values).
+      const replaces =
+        held === undefined ||
+        (isTombstone(held) ? supersedes({ ...meta, raw: undefined }, { ...held, raw: undefined }, this.#options(now)) : this.#allowed(held, meta, false));
+      if (replaces) this.#state.remove(id, store.key, meta, now);
+      return true;
+    }
+    // Not allowed: ignored silently, as py2p.
+    if (this.#mayWrite(held, meta, false)) this.#state.put(id, { key: store.key, raw: store.raw, ...meta });
+    return true;
+  }
+
+  #onDelta(message: Message, conn: MeshConnection, wire: WireMessage): boolean {
+    if (message.packets[0] !== SubFlags.delta) return false;
+    if (!this.#handshaken(conn, wire, 'delta')) return true;
+    const delta = parseDelta(message.packets, wire.packed);
+    if (delta.kind === 'malformed') {
+      // F10: a bad delta is reported and ignored; the connection stays.
+      throw new BadMessageError(delta.reason, { details: { peer: conn.peerId, sender: wire.sender } });
+    }
+    const meta: SyncMeta = { owner: wire.sender, timestamp: wire.time };
+    if (this.#futureDated(meta.timestamp, conn, wire, delta.key)) return true;
+    const id = keyId(delta.key);
+    const held = this.#state.held(id, this.#host.nowSeconds());
+    if (!this.#mayWrite(held, meta, true)) return true;
+    const entry = held !== undefined && !isTombstone(held) ? held : undefined;
+    if (entry !== undefined && !isRawMap(entry.raw)) {
+      this.#host.reportError(
+        new NotAMappingError('received a delta for a key whose value is not a map; ignored', {
+          details: { key: toHex(delta.key), sender: wire.sender, peer: conn.peerId },
+        }),
+      );
+      return true;
+    }
+    this.#state.put(id, { key: delta.key, raw: mergeRawMaps(entry?.raw, delta.raw), ...meta });
+    return true;
+  }
+
+  #onDeleted(message: Message, conn: MeshConnection, wire: WireMessage): boolean {
+    if (!this.#handshaken(conn, wire, 'deleted')) return true;
+    const deleted = parseDeleted(message.packets);
+    if (deleted.kind === 'malformed') {
+      this.#host.malformed(conn, wire, badMessage(`malformed deleted: ${deleted.reason}`, conn, wire));
+      return true;
+    }
+    if (!this.#futureDated(deleted.timestamp, conn, wire, deleted.key)) this.#offer(conn, { ...deleted, raw: undefined });
+    return true;
+  }
+
+  #onSession(message: Message, conn: MeshConnection, wire: WireMessage): boolean {
+    if (!this.#handshaken(conn, wire, 'session')) return true;
+    const session = parseSession(message.packets);
+    switch (session.kind) {
+      case 'hello': {
+        this.#hellos.set(conn, toHex(session.epoch));
+        const timer = this.#waiting.get(conn);
+        if (timer !== undefined) {
+          this.#host.clock.clearTimeout(timer);
+          this.#waiting.delete(conn);
+          this.#replay(conn);
+        }
+        break;
+      }
+      case 'mark':
+        this.#host.sendTo(conn, MainFlags.whisper, SESSION_SUBFLAG, [SessionKind.ack, session.seq, this.#epoch]);
+        break;
+      case 'ack':
+        if (session.seq <= this.#state.seq) this.#checkpoints.confirm(conn.peerId!, toHex(session.epoch), session.seq);
+        break;
+      default:
+        this.#host.malformed(conn, wire, badMessage(session.reason, conn, wire));
+    }
+    return true;
+  }
+
+  // ---------------------------------------------------------------- versions
+
+  /**
+   * A replayed version (value or delete): the one `supersedes` keeps stays here. A new winner is
+   * passed on to the other peers; a losing sender is answered with what we hold.
+   */
+  #offer(conn: MeshConnection, incoming: Offered): void {
+    const id = keyId(incoming.key);
+    const now = this.#host.nowSeconds();
+    const held = this.#state.held(id, now);
+    const heldVersion: Offered | undefined = held === undefined ? undefined : asOffered(held);
+    if (heldVersion !== undefined && sameVersion(heldVersion, incoming)) return;
+    if (heldVersion === undefined || supersedes(incoming, heldVersion, this.#options(now))) {
+      if (incoming.raw === undefined) this.#state.remove(id, incoming.key, incoming, now);
+      else this.#state.put(id, { key: incoming.key, raw: incoming.raw, owner: incoming.owner, timestamp: incoming.timestamp });
+      for (const peer of this.#host.peers.values()) if (peer !== conn) this.#tell(peer, incoming);
+    } else {
+      this.#tell(conn, heldVersion);
+    }
+  }
+
+  /** Sends a version at most once per connection. */
+  #tell(conn: MeshConnection, version: Offered): void {
+    let told = this.#told.get(conn);
+    if (told === undefined) this.#told.set(conn, (told = new Set()));
+    const body = version.raw === undefined ? 'deleted' : toHex(sha256(version.raw));
+    const tag = `${toHex(version.key)}|${version.owner}|${version.timestamp}|${body}`;
+    if (told.has(tag)) return;
+    told.add(tag);
+    if (told.size > MAX_TOLD_PER_CONNECTION) told.delete(told.values().next().value!);
+    this.#send(conn, version);
+  }
+
+  /** `whisper / store [key, value, owner, timestamp]`, or the TS-only `whisper / deleted [key, owner, timestamp]`. */
+  #send(conn: MeshConnection, version: Offered): void {
+    if (version.raw === undefined) {
+      this.#host.sendTo(conn, MainFlags.whisper, DELETED_SUBFLAG, [version.key, utf8Encode(version.owner), version.timestamp]);
+    } else {
+      this.#host.sendTo(conn, MainFlags.whisper, SubFlags.store, [version.key, new RawMsgpack(version.raw), utf8Encode(version.owner), version.timestamp]);
+    }
+  }
+
+  /** May a live write with `meta` replace what is held (a value under the lease rules, or a delete)? */
+  #mayWrite(held: Held | undefined, meta: SyncMeta, isDelta: boolean): boolean {
+    if (held === undefined) return true;
+    return isTombstone(held) ? allowedAfterDelete(held, meta) : this.#allowed(held, meta, isDelta);
+  }
+
+  #allowed(entry: SyncMeta, meta: SyncMeta, isDelta: boolean): boolean {
+    return allowed(entry, meta, { isDelta, leasing: this.#leasing, now: this.#host.nowSeconds() });
+  }
+
+  #options(now: number): { leasing: boolean; now: number } {
+    return { leasing: this.#leasing, now };
+  }
+
+  /**
+   * A store, delta or delete from a connection that has not handshaken is refused: whoever it
+   * names as sender, the peer is not yet anyone (mesh's blame rule drops the link).
+   */
+  #handshaken(conn: MeshConnection, wire: WireMessage, what: string): boolean {
+    if (conn.peerId !== undefined) return true;
+    this.#host.malformed(conn, wire, badMessage(`sync ${what} before the handshake`, conn, wire));
+    return false;
+  }
+
+  /** A write dated more than a minute ahead is refused and reported; the link stays (it may be a relay). */
+  #futureDated(timestamp: number, conn: MeshConnection, wire: WireMessage, key: Uint8Array): boolean {
+    const now = this.#host.nowSeconds();
+    if (!isFutureDated(timestamp, now)) return false;
+    this.#host.reportError(
+      new FutureTimestampError(`refused a sync write dated ${timestamp - now} s ahead`, {
+        details: { key: toHex(key), timestamp, now, sender: wire.sender, peer: conn.peerId },
+      }),
+    );
+    return true;
+  }
+}
+
+function asOffered(held: Held): Offered {
+  return isTombstone(held)
+    ? { key: held.key, raw: undefined, owner: held.owner, timestamp: held.timestamp }
+    : { key: held.key, raw: held.raw, owner: held.owner, timestamp: held.timestamp };
+}
+
+function sameVersion(a: Offered, b: Offered): boolean {
+  if (a.owner !== b.owner || a.timestamp !== b.timestamp) return false;
+  if (a.raw === undefined || b.raw === undefined) return a.raw === b.raw;
+  if (a.raw.length !== b.raw.length) return false;
+  for (let i = 0; i < a.raw.length; i++) if (a.raw[i] !== b.raw[i]) return false;
+  return true;
+}
+
+function badMessage(reason: string, conn: MeshConnection, wire: WireMessage): BadMessageError {
+  return new BadMessageError(reason, { details: { peer: conn.peerId, sender: wire.sender, remote: conn.remote } });
+}
