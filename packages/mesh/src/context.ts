@@ -1,7 +1,7 @@
 /** What every part of a mesh socket shares: identity, clock, limits, and where errors go. */
-import type { Clock, Logger, P2PError, Protocol } from '@p2p/base';
+import { DEFAULT_COMPRESSIONS, isSupportedCompression, scopedLogger, systemClock, type Clock, type Logger, type P2PError, type Protocol } from '@p2p/base';
 import type { MeshEvents } from './events';
-import type { ResolvedLimits } from './options';
+import { DEFAULT_MAX_OUTGOING, resolveLimits, type MeshSocketOptions, type ResolvedLimits } from './options';
 
 export interface MeshContext {
   /** This node's id; known from `start()` on. */
@@ -25,3 +25,25 @@ export interface MeshContext {
 
 /** The socket's own, writable view of its context (it sets identity in `start()`, `closed` on close). */
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** What {@link createContext} derives from the options; the socket supplies the rest. */
+type Derived = 'id' | 'protocol' | 'outAddr' | 'clock' | 'logger' | 'limits' | 'compression' | 'maxOutgoing' | 'closed' | 'nowSeconds';
+
+/** A socket's context before `start()` fills in its identity. */
+export function createContext(options: MeshSocketOptions, protocol: Protocol, rest: Omit<MeshContext, Derived>): Mutable<MeshContext> {
+  const clock = options.clock ?? systemClock;
+  return {
+    id: '',
+    protocol,
+    outAddr: ['', 0],
+    clock,
+    logger: scopedLogger(options.logger, 'mesh'),
+    limits: resolveLimits(options.limits),
+    compression: Object.freeze((options.compression ?? DEFAULT_COMPRESSIONS).filter(isSupportedCompression)),
+    maxOutgoing: options.maxOutgoing ?? DEFAULT_MAX_OUTGOING,
+    closed: false,
+    // PROTOCOL.md 1.6: whole seconds since the epoch, from the injected clock.
+    nowSeconds: () => Math.floor(clock.now() / 1000),
+    ...rest,
+  };
+}

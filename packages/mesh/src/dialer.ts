@@ -22,6 +22,7 @@ import { SelfConnectError } from './errors';
 import type { PeerInfo } from './events';
 import { addrKey, isLoopbackHost, isWildcardHost } from './ids';
 import type { Link } from './link';
+import { linkOf } from './mesh-connection';
 import type { PeerEntry } from './payloads';
 import { peerInfo, type PeerTable } from './peer-table';
 
@@ -46,6 +47,11 @@ export interface DialerDeps {
   greet(link: Link): void;
 }
 
+interface Waiter {
+  resolve(peer: PeerInfo): void;
+  reject(error: P2PError): void;
+}
+
 interface DialEntry {
   promise: Promise<PeerInfo>;
   controller: AbortController;
@@ -56,7 +62,12 @@ interface DialEntry {
 export class Dialer {
   readonly #deps: DialerDeps;
   readonly #dials = new Map<string, DialEntry>();
-  readonly #waiting = new Map<Link, { resolve: (p: PeerInfo) => void; reject: (e: P2PError) => void }>();
+  /** connect() calls waiting on a link: its own dial's, and those handed over from a conflict's loser. */
+  readonly #waiting = new Map<Link, Waiter[]>();
+  /** Waiting links whose peer handshake was accepted, until the peer's peers message confirms it. */
+  readonly #handshaken = new Map<Link, PeerInfo>();
+  /** Links whose peer confirmed it filed this node (its peers message arrived). */
+  readonly #confirmed = new WeakSet<Link>();
   readonly #autoDialIds = new Set<string>();
   readonly #conflictWinners = new WeakMap<Link, number>();
   readonly #timers = new Set<TimerHandle>();
@@ -108,13 +119,60 @@ export class Dialer {
     }
   }
 
-  /** Resolves or rejects the connect() waiting on `link`, if any. */
+  /**
+   * Resolves or rejects the connect() calls waiting on `link`. The peer's accepted handshake on
+   * `link` itself only marks it: they resolve in {@link onPeers}, once the peer's answer shows it
+   * filed this node too. Outcomes naming another link (a conflict's winner), or a failure while
+   * another link to the same peer is filed, hand the waiters over to that link.
+   */
   settle(link: Link, outcome: PeerInfo | P2PError): void {
-    const pending = this.#waiting.get(link);
-    if (!pending) return;
+    if (!this.#waiting.has(link)) return;
+    if (outcome instanceof P2PError) {
+      const id = this.#handshaken.get(link)?.id;
+      const winner = id === undefined ? undefined : this.#deps.table.get(id);
+      if (winner && winner !== link && !winner.closed) this.#handOver(link, winner);
+      else this.#finish(link, outcome);
+      return;
+    }
+    const target = linkOf(outcome.connection);
+    if (target === link) this.#handshaken.set(link, outcome);
+    else this.#handOver(link, target);
+  }
+
+  /**
+   * A peers message arrived on `link` (a dispatcher handler that never claims it). The peer
+   * answers a handshake it accepted with one peers message, sent after filing this node
+   * (PROTOCOL.md 4.3 step 5), and TCP keeps order: from here on both routing tables hold the
+   * link, and a message sent either way is delivered.
+   */
+  readonly onPeers = (_message: unknown, link: Link): boolean => {
+    if (link.peerId === undefined || !this.#deps.table.isFiled(link)) return false;
+    this.#confirmed.add(link);
+    if (this.#waiting.has(link)) this.#finish(link, this.#handshaken.get(link) ?? peerInfo(link));
+    return false;
+  };
+
+  #handOver(from: Link, to: Link): void {
+    const waiters = this.#waiting.get(from) ?? [];
+    this.#waiting.delete(from);
+    this.#handshaken.delete(from);
+    if (this.#confirmed.has(to)) {
+      for (const w of waiters) w.resolve(peerInfo(to));
+      return;
+    }
+    const list = this.#waiting.get(to);
+    if (list) list.push(...waiters);
+    else this.#waiting.set(to, waiters);
+  }
+
+  #finish(link: Link, outcome: PeerInfo | P2PError): void {
+    const waiters = this.#waiting.get(link) ?? [];
     this.#waiting.delete(link);
-    if (outcome instanceof P2PError) pending.reject(outcome);
-    else pending.resolve(outcome);
+    this.#handshaken.delete(link);
+    for (const w of waiters) {
+      if (outcome instanceof P2PError) w.reject(outcome);
+      else w.resolve(outcome);
+    }
   }
 
   /** `link` won a connection conflict just now (F7). */
@@ -155,7 +213,7 @@ export class Dialer {
   stop(error: P2PError): void {
     for (const timer of this.#timers) this.#deps.ctx.clock.clearTimeout(timer);
     this.#timers.clear();
-    for (const link of [...this.#waiting.keys()]) this.settle(link, error);
+    for (const link of [...this.#waiting.keys()]) this.#finish(link, error);
     for (const dial of this.#dials.values()) dial.controller.abort(error);
   }
 
@@ -200,9 +258,9 @@ export class Dialer {
       throw ctx.closed ? new ClosedError('the socket closed during connect') : asP2PError(signal.reason);
     }
     const link = this.#deps.adopt(transport, true);
-    const result = new Promise<PeerInfo>((resolve, reject) => this.#waiting.set(link, { resolve, reject }));
+    const result = new Promise<PeerInfo>((resolve, reject) => this.#waiting.set(link, [{ resolve, reject }]));
     const onAbort = (): void => {
-      this.settle(link, asP2PError(signal.reason));
+      this.#finish(link, asP2PError(signal.reason));
       link.destroy(asP2PError(signal.reason));
     };
     signal.addEventListener('abort', onAbort, { once: true });

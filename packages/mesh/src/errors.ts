@@ -24,3 +24,17 @@ export class SelfConnectError extends P2PError {
     super('SELF_CONNECT', message, options);
   }
 }
+
+/** Emitted when a peer that answers pings stopped answering within `liveness.timeout`; the link is dropped. */
+export class PeerUnresponsiveError extends P2PError {
+  constructor(message: string, options?: P2PErrorOptions) {
+    super('PEER_UNRESPONSIVE', message, options);
+  }
+}
+
+/** Thrown by `bootstrap()` when no seed could be reached or none answered with the registry. */
+export class BootstrapFailedError extends P2PError {
+  constructor(message: string, options?: P2PErrorOptions) {
+    super('BOOTSTRAP_FAILED', message, options);
+  }
+}

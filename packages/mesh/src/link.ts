@@ -77,6 +77,7 @@ export class Link {
   #bytesReceived = 0;
   #outbox: Uint8Array[] = [];
   #outboxBytes = 0;
+  #lastReceivedAt: number;
 
   constructor(ctx: LinkContext, transport: TransportConnection, outgoing: boolean) {
     this.connection = createConnectionView(this);
@@ -87,6 +88,7 @@ export class Link {
     this.#candidates = decodeCandidates([], ctx.compression);
     transport.on('data', (chunk) => this.#onData(chunk));
     transport.on('close', (error) => this.#onClose(error));
+    this.#lastReceivedAt = ctx.clock.now();
   }
 
   /** The peer's node id, once its handshake arrived. */
@@ -157,6 +159,11 @@ export class Link {
 
   /**
    * Sends `flag / type [...packets]` to this peer only (PROTOCOL.md 10.6). Returns false when
+  /** When bytes last arrived from the peer (or the link was opened), by the socket's clock. */
+  get lastReceivedAt(): number {
+    return this.#lastReceivedAt;
+  }
+
    * the peer is not keeping up (wait for it to drain before sending much more). Throws
    * `ENCODE_ERROR` for values msgpack cannot carry and `CLOSED` on a closed connection.
    */
@@ -295,6 +302,7 @@ export class Link {
     let bodies: Uint8Array[];
     try {
       bodies = this.#reader.push(chunk);
+    this.#lastReceivedAt = this.#ctx.clock.now();
     } catch (err) {
       this.#failWith(err);
       return;

@@ -6,44 +6,44 @@
  * Layers above (sync, chord) plug in through {@link MeshSocket.extend} (extension.ts).
  */
 import {
+  AbortError,
   ClosedError,
   HandlerError,
-  DEFAULT_COMPRESSIONS,
   InvalidArgumentError,
   MainFlags,
   Protocol,
   SubFlags,
   TypedEmitter,
   createTransport,
-  isSupportedCompression,
   lanAddress,
   makeNodeId,
   randomSalt,
   scopedLogger,
-  systemClock,
   type Endpoint,
   type Message,
   type P2PError,
   type Transport,
   type TransportListener,
 } from '@p2p/base';
-import type { MeshContext, Mutable } from './context';
+import { createContext, type MeshContext, type Mutable } from './context';
 import { Dialer, type ConnectOptions } from './dialer';
 import { Dispatcher } from './dispatcher';
 import type { MeshEvents, MessageHandler, PeerInfo } from './events';
-import type { MeshExtension, MeshHost } from './extension';
+import type { MeshExtension, MeshHost, SentMessage } from './extension';
 import { isWildcardHost } from './ids';
 import { Connections } from './connections';
 import { createHost } from './extension-host';
 import { linkOf, type MeshConnection } from './mesh-connection';
 import { MessageQueue } from './message-queue';
-import { DEFAULT_MAX_OUTGOING, resolveLimits, type MeshSocketOptions, type MeshStats, type RegisterHandlerOptions, type SendOptions } from './options';
+import type { MeshSocketOptions, MeshStats, RegisterHandlerOptions, SendOptions } from './options';
 import { WILDCARD_BIN } from './payloads';
 import { PeerExchange } from './peer-exchange';
 import { PeerTable } from './peer-table';
 import { ReplyRouter } from './reply-router';
 import { Sender } from './sender';
+import { Upkeep } from './upkeep';
 import { Waterfall } from './waterfall';
+import { bootstrapThroughSeeds, seedClientOptions, type BootstrapOptions, type BootstrapResult } from './seed-client';
 
 export type { ConnectOptions } from './dialer';
 export type { MeshStats, RegisterHandlerOptions, SendOptions } from './options';
@@ -73,6 +73,7 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
   readonly #exchange: PeerExchange;
   readonly #router: ReplyRouter;
   readonly #links: Connections;
+  readonly #upkeep: Upkeep;
   readonly #errors: P2PError[] = [];
   #extension: MeshExtension | undefined;
 
@@ -81,6 +82,8 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
   /** destroy() was called: connections are dropped without a grace period. */
   #abrupt = false;
   #closing: Promise<void> | undefined;
+  /** `close()`, for `await using node = await MeshSocket.listen()`. */
+  readonly [Symbol.asyncDispose] = (): Promise<void> => this.close();
 
   /**
    * Subclasses call this, then `extend()` once; users call {@link MeshSocket.listen}. A layer
@@ -89,22 +92,11 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
   protected constructor(options: MeshSocketOptions = {}) {
     super();
     this.#options = { ...options };
-    const limits = resolveLimits(options.limits);
-    this.#ctx = {
-      id: '',
-      protocol: (this.constructor as typeof MeshSocket).defaultProtocol,
-      outAddr: ['', 0],
-      clock: options.clock ?? systemClock,
-      logger: scopedLogger(options.logger, 'mesh'),
-      limits,
-      compression: Object.freeze((options.compression ?? DEFAULT_COMPRESSIONS).filter(isSupportedCompression)),
-      maxOutgoing: options.maxOutgoing ?? DEFAULT_MAX_OUTGOING,
-      closed: false,
-      nowSeconds: () => this.#nowSeconds(),
+    const ctx = (this.#ctx = createContext(options, (this.constructor as typeof MeshSocket).defaultProtocol, {
       report: (error) => this.#report(error),
       emit: (event, ...args) => (this as unknown as MeshSocket<MeshEvents>).emit(event, ...args),
-    };
-    const ctx = this.#ctx;
+    }));
+    const limits = ctx.limits;
     this.#table = new PeerTable(limits);
     this.#waterfall = new Waterfall(limits.maxSeen);
     this.#queue = new MessageQueue(limits.maxQueue);
@@ -136,12 +128,13 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
       waterfall: this.#waterfall,
       sender: this.#sender,
       socket: this,
-      reply: (target, packets) => this.#reply(target, packets),
+      reply: async (target, packets) => (this.#assertOpen(), this.#router.reply(target, packets)),
       deliver: (message) => this.#deliver(message),
       stopped: () => this.#stopped,
     });
     // PROTOCOL.md 4.7: py2p's built-in order is handshake, peers, response, request.
     this.#dispatcher.on(SubFlags.handshake, this.#exchange.onHandshake);
+    this.#dispatcher.on(SubFlags.peers, this.#dialer.onPeers); // a connect() resolves here, never claims
     this.#dispatcher.on(SubFlags.peers, this.#exchange.onPeers);
     this.#dispatcher.on(SubFlags.response, this.#router.onResponse);
     this.#dispatcher.on(SubFlags.request, this.#router.onRequest);
@@ -153,15 +146,18 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
       exchange: () => this.#exchange,
       dispatch: (link, wire) => this.#dispatcher.dispatch(link, wire),
       greeted: (link) => (this.#sender.handshake(link), this.#extension?.handshakeSent?.(link.connection)),
-      closed: ({ connection }, why) => this.#extension?.connectionClosed?.(connection, why),
+      closed: (link, why) => (this.#upkeep.closed(link), this.#extension?.connectionClosed?.(link.connection, why)),
       requestPeers: () => this.requestPeers(),
     });
+    const parts = { ctx, table: this.#table, dialer: this.#dialer, sender: this.#sender, dispatcher: this.#dispatcher };
+    this.#upkeep = new Upkeep({ ...parts, ...options, replaced: (link) => this.#exchange.wasReplaced(link) });
   }
 
   /**
-   * Binds, listens and returns a ready node.
+   * Binds, listens, bootstraps through `options.bootstrap` when given, and returns a ready node.
    * @throws ListenFailedError (`LISTEN_FAILED`) when the address cannot be bound;
-   *   TransportNotFoundError (`TRANSPORT_NOT_FOUND`) for an unregistered encryption.
+   *   TransportNotFoundError (`TRANSPORT_NOT_FOUND`) for an unregistered encryption;
+   *   AbortError (`ABORTED`) when `options.signal` aborts (the socket is then closed).
    */
   static async listen(options: MeshSocketOptions = {}): Promise<MeshSocket> {
     return MeshSocket.open(new MeshSocket(options));
@@ -172,7 +168,17 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
    * `listen` (`return SyncSocket.open(new SyncSocket(options))`).
    */
   protected static async open<S extends MeshSocket<any>>(socket: S): Promise<S> {
+    const { signal, bootstrap } = socket.#options;
+    if (signal?.aborted) throw new AbortError('listen() was aborted', { cause: signal.reason });
     await socket.start();
+    try {
+      socket.#upkeep.start();
+      if (bootstrap?.length) await socket.bootstrap(bootstrap, { signal }).catch((err: P2PError) => socket.#report(err));
+      if (signal?.aborted) throw new AbortError('listen() was aborted', { cause: signal.reason });
+    } catch (err) {
+      await socket.destroy();
+      throw err;
+    }
     return socket;
   }
 
@@ -223,7 +229,6 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
   }
 
   // ---------------------------------------------------------------- public state
-
   /** This node's id (base58 text). */
   get id(): string {
     return this.#ctx.id;
@@ -283,36 +288,44 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
   }
 
   // ---------------------------------------------------------------- public calls
-
   /**
-   * Dials `host:port` and resolves once the peer's handshake was accepted. Resolves with the
-   * existing peer when it is already connected (by id or advertised address).
-   *
-   * Rejects with `CONNECT_FAILED`, `PROTOCOL_MISMATCH`, `SELF_CONNECT`, `LIMIT_EXCEEDED`,
-   * `HANDSHAKE_TIMEOUT`, `TIMEOUT` (default: the handshake timeout), `ABORTED` or `CLOSED`.
-   * Aborting stops the dial when no other caller waits for the same address.
+   * Dials `host:port` and resolves once the link is usable: the peer is in `peers` on both sides,
+   * so a message sent either way from then on is delivered (README, "connect"). Resolves with the
+   * existing peer when already connected. Rejects `CONNECT_FAILED`, `PROTOCOL_MISMATCH`,
+   * `SELF_CONNECT`, `LIMIT_EXCEEDED`, `HANDSHAKE_TIMEOUT`, `TIMEOUT` (default: the handshake
+   * timeout), `ABORTED` or `CLOSED`; aborting stops the dial when nobody else waits for it.
    */
   async connect(host: string, port: number, options: ConnectOptions = {}): Promise<PeerInfo> {
     this.#assertOpen();
     return this.#dialer.connect(host, port, options);
   }
 
-  /** Closes the connection to a peer (by id or connection). Unknown ids are ignored. */
+  /** Closes the connection to a peer (by id or connection) and stops re-dialing it. Unknown ids are ignored. */
   disconnect(peer: string | MeshConnection): void {
     const link = typeof peer === 'string' ? this.#table.get(peer) : linkOf(peer);
+    this.#upkeep.forget(typeof peer === 'string' ? peer : link?.peerId, link?.peerAddr);
     if (link && this.#table.has(link)) link.close();
   }
 
   /**
-   * Sends `flag / type [...packets]` to every peer in the routing table. Everything is encoded
-   * once before anything is written: `ENCODE_ERROR` means nothing was sent.
-   * @throws EncodeError (`ENCODE_ERROR`), ClosedError (`CLOSED`), InvalidArgumentError
+   * Sends `flag / type [...packets]` to every filed peer; returns the id, time and peers written
+   * to. It is encoded and size-checked before anything is written: a throw means nothing was sent.
+   * @throws EncodeError, FrameTooLargeError (over `limits.maxFrameBytes`), ClosedError, InvalidArgumentError
    */
-  send(packets: readonly unknown[], options: SendOptions = {}): void {
+  send(packets: readonly unknown[], options: SendOptions = {}): SentMessage {
     this.#assertOpen();
     if (!Array.isArray(packets)) throw new InvalidArgumentError('send takes an array of packets');
     const { flag = MainFlags.broadcast, type = SubFlags.broadcast } = options;
-    this.#sender.sendToAll(flag, type, packets);
+    return this.#sender.sendToAll(flag, type, packets);
+  }
+
+  /**
+   * Registers with seeds (`p2p seed`; PROTOCOL.md 8) and dials the nodes registered under this
+   * protocol. @throws BootstrapFailedError (`BOOTSTRAP_FAILED`) when no seed answered; CLOSED
+   */
+  bootstrap(seeds: ReadonlyArray<readonly [string, number]>, options?: BootstrapOptions): Promise<BootstrapResult> {
+    this.#assertOpen();
+    return bootstrapThroughSeeds(this, seeds, () => MeshSocket.listen(seedClientOptions(this.#ctx.protocol, this.#options)), options);
   }
 
   /** The oldest received message, or undefined when none is waiting. */
@@ -387,17 +400,12 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
 
   /** Queues a message for `recv()` / `messages()` and emits `message` (`MeshHost.deliver`). */
   #deliver(message: Message): void {
-    this.#queue.push(message);
+    const seen = (this as unknown as MeshSocket<MeshEvents>).listenerCount('message') > 0;
+    this.#queue.push(message, { seen, queue: !seen || this.#options.queueWhenListened !== false });
     (this as unknown as MeshSocket<MeshEvents>).emit('message', message);
   }
 
-  /** Whole seconds since the epoch from the injected clock (PROTOCOL.md 1.6; `MeshHost.nowSeconds`). */
-  #nowSeconds(): number {
-    return Math.floor(this.#ctx.clock.now() / 1000);
-  }
-
   // ---------------------------------------------------------------- internals
-
   #report(error: P2PError): void {
     this.#errors.push(error);
     if (this.#errors.length > MAX_STATUS_ERRORS) this.#errors.shift();
@@ -407,11 +415,6 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
 
   #assertOpen(): void {
     if (this.#ctx.closed) throw new ClosedError('the socket is closed');
-  }
-
-  async #reply(target: string, packets: readonly unknown[]): Promise<void> {
-    this.#assertOpen();
-    return this.#router.reply(target, packets);
   }
 
   async #shutdown(): Promise<void> {
@@ -426,6 +429,7 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
     this.#stopped = true;
     this.#ctx.logger.debug(this.#abrupt ? 'destroying' : 'closing');
     const closed = new ClosedError('the socket is closed');
+    this.#upkeep.stop();
     this.#dialer.stop(closed);
     this.#router.stop(closed);
     const listenerClosed = this.#listener?.close();

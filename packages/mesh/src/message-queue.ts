@@ -1,7 +1,8 @@
 /**
- * The receive queue behind `recv()` and `messages()`: FIFO, bounded (drop oldest, count drops,
- * F3), with async consumers served before anything is queued. Consumers that stop (break,
- * abort) are removed at once, so nothing leaks.
+ * The receive queue behind `recv()` and `messages()`: FIFO, bounded (drop oldest, F3), with
+ * async consumers served before anything is queued. Only a message nobody saw counts as dropped:
+ * one a `message` listener already had is not a loss when it falls off the queue. Consumers that
+ * stop (break, abort) are removed at once, so nothing leaks.
  */
 
 interface Waiter<T> {
@@ -11,10 +12,12 @@ interface Waiter<T> {
 export class MessageQueue<T> {
   readonly #max: number;
   #items: T[] = [];
+  /** Beside `#items`: whether a listener already had the item when it was queued. */
+  #seenFlags: boolean[] = [];
   #head = 0;
   readonly #waiters = new Set<Waiter<T>>();
   #closed = false;
-  /** Messages dropped because the queue was full. */
+  /** Messages nobody received: dropped from a full queue before any listener or consumer had them. */
   dropped = 0;
 
   constructor(max: number) {
@@ -25,22 +28,28 @@ export class MessageQueue<T> {
     return this.#items.length - this.#head;
   }
 
-  /** Hands `item` to a waiting consumer, else queues it. */
-  push(item: T): void {
+  /**
+   * Hands `item` to a waiting consumer, else queues it (unless `queue` is false). `seen` says a
+   * listener already had it, so losing it from a full queue is not counted as a drop.
+   */
+  push(item: T, options: { seen?: boolean; queue?: boolean } = {}): void {
     if (this.#closed) return;
     for (const waiter of this.#waiters) {
       this.#waiters.delete(waiter);
       waiter.resolve({ value: item, done: false });
       return;
     }
+    if (options.queue === false) return;
     if (this.#max === 0) {
-      this.dropped++;
+      if (!options.seen) this.dropped++;
       return;
     }
     this.#items.push(item);
+    this.#seenFlags.push(options.seen === true);
     if (this.size > this.#max) {
+      if (!this.#seenFlags[this.#head]) this.dropped++;
+      this.#items[this.#head] = undefined as T;
       this.#head++;
-      this.dropped++;
     }
     this.#compact();
   }
@@ -113,6 +122,7 @@ export class MessageQueue<T> {
   #compact(): void {
     if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
       this.#items = this.#items.slice(this.#head);
+      this.#seenFlags = this.#seenFlags.slice(this.#head);
       this.#head = 0;
     }
   }

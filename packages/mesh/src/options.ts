@@ -1,4 +1,6 @@
 import type { Clock, Logger, Protocol, Transport } from '@p2p/base';
+import type { LivenessOptions } from './liveness';
+import type { ReconnectOptions } from './reconnect';
 
 /**
  * Bounds on every structure a peer can make grow (PROTOCOL.md section 9, F2/F3/F5/F12). All are
@@ -7,11 +9,12 @@ import type { Clock, Logger, Protocol, Transport } from '@p2p/base';
 export interface MeshLimits {
   /**
    * Largest frame body accepted (checked on the length header, before allocating) and the cap on
-   * a decompressed body. Bigger frames drop the connection with `FRAME_TOO_LARGE`.
+   * a decompressed body. Bigger frames drop the connection with `FRAME_TOO_LARGE`; a send that
+   * would exceed it throws `FRAME_TOO_LARGE` before anything is written.
    * @default 16 MiB
    */
   maxFrameBytes?: number;
-  /** Received messages kept for `recv()`; beyond it the oldest is dropped and counted. @default 10000 */
+  /** Received messages kept for `recv()`; beyond it the oldest is dropped (counted unless a listener had it). @default 10000 */
   maxQueue?: number;
   /** Entries of the broadcast de-duplication set ("waterfalls"); oldest evicted first. @default 100000 */
   maxSeen?: number;
@@ -69,6 +72,32 @@ export interface MeshSocketOptions {
   /** Compression methods to advertise, best first. @default DEFAULT_COMPRESSIONS ([snappy, zlib, gzip]) */
   compression?: readonly number[];
   limits?: MeshLimits;
+  /**
+   * Seeds (`p2p seed`, or py2p/js2p 0.7 seeders) to bootstrap through: `listen()` registers this
+   * node with them and dials the nodes registered under the same protocol (PROTOCOL.md 8). A
+   * seed that cannot be reached is recorded in `status`; see `bootstrap()` for the call itself.
+   */
+  bootstrap?: ReadonlyArray<readonly [string, number]>;
+  /**
+   * Re-dialing of peers this node dialed (by hand or from a peers list) after they drop; `false`
+   * turns it off. Stops on `close()` and for a peer given to `disconnect()`.
+   * @default { maxAttempts: 10, initialDelay: 250, maxDelay: 10000, factor: 2, jitter: 0.5 }
+   */
+  reconnect?: ReconnectOptions | false;
+  /**
+   * Ping/pong between @p2p nodes: peers idle for `interval` ms are pinged; one that answers pings
+   * and then sends nothing for `timeout` ms is dropped (`PEER_UNRESPONSIVE`). `false` turns it off.
+   * @default { interval: 5000, timeout: 15000 }
+   */
+  liveness?: LivenessOptions | false;
+  /**
+   * Also queue for `recv()` the messages a `message` listener received (py2p's way: the event
+   * says "call recv()"). With `false`, a message heard by a listener is not queued.
+   * @default true
+   */
+  queueWhenListened?: boolean;
+  /** Aborts `listen()` (bootstrap included); the socket is closed and `listen()` rejects `ABORTED`. */
+  signal?: AbortSignal;
 }
 
 /** {@link MeshLimits} with every default filled in. */
@@ -120,7 +149,7 @@ export interface RegisterHandlerOptions {
 
 /** Counters for monitoring; they only grow. */
 export interface MeshStats {
-  /** Messages dropped from a full receive queue. */
+  /** Messages dropped from a full receive queue that no listener or consumer had received. */
   droppedMessages: number;
   /** Broadcasts ignored because they were older than 60 s (clock skew shows up here). */
   expiredBroadcasts: number;

@@ -3,13 +3,16 @@
  * logical send, F21; the id remembered so an echo is ignored, 4.6), then written on one link,
  * on every filed peer (packed once, compressed once per method), or relayed as received.
  */
-import { MainFlags, SubFlags, packPacket, type WireMessage } from '@p2p/base';
+import { FrameTooLargeError, MainFlags, SubFlags, packPacket, type WireMessage } from '@p2p/base';
 import type { MeshContext } from './context';
 import type { SentMessage } from './extension';
 import type { FrameCache, Link } from './link';
 import { handshakeFields, peersField } from './payloads';
 import type { PeerTable } from './peer-table';
 import type { Waterfall } from './waterfall';
+
+/** The 32-byte checksum that precedes the packed packet in a frame body (PROTOCOL.md 1.2). */
+const CHECKSUM_BYTES = 32;
 
 /** A packed message of this node. */
 export interface Packed {
@@ -29,10 +32,21 @@ export class Sender {
     this.#waterfall = waterfall;
   }
 
-  /** Packs `flag / type [...packets]` as this node, now, and remembers its id. @throws EncodeError */
+  /**
+   * Packs `flag / type [...packets]` as this node, now, and remembers its id. A body that would
+   * exceed `maxFrameBytes` once framed (uncompressed, as a receiver's decompression cap sees it)
+   * throws before anything is written, so the receiving side never drops the link for it.
+   * @throws EncodeError, FrameTooLargeError (`FRAME_TOO_LARGE`)
+   */
   pack(flag: number, type: number, packets: readonly unknown[]): Packed {
     const time = this.#ctx.nowSeconds();
     const { packed, id } = packPacket({ type: flag, sender: this.#ctx.id, time, payload: [type, ...packets] });
+    const max = this.#ctx.limits.maxFrameBytes;
+    if (packed.length + CHECKSUM_BYTES > max) {
+      throw new FrameTooLargeError(`message of ${packed.length + CHECKSUM_BYTES} bytes exceeds maxFrameBytes (${max}); nothing was sent`, {
+        details: { bytes: packed.length + CHECKSUM_BYTES, maxFrameBytes: max },
+      });
+    }
     this.#waterfall.remember(id, time, time);
     return { packed, id, time };
   }
@@ -66,7 +80,8 @@ export class Sender {
     const cache: FrameCache = new Map();
     for (const link of this.#table.routed()) {
       if (link === from || link.peerId === wire.sender) continue;
-      link.writePacked(wire.packed, wire.id, wire.type, { cache, relay: true });
+    let relayed = 0;
+      if (link.writePacked(wire.packed, wire.id, wire.type, { cache, relay: true }) || !link.closed) relayed++;
     }
   }
 

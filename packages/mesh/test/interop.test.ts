@@ -209,6 +209,8 @@ describe('conflict with a py2p-like peer that drops both links (F7)', () => {
     const incoming = track(await RawPeer.connect(a.outAddr[1]));
     const now = Math.floor(Date.now() / 1000);
     accepted[0]!.write(hello(now));
+    // As py2p: a peers message answers the handshake it accepted (PROTOCOL.md 4.3 step 5).
+    accepted[0]!.write(encodeFrame({ type: MainFlags.whisper, sender: peerId, time: now, payload: [SubFlags.peers, []] }));
     incoming.write(hello(now));
     await dialed;
     // Our node closes the incoming loser itself.
