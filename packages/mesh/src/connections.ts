@@ -55,10 +55,15 @@ export class Connections {
       compression: ctx.compression,
       limits: ctx.limits,
       clock: ctx.clock,
+      metrics: ctx.metrics,
       get logger() {
         return ctx.logger;
       },
-      pack: (flag, type, packets) => sender.pack(flag, type, packets),
+      pack: (flag, type, packets) => {
+        const packed = sender.pack(flag, type, packets);
+        ctx.metrics.sent(flag, type, 1);
+        return packed;
+      },
       onMessage: (link, wire) => deps.dispatch(link, wire),
       onFailure: (link, error) => this.#onFailure(link, error),
       onClosed: (link, reason) => this.#onClosed(link, reason),
@@ -86,6 +91,7 @@ export class Connections {
   adopt(transport: TransportConnection, outgoing: boolean): Link {
     const { limits } = this.#deps.ctx;
     const link = new Link(this.#linkCtx, transport, outgoing);
+    this.#deps.ctx.metrics.opened(outgoing);
     this.#deps.table.add(link);
     link.startHandshakeTimer(() => {
       link.fail(new HandshakeTimeoutError(`no handshake within ${limits.handshakeTimeout} ms`, { details: { remote: link.remote } }));
@@ -137,6 +143,7 @@ export class Connections {
     dialer.settle(link, reason ?? new ConnectFailedError('the connection closed before the peer handshake', { details: { remote: link.remote } }));
     const id = link.peerId;
     const wasRouted = id !== undefined && table.unfile(id, link);
+    ctx.metrics.closed(reason, id !== undefined);
     try {
       this.#deps.closed(link, reason);
     } catch (err) {

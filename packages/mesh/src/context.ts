@@ -1,6 +1,7 @@
 /** What every part of a mesh socket shares: identity, clock, limits, and where errors go. */
 import { DEFAULT_COMPRESSIONS, isSupportedCompression, scopedLogger, systemClock, type Clock, type Logger, type P2PError, type Protocol } from '@p2p/base';
 import type { MeshEvents } from './events';
+import { MeshMetrics } from './metrics';
 import { DEFAULT_MAX_OUTGOING, resolveLimits, type MeshSocketOptions, type ResolvedLimits } from './options';
 
 export interface MeshContext {
@@ -10,6 +11,8 @@ export interface MeshContext {
   readonly outAddr: readonly [string, number];
   readonly clock: Clock;
   readonly logger: Logger;
+  /** What this socket records (metrics.ts); layers add series to its registry. */
+  readonly metrics: MeshMetrics;
   readonly limits: ResolvedLimits;
   /** Compression methods this node advertises, best first. */
   readonly compression: readonly number[];
@@ -27,7 +30,7 @@ export interface MeshContext {
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** What {@link createContext} derives from the options; the socket supplies the rest. */
-type Derived = 'id' | 'protocol' | 'outAddr' | 'clock' | 'logger' | 'limits' | 'compression' | 'maxOutgoing' | 'closed' | 'nowSeconds';
+type Derived = 'id' | 'protocol' | 'outAddr' | 'clock' | 'logger' | 'metrics' | 'limits' | 'compression' | 'maxOutgoing' | 'closed' | 'nowSeconds';
 
 /** A socket's context before `start()` fills in its identity. */
 export function createContext(options: MeshSocketOptions, protocol: Protocol, rest: Omit<MeshContext, Derived>): Mutable<MeshContext> {
@@ -38,6 +41,7 @@ export function createContext(options: MeshSocketOptions, protocol: Protocol, re
     outAddr: ['', 0],
     clock,
     logger: scopedLogger(options.logger, 'mesh'),
+    metrics: new MeshMetrics(clock),
     limits: resolveLimits(options.limits),
     compression: Object.freeze((options.compression ?? DEFAULT_COMPRESSIONS).filter(isSupportedCompression)),
     maxOutgoing: options.maxOutgoing ?? DEFAULT_MAX_OUTGOING,

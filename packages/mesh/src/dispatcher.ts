@@ -74,9 +74,10 @@ export class Dispatcher {
 
   dispatch(link: Link, wire: WireMessage): void {
     const { ctx, waterfall, sender } = this.#deps;
-    if (this.#deps.stopped()) return;
+    ctx.metrics.received(wire);
+    if (this.#deps.stopped()) return ctx.metrics.dropped('stopped');
     // PROTOCOL.md 1.4 step 4: an empty payload is accepted and ignored.
-    if (wire.payload.length === 0) return;
+    if (wire.payload.length === 0) return ctx.metrics.dropped('empty');
     // 4.7 step 1
     if (wire.type === MainFlags.renegotiate) {
       this.#renegotiate(link, wire);
@@ -84,7 +85,8 @@ export class Dispatcher {
     }
     // 4.7 step 2 / 4.8
     if (wire.type === MainFlags.broadcast) {
-      if (waterfall.admit(wire.id, wire.time, ctx.nowSeconds()) !== 'new') return;
+      const verdict = waterfall.admit(wire.id, wire.time, ctx.nowSeconds());
+      if (verdict !== 'new') return ctx.metrics.dropped(verdict);
       sender.relay(wire, link);
     }
     const message = new Message({

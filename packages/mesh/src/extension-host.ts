@@ -34,6 +34,7 @@ export function createHost(parts: HostParts): MeshHost {
       return ctx.closed;
     },
     clock: ctx.clock,
+    metrics: ctx.metrics.registry,
     limits: ctx.limits,
     maxOutgoing: ctx.maxOutgoing,
     compression: ctx.compression,

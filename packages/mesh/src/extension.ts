@@ -27,7 +27,7 @@
  * and incoming messages are still dispatched); hook and handler exceptions are reported as
  * `HANDLER_ERROR`.
  */
-import type { Clock, Logger, Message, P2PError, Protocol, WireMessage } from '@p2p/base';
+import type { Clock, Logger, Message, MetricsRegistry, P2PError, Protocol, WireMessage } from '@p2p/base';
 import type { MeshConnection } from './mesh-connection';
 import type { ResolvedLimits } from './options';
 
@@ -83,6 +83,8 @@ export interface MeshHost {
   readonly outAddr: readonly [string, number];
   readonly clock: Clock;
   readonly logger: Logger;
+  /** The socket's metrics: a layer adds its own series here (create them once, record on them). */
+  readonly metrics: MetricsRegistry;
   readonly limits: ResolvedLimits;
   /** Outgoing-peer target for automatic dials (PROTOCOL.md 4.4). */
   readonly maxOutgoing: number;

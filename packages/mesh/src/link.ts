@@ -28,6 +28,7 @@ import {
 } from '@p2p/base';
 import { createConnectionView, type ConnectionSendOptions, type ConnectionState, type MeshConnection } from './mesh-connection';
 import type { ResolvedLimits } from './options';
+import type { MeshMetrics } from './metrics';
 import type { Packed } from './sender';
 
 /** What a link needs from the socket that owns it. */
@@ -39,6 +40,7 @@ export interface LinkContext {
   readonly limits: ResolvedLimits;
   readonly clock: Clock;
   readonly logger: Logger;
+  readonly metrics: MeshMetrics;
   /** Packs a message of this node and remembers its id (the one pack-and-remember, sender.ts). */
   pack(flag: number, type: number, packets: readonly unknown[]): Packed;
   /** A decoded message arrived. */
@@ -75,9 +77,9 @@ export class Link {
   #closeReason: P2PError | undefined;
   #bytesSent = 0;
   #bytesReceived = 0;
+  #lastReceivedAt: number;
   #outbox: Uint8Array[] = [];
   #outboxBytes = 0;
-  #lastReceivedAt: number;
 
   constructor(ctx: LinkContext, transport: TransportConnection, outgoing: boolean) {
     this.connection = createConnectionView(this);
@@ -86,9 +88,9 @@ export class Link {
     this.#outgoing = outgoing;
     this.#reader = new FrameReader({ maxFrameBytes: ctx.limits.maxFrameBytes });
     this.#candidates = decodeCandidates([], ctx.compression);
+    this.#lastReceivedAt = ctx.clock.now();
     transport.on('data', (chunk) => this.#onData(chunk));
     transport.on('close', (error) => this.#onClose(error));
-    this.#lastReceivedAt = ctx.clock.now();
   }
 
   /** The peer's node id, once its handshake arrived. */
@@ -157,13 +159,13 @@ export class Link {
     return this.#bytesReceived;
   }
 
-  /**
-   * Sends `flag / type [...packets]` to this peer only (PROTOCOL.md 10.6). Returns false when
   /** When bytes last arrived from the peer (or the link was opened), by the socket's clock. */
   get lastReceivedAt(): number {
     return this.#lastReceivedAt;
   }
 
+  /**
+   * Sends `flag / type [...packets]` to this peer only (PROTOCOL.md 10.6). Returns false when
    * the peer is not keeping up (wait for it to drain before sending much more). Throws
    * `ENCODE_ERROR` for values msgpack cannot carry and `CLOSED` on a closed connection.
    */
@@ -210,6 +212,7 @@ export class Link {
     // PROTOCOL.md 1.7.5: `resend` repeats the last whisper or broadcast this node originated.
     if (!options.relay && (flag === MainFlags.whisper || flag === MainFlags.broadcast)) this.#lastSent = { packed, id };
     this.#bytesSent += frame.length;
+    this.#ctx.metrics.bytesSent(method, frame.length);
     // Frames written in one tick leave in one write (one syscall instead of one per frame).
     this.#outbox.push(frame);
     this.#outboxBytes += frame.length;
@@ -299,10 +302,10 @@ export class Link {
   #onData(chunk: Uint8Array): void {
     if (this.#closing) return;
     this.#bytesReceived += chunk.length;
+    this.#lastReceivedAt = this.#ctx.clock.now();
     let bodies: Uint8Array[];
     try {
       bodies = this.#reader.push(chunk);
-    this.#lastReceivedAt = this.#ctx.clock.now();
     } catch (err) {
       this.#failWith(err);
       return;

@@ -99,7 +99,7 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
     const limits = ctx.limits;
     this.#table = new PeerTable(limits);
     this.#waterfall = new Waterfall(limits.maxSeen);
-    this.#queue = new MessageQueue(limits.maxQueue);
+    this.#queue = ctx.metrics.watch(this.#table, this.#waterfall, new MessageQueue<Message>(limits.maxQueue));
     this.#sender = new Sender(ctx, this.#table, this.#waterfall);
     this.#dialer = new Dialer({
       ctx,
@@ -274,12 +274,12 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
   }
 
   get stats(): MeshStats {
-    return {
-      droppedMessages: this.#queue.dropped,
-      expiredBroadcasts: this.#waterfall.expired,
-      evictedSeen: this.#waterfall.evicted,
-      refusedConnections: this.#table.refused,
-    };
+    return this.#ctx.metrics.stats();
+  }
+
+  /** This node's counters, gauges and histograms now (README, "Metrics"); `renderPrometheus` writes them as Prometheus text. */
+  metrics() {
+    return this.#ctx.metrics.registry.snapshot();
   }
 
   /** True once `close()` or `destroy()` was called. */

@@ -56,6 +56,7 @@ export class Sender {
     const { packed, id, time } = this.pack(flag, type, packets);
     const open = !link.closed;
     const fast = link.writePacked(packed, id, flag);
+    this.#ctx.metrics.sent(flag, type, open ? 1 : 0);
     return { id, time, written: open ? 1 : 0, fast };
   }
 
@@ -69,6 +70,7 @@ export class Sender {
       link.writePacked(packed, id, flag, { cache });
       written++;
     }
+    this.#ctx.metrics.sent(flag, type, written);
     return { id, time, written };
   }
 
@@ -78,11 +80,12 @@ export class Sender {
    */
   relay(wire: WireMessage, from: Link | undefined): void {
     const cache: FrameCache = new Map();
+    let relayed = 0;
     for (const link of this.#table.routed()) {
       if (link === from || link.peerId === wire.sender) continue;
-    let relayed = 0;
       if (link.writePacked(wire.packed, wire.id, wire.type, { cache, relay: true }) || !link.closed) relayed++;
     }
+    this.#ctx.metrics.relayed(wire, relayed);
   }
 
   /** This node's handshake (PROTOCOL.md 4.2), always uncompressed. */
@@ -90,6 +93,8 @@ export class Sender {
     const { id, protocol, outAddr, compression } = this.#ctx;
     const { packed, id: msgId } = this.pack(MainFlags.whisper, SubFlags.handshake, handshakeFields(id, protocol.id, outAddr, compression));
     link.writePacked(packed, msgId, MainFlags.whisper, { uncompressed: true });
+    this.#ctx.metrics.sent(MainFlags.whisper, SubFlags.handshake, 1);
+    this.#ctx.logger.debug(`handshake sent on ${link}: ${protocol.id} ${outAddr.join(':')} compression [${compression.join(', ')}]`);
   }
 
   /** `whisper / peers [...]`: every filed peer with a known address, in random order. */
