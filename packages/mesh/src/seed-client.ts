@@ -86,15 +86,38 @@ export function registrationDelta(id: string, outAddr: readonly [string, number]
   return new Map([[utf8Encode(id), [outAddr[0], outAddr[1]]]]);
 }
 
-/** The chord messages of one registration: five deltas, then five retrieves (packets after the sub-flag). */
+/** One chord message: main flag, sub-flag, and the packets after the sub-flag (as chord's messages.ts). */
+export interface SeedMessage {
+  readonly flag: number;
+  readonly type: number;
+  readonly packets: readonly unknown[];
+}
+
+/** `whisper / delta [method, key, map]` (PROTOCOL.md 6.4; chord's `deltaMessage`). */
+export function deltaMessage(slot: RegistrySlot, delta: unknown): SeedMessage {
+  return { flag: MainFlags.whisper, type: SubFlags.delta, packets: [slot.methodBin, slot.keyBin, delta] };
+}
+
+/** `whisper / retrieve [method, key]` (PROTOCOL.md 6.4; chord's `retrieveMessage`). */
+export function retrieveMessage(slot: RegistrySlot): SeedMessage {
+  return { flag: MainFlags.whisper, type: SubFlags.retrieve, packets: [slot.methodBin, slot.keyBin] };
+}
+
+/** `whisper / notify [key]` (PROTOCOL.md 6.3; chord's `keyNoticeMessage`), so the seed lists the key. */
+export function noticeMessage(key: Uint8Array): SeedMessage {
+  return { flag: MainFlags.whisper, type: SubFlags.notify, packets: [key] };
+}
+
+/** The chord messages of one registration: five deltas, the key notice, five retrieves. */
 export function registrationMessages(protocolId: string, id: string, outAddr: readonly [string, number]) {
-  const slots = registrySlots(utf8Encode(protocolId));
+  const key = utf8Encode(protocolId);
+  const slots = registrySlots(key);
   const delta = registrationDelta(id, outAddr);
   return {
     slots,
-    deltas: slots.map((s) => ({ flag: MainFlags.whisper, type: SubFlags.delta, packets: [s.methodBin, s.keyBin, delta] })),
-    retrieves: slots.map((s) => ({ flag: MainFlags.whisper, type: SubFlags.retrieve, packets: [s.methodBin, s.keyBin] })),
-    notice: { flag: MainFlags.whisper, type: SubFlags.notify, packets: [utf8Encode(protocolId)] },
+    deltas: slots.map((s) => deltaMessage(s, delta)),
+    retrieves: slots.map((s) => retrieveMessage(s)),
+    notice: noticeMessage(key),
   };
 }
 
