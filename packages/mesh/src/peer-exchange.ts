@@ -10,6 +10,7 @@ import { SelfConnectError } from './errors';
 import { decideHandshake } from './handshake';
 import type { Link } from './link';
 import { parseHandshake, parsePeers } from './payloads';
+import { mismatchMessage } from './protocol-mismatch';
 import { peerInfo, type PeerTable } from './peer-table';
 import type { Sender } from './sender';
 
@@ -56,7 +57,7 @@ export class PeerExchange {
     }
     if (decision.kind === 'mismatch') {
       link.fail(
-        new ProtocolMismatchError(`peer speaks protocol ${decision.theirs}, this node ${ctx.protocol.id}`, {
+        new ProtocolMismatchError(mismatchMessage(ctx.protocol, ctx.protocol.id, decision.theirs, link.remote), {
           details: { peer: hs.id, theirs: decision.theirs, ours: ctx.protocol.id, remote: link.remote },
         }),
       );
