@@ -14,6 +14,7 @@ import {
   sha256,
   toHex,
   utf8Encode,
+  type CounterSeries,
   type Message,
   type TimerHandle,
   type WireMessage,
@@ -23,6 +24,7 @@ import { Checkpoints } from './checkpoints';
 import { FutureTimestampError } from './errors';
 import { keyId } from './keys';
 import { allowed, allowedAfterDelete, isFutureDated, supersedes, type SyncMeta } from './lease';
+import { leaseRefusals } from './metrics';
 import { parseDelta, parseStore } from './payloads';
 import { isRawMap, mergeRawMaps } from './raw-map';
 import {
@@ -48,6 +50,7 @@ interface Offered extends SyncMeta {
 
 export class Replication {
   #host!: MeshHost;
+  #refusals: CounterSeries | undefined;
   readonly #state: SyncState;
   readonly #leasing: boolean;
   readonly #epoch: Uint8Array;
@@ -65,6 +68,7 @@ export class Replication {
   /** The host `extend()` returned; set before the socket starts. */
   attach(host: MeshHost): void {
     this.#host = host;
+    this.#refusals = leaseRefusals(host.metrics).peer;
   }
 
   /** Handlers by sub-flag, in PROTOCOL.md 4.7 order (store, delta), then the TS-only ones. */
@@ -113,6 +117,7 @@ export class Replication {
   #replay(conn: MeshConnection): void {
     if (conn.closed || conn.peerId === undefined) return;
     const from = this.#checkpoints.replayFrom(conn.peerId, this.#hellos.get(conn));
+    console.log('replay', this.#host.id.slice(0, 6), '->', conn.peerId.slice(0, 6), 'from', from, 'hello', this.#hellos.get(conn), 'cp', this.#checkpoints.get(conn.peerId));
     const now = this.#host.nowSeconds();
     for (const entry of this.#state.entriesSince(from)) {
       if (conn.closed) return;
@@ -197,6 +202,7 @@ export class Replication {
   #onSession(message: Message, conn: MeshConnection, wire: WireMessage): boolean {
     if (!this.#handshaken(conn, wire, 'session')) return true;
     const session = parseSession(message.packets);
+    console.log('session', this.#host.id.slice(0, 6), session.kind, (session as any).seq);
     switch (session.kind) {
       case 'hello': {
         this.#hellos.set(conn, toHex(session.epoch));
@@ -269,7 +275,9 @@ export class Replication {
   }
 
   #allowed(entry: SyncMeta, meta: SyncMeta, isDelta: boolean): boolean {
-    return allowed(entry, meta, { isDelta, leasing: this.#leasing, now: this.#host.nowSeconds() });
+    const ok = allowed(entry, meta, { isDelta, leasing: this.#leasing, now: this.#host.nowSeconds() });
+    if (!ok) this.#refusals?.inc();
+    return ok;
   }
 
   #options(now: number): { leasing: boolean; now: number } {

@@ -15,12 +15,14 @@ import {
   keyBytes,
   encodeMsgpack,
   toHex,
+  type CounterSeries,
 } from '@p2p/base';
 import { MeshSocket, type MeshHost, type SentMessage } from '@p2p/mesh';
 import { LeaseHeldError } from './errors';
 import type { SyncEvents } from './events';
 import { keyId, type SyncKey } from './keys';
 import { allowed, type SyncMeta } from './lease';
+import { leaseRefusals } from './metrics';
 import type { SyncSocketOptions } from './options';
 import { isRawMap, mergeRawMaps } from './raw-map';
 import { Replication } from './replication';
@@ -42,6 +44,7 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
   readonly #state: SyncState;
   readonly #data: SyncState['data'];
   readonly #host: MeshHost;
+  readonly #refused: CounterSeries;
 
   protected constructor(options: SyncSocketOptions = {}) {
     const leasing = options.leasing ?? true;
@@ -66,6 +69,7 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
       closed: () => replication.closed(),
     });
     replication.attach(this.#host);
+    this.#refused = leaseRefusals(this.#host.metrics).local;
   }
 
   /** Deletes remembered against older values that may come back (`tombstoneSeconds`, `maxTombstones`). */
@@ -288,6 +292,7 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
         return [entry.key.slice(), value];
       }
     }
+    this.#refused.inc();
     throw new LeaseHeldError('every key is leased to another node');
   }
 
@@ -313,6 +318,7 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
   #checkLease(id: string, bytes: Uint8Array, meta: SyncMeta, isDelta: boolean): void {
     const entry = this.#data.get(id);
     if (this.#allowed(entry, meta, isDelta)) return;
+    this.#refused.inc();
     throw new LeaseHeldError(`key is leased to ${entry!.owner} until ${entry!.timestamp + 3600}`, {
       details: { key: toHex(bytes), owner: entry!.owner, timestamp: entry!.timestamp },
     });
