@@ -18,7 +18,7 @@ import {
   type CounterSeries,
 } from '@p2p/base';
 import { MeshSocket, type MeshHost, type SentMessage } from '@p2p/mesh';
-import { LeaseHeldError } from './errors';
+import { LeaseHeldError, leaseHeldMessage } from './errors';
 import type { SyncEvents } from './events';
 import { keyId, type SyncKey } from './keys';
 import { allowed, type SyncMeta } from './lease';
@@ -319,7 +319,7 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
     const entry = this.#data.get(id);
     if (this.#allowed(entry, meta, isDelta)) return;
     this.#refused.inc();
-    throw new LeaseHeldError(`key is leased to ${entry!.owner} until ${entry!.timestamp + 3600}`, {
+    throw new LeaseHeldError(leaseHeldMessage(bytes, entry!.owner, entry!.timestamp + 3600, this.#host.nowSeconds()), {
       details: { key: toHex(bytes), owner: entry!.owner, timestamp: entry!.timestamp },
     });
   }
