@@ -27,7 +27,7 @@ import type { ChordEvents } from './events';
 import { chordHandlers } from './handlers';
 import { HASH_METHODS, chordKeyBytes, getHashes, type ChordKey, type HashMethod } from './hashing';
 import { announce, sendMeta } from './membership';
-import { broadcastMessage, notifyAddMessage, notifyDeleteMessage } from './messages';
+import { assertWriteFits, broadcastMessage, notifyAddMessage, notifyDeleteMessage } from './messages';
 import { DEFAULT_GET_TIMEOUT, resolveChordSettings, type ChordSocketOptions } from './options';
 import { mergeMapping, type Mapping } from './payloads';
 import { QuorumRead } from './quorum-read';
@@ -229,6 +229,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     const v = value === undefined ? null : value;
     // F19: fail on unencodable values before anything is stored or sent.
     const entry: Entry | null = v === null ? null : { value: v, raw: encodeMsgpack(v).slice() };
+    if (entry) assertWriteFits(entry.raw.length, this.#host.limits.maxFrameBytes);
     const hashes = getHashes(bytes);
     HASH_METHODS.forEach((method, i) => this.#ctx.writes.store(method, hashes[i]!, entry));
     const { store } = this.#ctx;
@@ -274,7 +275,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
   async applyDelta(key: ChordKey, delta: Mapping, options: GetOptions = {}): Promise<Mapping> {
     this.#assertOpen();
     if (!isMapping(delta)) throw new NotAMappingError('a delta must be a map (plain object or Map)');
-    encodeMsgpack(delta);
+    assertWriteFits(encodeMsgpack(delta).length, this.#host.limits.maxFrameBytes);
     const bytes = chordKeyBytes(key);
     const current = await this.get(bytes, MISSING, options);
     if (current !== MISSING && current !== null && !isMapping(current)) {

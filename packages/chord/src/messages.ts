@@ -2,7 +2,7 @@
  * Every chord message, built in one place (PROTOCOL.md 6.3, 6.4; layouts as in py2p's
  * traffic-chord.json). A builder returns what goes on the wire; the caller picks the link.
  */
-import { MainFlags, RawMsgpack, SubFlags, base58EncodeInt, utf8Encode } from '@p2p/base';
+import { FrameTooLargeError, MainFlags, RawMsgpack, SubFlags, base58EncodeInt, utf8Encode } from '@p2p/base';
 import { HASH_METHODS, type HashMethod } from './hashing';
 import type { MeshConnection, MeshHost } from '@p2p/mesh';
 import type { Entry } from './tables';
@@ -14,6 +14,24 @@ import type { Entry } from './tables';
  * inside py2p's reserved range (below 0x30), where no application sub-flag lives.
  */
 export const BACKUP_SUBFLAG = 0x2f;
+
+/**
+ * Bytes a store, delta or backup frame adds around its value: checksum, flags, sender id, time,
+ * method and a 512-bit ring key in base58, with msgpack headers (an upper bound).
+ */
+export const WRITE_OVERHEAD_BYTES = 256;
+
+/**
+ * Throws before anything is stored or sent when a value of `valueBytes` (encoded) cannot travel
+ * in one frame of `maxFrameBytes`: the receiving node would drop the link.
+ * @throws FrameTooLargeError (`FRAME_TOO_LARGE`)
+ */
+export function assertWriteFits(valueBytes: number, maxFrameBytes: number): void {
+  if (valueBytes + WRITE_OVERHEAD_BYTES <= maxFrameBytes) return;
+  throw new FrameTooLargeError(`value of ${valueBytes} bytes does not fit in one frame (maxFrameBytes ${maxFrameBytes}); nothing was stored or sent`, {
+    details: { bytes: valueBytes, maxFrameBytes },
+  });
+}
 
 /** One message: main flag, sub-flag and the packets after the sub-flag. */
 export interface ChordMessage {

@@ -12,9 +12,9 @@ export const handleNotify: ChordHandler = (ctx, message, conn) => {
   if (packets.length === 2) {
     ctx.store.addKey(key, false);
     ctx.emitKey('add', key.slice());
-  } else if (ctx.store.removeKey(key)) {
-    // As before the restructure: the registry emitted `delete` already, this is a second one.
-    ctx.emitKey('delete', key.slice());
+  } else {
+    // The registry emits `delete` itself when it knew the key: one event per deleted key.
+    ctx.store.removeKey(key);
   }
   return true;
 };
