@@ -30,6 +30,13 @@ try {
     if (JSON.stringify(manifest.exports ?? {}).includes('@p2p/source')) {
       throw new Error(`${p.json.name}: the source export condition leaked into the published manifest`);
     }
+    try {
+      checkLicenses(p, tarballs.at(-1));
+      console.log(`pack-smoke: ${p.json.name} ships LICENSE${bundledPackages(p.dir).length > 0 ? ` and the notices of ${bundledPackages(p.dir).join(', ')}` : ''}`);
+    } catch (err) {
+      failures++;
+      console.error(`pack-smoke: ${p.json.name} licence check FAILED: ${err.message}`);
+    }
   }
   const app = join(work, 'app');
   execFileSync('mkdir', ['-p', app]);
@@ -103,6 +110,38 @@ try {
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
+}
+
+/** The tarball holds the root LICENSE, and the exact licence text of every bundled package. */
+function checkLicenses(p, tarball) {
+  const listed = run('tar', ['-tzf', tarball], work).split('\n');
+  if (!listed.includes('package/LICENSE')) throw new Error('no LICENSE in the tarball');
+  const shipped = run('tar', ['-xOzf', tarball, 'package/LICENSE'], work);
+  if (shipped !== readFileSync(join(root, 'LICENSE'), 'utf8')) throw new Error('its LICENSE differs from the root LICENSE');
+  const bundled = bundledPackages(p.dir);
+  if (bundled.length === 0) return;
+  if (!listed.includes('package/THIRD-PARTY-NOTICES.md')) throw new Error(`bundles ${bundled.join(', ')} but has no THIRD-PARTY-NOTICES.md`);
+  const notices = run('tar', ['-xOzf', tarball, 'package/THIRD-PARTY-NOTICES.md'], work);
+  for (const name of bundled) {
+    const dir = join(p.dir, 'node_modules', name);
+    const file = readdirSync(dir).find((f) => /^licen[cs]e/i.test(f));
+    if (file === undefined) throw new Error(`${name} has no licence file to copy`);
+    if (!notices.includes(readFileSync(join(dir, file), 'utf8').trim())) throw new Error(`THIRD-PARTY-NOTICES.md lacks ${name}'s licence, word for word`);
+  }
+}
+
+/** Packages whose code the build bundled, read from the source maps in dist/. */
+function bundledPackages(dir) {
+  const names = new Set();
+  for (const f of readdirSync(join(dir, 'dist')).filter((x) => x.endsWith('.map'))) {
+    for (const source of JSON.parse(readFileSync(join(dir, 'dist', f), 'utf8')).sources ?? []) {
+      const at = source.lastIndexOf('node_modules/');
+      if (at < 0) continue;
+      const parts = source.slice(at + 'node_modules/'.length).split('/');
+      names.add(parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]);
+    }
+  }
+  return [...names].sort();
 }
 console.log(`pack-smoke: ${failures === 0 ? 'all packages passed' : `${failures} failure(s)`}`);
 process.exit(failures === 0 ? 0 : 1);
