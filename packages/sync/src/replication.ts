@@ -41,6 +41,8 @@ import { isTombstone, type Held, type SyncState } from './state';
 const MAX_TOLD_PER_CONNECTION = 10_000;
 /** How long a replay to a peer with a checkpoint waits for its hello before sending everything. */
 const HELLO_WAIT_MS = 2000;
+/** How often TS peers are sent a mark when something changed since the last one, moving their checkpoint forward. */
+const MARK_INTERVAL_MS = 1000;
 
 /** A version as replayed: a value (`raw`) or a delete (`raw` undefined). */
 interface Offered extends SyncMeta {
@@ -58,6 +60,9 @@ export class Replication {
   readonly #told = new WeakMap<MeshConnection, Set<string>>();
   readonly #hellos = new WeakMap<MeshConnection, string>();
   readonly #waiting = new Map<MeshConnection, TimerHandle>();
+  /** The change counter last marked on each connection. */
+  readonly #marked = new WeakMap<MeshConnection, number>();
+  #markTimer: TimerHandle | undefined;
 
   constructor(state: SyncState, leasing: boolean) {
     this.#state = state;
@@ -109,15 +114,36 @@ export class Replication {
     this.#waiting.delete(conn);
   }
 
+  /** The socket listens: start the mark timer. */
+  started(): void {
+    const tick = (): void => {
+      this.#markTimer = this.#host.clock.setTimeout(tick, MARK_INTERVAL_MS);
+      for (const conn of this.#host.peers.values()) {
+        // Only TS peers (they said hello) answer marks, a py2p peer always gets the full replay;
+        // and only after the join replay (which marks first), or the mark would claim it.
+        const marked = this.#marked.get(conn);
+        if (this.#hellos.has(conn) && marked !== undefined && marked < this.#state.seq) this.#mark(conn);
+      }
+    };
+    this.#markTimer = this.#host.clock.setTimeout(tick, MARK_INTERVAL_MS);
+  }
+
   closed(): void {
     for (const timer of this.#waiting.values()) this.#host.clock.clearTimeout(timer);
     this.#waiting.clear();
+    if (this.#markTimer !== undefined) this.#host.clock.clearTimeout(this.#markTimer);
+    this.#markTimer = undefined;
+  }
+
+  /** Everything up to the current change was sent on `conn`: ask the peer to confirm it. */
+  #mark(conn: MeshConnection): void {
+    this.#marked.set(conn, this.#state.seq);
+    this.#host.sendTo(conn, MainFlags.whisper, SESSION_SUBFLAG, [SessionKind.mark, this.#state.seq]);
   }
 
   #replay(conn: MeshConnection): void {
     if (conn.closed || conn.peerId === undefined) return;
     const from = this.#checkpoints.replayFrom(conn.peerId, this.#hellos.get(conn));
-    console.log('replay', this.#host.id.slice(0, 6), '->', conn.peerId.slice(0, 6), 'from', from, 'hello', this.#hellos.get(conn), 'cp', this.#checkpoints.get(conn.peerId));
     const now = this.#host.nowSeconds();
     for (const entry of this.#state.entriesSince(from)) {
       if (conn.closed) return;
@@ -127,7 +153,7 @@ export class Replication {
       if (conn.closed) return;
       this.#send(conn, { ...tombstone, raw: undefined });
     }
-    this.#host.sendTo(conn, MainFlags.whisper, SESSION_SUBFLAG, [SessionKind.mark, this.#state.seq]);
+    this.#mark(conn);
   }
 
   // ---------------------------------------------------------------- handlers
@@ -202,7 +228,6 @@ export class Replication {
   #onSession(message: Message, conn: MeshConnection, wire: WireMessage): boolean {
     if (!this.#handshaken(conn, wire, 'session')) return true;
     const session = parseSession(message.packets);
-    console.log('session', this.#host.id.slice(0, 6), session.kind, (session as any).seq);
     switch (session.kind) {
       case 'hello': {
         this.#hellos.set(conn, toHex(session.epoch));

@@ -62,6 +62,7 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
     // PROTOCOL.md 4.7: after the mesh's built-ins, sync's store then delta (then TS-only ones).
     this.#host = this.extend({
       handlers: replication.handlers(),
+      started: () => replication.started(),
       handshakeSent: (conn) => replication.handshakeSent(conn),
       // PROTOCOL.md 5.3: after a peer's handshake, send it what it lacks, with metadata.
       peerHandshake: (conn) => replication.peerHandshake(conn),
