@@ -31,6 +31,8 @@ export interface ConnectionsDeps {
   dispatch(link: Link, wire: WireMessage): void;
   /** Hooks after this node's first handshake on a link. */
   greeted(link: Link): void;
+  /** A new link was made for `transport` (before its first handshake). */
+  adopted?(link: Link, transport: TransportConnection): void;
   /** Hooks after a link closed and left the table. */
   closed(link: Link, reason: P2PError | undefined): void;
   requestPeers(): void;
@@ -92,6 +94,7 @@ export class Connections {
     const { limits } = this.#deps.ctx;
     const link = new Link(this.#linkCtx, transport, outgoing);
     this.#deps.ctx.metrics.opened(outgoing);
+    this.#deps.adopted?.(link, transport);
     this.#deps.table.add(link);
     link.startHandshakeTimer(() => {
       link.fail(new HandshakeTimeoutError(`no handshake within ${limits.handshakeTimeout} ms`, { details: { remote: link.remote } }));

@@ -1,6 +1,7 @@
 /** What every part of a mesh socket shares: identity, clock, limits, and where errors go. */
 import { DEFAULT_COMPRESSIONS, isSupportedCompression, scopedLogger, systemClock, type Clock, type Logger, type P2PError, type Protocol } from '@p2p/base';
 import type { MeshEvents } from './events';
+import type { Listeners } from './listeners';
 import { MeshMetrics } from './metrics';
 import { DEFAULT_MAX_OUTGOING, resolveLimits, type MeshSocketOptions, type ResolvedLimits } from './options';
 
@@ -13,6 +14,8 @@ export interface MeshContext {
   readonly logger: Logger;
   /** What this socket records (metrics.ts); layers add series to its registry. */
   readonly metrics: MeshMetrics;
+  /** Per-transport protocol ids and out addresses, and the peers-list rule (listeners.ts); from `start()` on. */
+  readonly faces?: Listeners;
   readonly limits: ResolvedLimits;
   /** Compression methods this node advertises, best first. */
   readonly compression: readonly number[];

@@ -24,7 +24,8 @@ export {
 export { MeshConnection, type ConnectionSendOptions, type ConnectionState } from './mesh-connection';
 export type { MeshExtension, MeshHost, ExtensionHandler, SentMessage } from './extension';
 export type { MeshEvents, PeerInfo, MessageHandler, BuiltinHandler } from './events';
-export { type MeshSocketOptions, type MeshLimits, type ResolvedLimits, DEFAULT_LIMITS, DEFAULT_MAX_OUTGOING } from './options';
+export { offerable, DIAL_ONLY_ADDR, type Face, type ListeningAddress } from './listeners';
+export { type MeshSocketOptions, type MeshListenOptions, type MeshLimits, type ResolvedLimits, DEFAULT_LIMITS, DEFAULT_MAX_OUTGOING } from './options';
 export { InvalidHandlerError, ReplyRouteTimeoutError, SelfConnectError } from './errors';
 export { WATERFALL_WINDOW_SECONDS } from './waterfall';
 // What this README's examples and tables use, so `npm install @p2p/mesh` alone is enough.

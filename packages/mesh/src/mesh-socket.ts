@@ -14,23 +14,19 @@ import {
   Protocol,
   SubFlags,
   TypedEmitter,
-  createTransport,
-  lanAddress,
   makeNodeId,
   randomSalt,
   scopedLogger,
   type Endpoint,
   type Message,
   type P2PError,
-  type Transport,
-  type TransportListener,
 } from '@p2p/base';
 import { createContext, type MeshContext, type Mutable } from './context';
 import { Dialer, type ConnectOptions } from './dialer';
 import { Dispatcher } from './dispatcher';
 import type { MeshEvents, MessageHandler, PeerInfo } from './events';
 import type { MeshExtension, MeshHost, SentMessage } from './extension';
-import { isWildcardHost } from './ids';
+import { Listeners, type ListeningAddress } from './listeners';
 import { Connections } from './connections';
 import { createHost } from './extension-host';
 import { linkOf, type MeshConnection } from './mesh-connection';
@@ -61,8 +57,7 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
 
   readonly #options: MeshSocketOptions;
   readonly #ctx: Mutable<MeshContext>;
-  #transport!: Transport;
-  #listener: TransportListener | undefined;
+  #listeners: Listeners | undefined;
 
   readonly #table: PeerTable;
   readonly #waterfall: Waterfall;
@@ -104,8 +99,8 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
     this.#dialer = new Dialer({
       ctx,
       table: this.#table,
-      transport: () => this.#transport,
-      bound: () => this.#listener?.address,
+      transport: () => this.#listeners!.dialTransport,
+      bound: () => this.#listeners?.bound,
       adopt: (transport, outgoing) => this.#links.adopt(transport, outgoing),
       greet: (link) => this.#links.greet(link),
     });
@@ -146,6 +141,7 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
       exchange: () => this.#exchange,
       dispatch: (link, wire) => this.#dispatcher.dispatch(link, wire),
       greeted: (link) => (this.#sender.handshake(link), this.#extension?.handshakeSent?.(link.connection)),
+      adopted: (link, transport) => this.#listeners?.bind(link, transport),
       closed: (link, why) => (this.#upkeep.closed(link), this.#extension?.connectionClosed?.(link.connection, why)),
       requestPeers: () => this.requestPeers(),
     });
@@ -188,23 +184,14 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
    */
   protected async start(): Promise<void> {
     const options = this.#options;
-    const ctor = this.constructor as typeof MeshSocket;
-    this.#ctx.protocol = options.protocol ?? ctor.defaultProtocol;
-    this.#transport = options.transport ?? createTransport(this.#ctx.protocol.encryption, options.transportOptions);
-    const host = options.host ?? '127.0.0.1';
-    this.#listener = await this.#transport.listen({
-      host,
-      port: options.port ?? 0,
-      onConnection: (connection) => this.#links.accept(connection),
-      onError: (error) => this.#report(error),
-    });
-    const bound = this.#listener.address;
-    const outAddr = options.outAddr ?? [isWildcardHost(host) ? lanAddress() : bound.host, bound.port];
     const ctx = this.#ctx;
-    ctx.outAddr = Object.freeze([outAddr[0], outAddr[1]] as [string, number]);
+    ctx.protocol = options.protocol ?? (this.constructor as typeof MeshSocket).defaultProtocol;
+    const listeners = (this.#listeners = await Listeners.open(options, ctx.protocol, { accept: (c) => this.#links.accept(c), report: (e) => this.#report(e) }));
+    ctx.faces = listeners;
+    ctx.outAddr = listeners.primary.outAddr;
     ctx.id = makeNodeId({ outAddr: ctx.outAddr, protocolId: ctx.protocol.id, salt: options.salt ?? randomSalt() });
     ctx.logger = scopedLogger(options.logger, `mesh ${ctx.id.slice(0, 8)}`);
-    ctx.logger.debug(`listening on ${bound.host}:${bound.port}, advertising ${ctx.outAddr.join(':')}`);
+    ctx.logger.debug(`listening on ${listeners.describe()}`);
     this.#extension?.started?.();
   }
 
@@ -245,7 +232,12 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
 
   /** The address actually bound (with the real port when 0 was asked for). */
   get address(): Endpoint | undefined {
-    return this.#listener?.address;
+    return this.#listeners?.bound;
+  }
+
+  /** Every listener's bound address, encryption and advertised address (see `listen`). */
+  get addresses(): readonly ListeningAddress[] {
+    return this.#listeners?.addresses ?? [];
   }
 
   /** Peers that completed their handshake, by id (py2p's `routing_table`). */
@@ -432,7 +424,7 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
     this.#upkeep.stop();
     this.#dialer.stop(closed);
     this.#router.stop(closed);
-    const listenerClosed = this.#listener?.close();
+    const listenerClosed = this.#listeners?.close();
     await this.#links.closeAll(this.#abrupt);
     await listenerClosed;
     // Dials still resolving see `closed` and destroy what they get.

@@ -40,8 +40,36 @@ export interface MeshLimits {
   replyRouteTimeout?: number;
 }
 
+/** One listener of a node (an entry of {@link MeshSocketOptions.listen}). */
+export interface MeshListenOptions {
+  /**
+   * Transport to listen on, by encryption name ('Plaintext', 'SSL', 'ws', 'wss'); it must be
+   * registered (import `@p2p/ssl`, `@p2p/ws`). Peers connecting this way are presented the
+   * protocol id of this encryption (PROTOCOL.md 2.2).
+   * @default the socket's `protocol.encryption`
+   */
+  encryption?: string;
+  /** Address to bind. @default '127.0.0.1' */
+  host?: string;
+  /** Port to bind; 0 picks a free one. @default 0 */
+  port?: number;
+  /** Address advertised to peers that connect this way. @default as `outAddr` of the socket */
+  outAddr?: readonly [string, number];
+  /** Options of this transport's factory. @default the socket's `transportOptions` for its own encryption */
+  transportOptions?: Readonly<Record<string, unknown>>;
+}
+
 /** Options of {@link MeshSocket.listen}. */
 export interface MeshSocketOptions {
+  /**
+   * Listeners to open instead of the one of `host`/`port`, possibly on several transports: a
+   * node with `listen: [{ port: 4444 }, { encryption: 'ws', port: 8080 }]` joins TCP and
+   * WebSocket peers into one network. Each peer sees the protocol id and address of its own
+   * transport and is offered only peers it can dial. `listen: []` makes a dial-only node (a
+   * browser), advertising port 0. Dials always use `protocol.encryption`.
+   * @default [{ host, port, outAddr }] on `protocol.encryption`
+   */
+  listen?: readonly MeshListenOptions[];
   /**
    * Address to bind. The default accepts only local connections; use `'0.0.0.0'` to be
    * reachable from other machines (the node then advertises its LAN address, as py2p does).

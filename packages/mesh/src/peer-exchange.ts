@@ -45,9 +45,12 @@ export class PeerExchange {
     if (hs === undefined) return false;
     const other = hs === 'invalid' ? undefined : table.get(hs.id);
     const existing = other !== link ? other : undefined;
+    // The protocol of this link's transport: a TCP-and-WebSocket node is on two subnets (listeners.ts).
+    const ourProtocol = ctx.faces?.of(link).protocol ?? ctx.protocol;
+    const ours = ourProtocol.id;
     const decision = decideHandshake({
       myId: ctx.id,
-      myProtocolId: ctx.protocol.id,
+      myProtocolId: ours,
       handshake: hs,
       link: { peerId: link.peerId, outgoing: link.outgoing, remoteHost: link.remote.host, filed: table.isFiled(link) },
       existing: existing && { outgoing: existing.outgoing, remoteHost: existing.remote.host },
@@ -57,8 +60,8 @@ export class PeerExchange {
     }
     if (decision.kind === 'mismatch') {
       link.fail(
-        new ProtocolMismatchError(mismatchMessage(ctx.protocol, ctx.protocol.id, decision.theirs, link.remote), {
-          details: { peer: hs.id, theirs: decision.theirs, ours: ctx.protocol.id, remote: link.remote },
+        new ProtocolMismatchError(mismatchMessage(ourProtocol, ours, decision.theirs, link.remote), {
+          details: { peer: hs.id, theirs: decision.theirs, ours, remote: link.remote },
         }),
       );
       return true;
@@ -103,9 +106,12 @@ export class PeerExchange {
     return true;
   };
 
-  onPeers = (message: Message): boolean => {
-    const entries = parsePeers(message.packets, this.#deps.ctx.limits.maxPeersPerList);
+  onPeers = (message: Message, link: Link): boolean => {
+    const { ctx } = this.#deps;
+    const entries = parsePeers(message.packets, ctx.limits.maxPeersPerList);
     if (!entries) throw new BadMessageError('malformed peers message', { details: { sender: message.sender } });
+    // Addresses heard over another transport are not dialable with ours (listeners.ts).
+    if (ctx.faces && !ctx.faces.dialsFrom(link)) return true;
     for (const entry of entries) this.#deps.dialer.autoDial(entry, (id, addr) => this.#deps.shouldAutoConnect(id, addr));
     return true;
   };

@@ -152,7 +152,7 @@ export class ReplyRouter {
 
   /** `request`: a peer-table request (`*`, F13) or a route request (4.9 step 2). */
   onRequest = (message: Message, link: Link): boolean => {
-    const { table, sender } = this.#deps;
+    const { ctx, table, sender } = this.#deps;
     const packets = message.packets;
     if (packets.length === 2 && isWildcard(packets[1])) {
       sender.peers(link);
@@ -162,7 +162,8 @@ export class ReplyRouter {
     if (packets.length >= 3) {
       const target = fieldText(packets[2]);
       const known = target === undefined ? undefined : table.get(target);
-      if (known?.peerAddr && known !== link) {
+      // Only an address the asker can dial (listeners.ts, `offerable`).
+      if (known?.peerAddr && known !== link && (!ctx.faces || ctx.faces.offers(link, known))) {
         const [host, port] = known.peerAddr;
         sender.sendTo(link, MainFlags.broadcast, SubFlags.response, [packets[1], [[host, port], packets[2]]]);
       }

@@ -90,15 +90,23 @@ export class Sender {
 
   /** This node's handshake (PROTOCOL.md 4.2), always uncompressed. */
   handshake(link: Link): void {
-    const { id, protocol, outAddr, compression } = this.#ctx;
+    const { id, compression } = this.#ctx;
+    // The protocol id and address of this link's transport (listeners.ts).
+    const { protocol, outAddr } = this.#ctx.faces?.of(link) ?? this.#ctx;
     const { packed, id: msgId } = this.pack(MainFlags.whisper, SubFlags.handshake, handshakeFields(id, protocol.id, outAddr, compression));
     link.writePacked(packed, msgId, MainFlags.whisper, { uncompressed: true });
     this.#ctx.metrics.sent(MainFlags.whisper, SubFlags.handshake, 1);
     this.#ctx.logger.debug(`handshake sent on ${link}: ${protocol.id} ${outAddr.join(':')} compression [${compression.join(', ')}]`);
   }
 
-  /** `whisper / peers [...]`: every filed peer with a known address, in random order. */
+  /** `whisper / peers [...]`: every filed peer with a known address this link can dial, in random order. */
   peers(link: Link): void {
-    this.sendTo(link, MainFlags.whisper, SubFlags.peers, peersField(this.#table.entries()));
+    // Only peers this link's transport can dial (listeners.ts, `offerable`).
+    const faces = this.#ctx.faces;
+    const entries = this.#table.entries().filter((e) => {
+      const peer = this.#table.get(e.id);
+      return !faces || !peer || faces.offers(link, peer);
+    });
+    this.sendTo(link, MainFlags.whisper, SubFlags.peers, peersField(entries));
   }
 }
