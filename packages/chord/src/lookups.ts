@@ -8,6 +8,7 @@ import { fieldText, type Clock, type TimerHandle } from '@p2p/base';
 import type { MeshConnection } from '@p2p/mesh';
 import { remote, type ChordContext } from './context';
 import type { HashMethod } from './hashing';
+import { lookupMetrics, type LookupMetrics } from './metrics';
 import { forwardedRetrievedMessage, retrieveMessage, ringKeyBin, sendMessage } from './messages';
 import type { Entry } from './tables';
 
@@ -37,11 +38,13 @@ export class Lookups {
   readonly #max: number;
   readonly #clock: Clock;
   #evicted = 0;
+  readonly #metrics: LookupMetrics;
 
   constructor(ctx: ChordContext) {
     this.#ctx = ctx;
     this.#max = ctx.settings.maxPendingLookups;
     this.#clock = ctx.host.clock;
+    this.#metrics = lookupMetrics(ctx.host.metrics, this);
   }
 
   /** Retrievals in flight. */
@@ -63,9 +66,12 @@ export class Lookups {
     const target = this.#route(k);
     // Never bounce a request back to the node that asked: answer from here instead.
     if (target === undefined || target === requester?.connection) {
+      (requester ? this.#metrics.peerLocal : this.#metrics.selfLocal).inc();
       const entry = this.#ctx.store.tables.get(method, k);
       return { kind: 'local', value: entry?.value ?? null, entry };
     }
+    if (requester) this.#metrics.hops.inc();
+    (requester ? this.#metrics.peerForwarded : this.#metrics.selfRemote).inc();
     return { kind: 'remote', release: this.ask(target, method, k, ttl, waiter, requester) };
   }
 
