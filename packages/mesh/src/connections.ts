@@ -143,7 +143,7 @@ export class Connections {
     const { ctx, table } = this.#deps;
     const dialer = this.#deps.dialer();
     table.remove(link);
-    dialer.settle(link, reason ?? new ConnectFailedError('the connection closed before the peer handshake', { details: { remote: link.remote } }));
+    dialer.settle(link, reason ?? closedEarly(link));
     const id = link.peerId;
     const wasRouted = id !== undefined && table.unfile(id, link);
     ctx.metrics.closed(reason, id !== undefined);
@@ -163,4 +163,13 @@ export class Connections {
     }
     if (table.linkCount === 0) this.#allClosed?.();
   }
+}
+
+/** A link closed by the peer before its handshake: most often another encryption (an SSL node drops a Plaintext dial). */
+function closedEarly(link: Link): ConnectFailedError {
+  const { host, port } = link.remote;
+  return new ConnectFailedError(
+    `the peer at ${host}:${port} closed the connection before its handshake: it may use another encryption (an SSL node closes a Plaintext dial) or be refusing connections; use the same encryption on both`,
+    { details: { remote: link.remote } },
+  );
 }

@@ -9,6 +9,7 @@ import {
   FrameReader,
   LimitExceededError,
   MainFlags,
+  ProtocolMismatchError,
   StalledFrameError,
   SubFlags,
   asP2PError,
@@ -49,6 +50,11 @@ export interface LinkContext {
   onFailure(link: Link, error: P2PError): void;
   /** The link is gone; `reason` is undefined for a clean close. */
   onClosed(link: Link, reason: P2PError | undefined): void;
+}
+
+/** A TLS record header (handshake 0x16 or alert 0x15, version 3.x) where a frame length should be. */
+function looksLikeTls(chunk: Uint8Array): boolean {
+  return chunk.length >= 2 && (chunk[0] === 0x16 || chunk[0] === 0x15) && chunk[1] === 0x03;
 }
 
 /** `send()` returns false (slow down) once this much is queued for one peer. */
@@ -301,6 +307,16 @@ export class Link {
 
   #onData(chunk: Uint8Array): void {
     if (this.#closing) return;
+    if (this.#bytesReceived === 0 && !this.#transport.encrypted && looksLikeTls(chunk)) {
+      const { host, port } = this.remote;
+      this.fail(
+        new ProtocolMismatchError(
+          `the peer at ${host}:${port} speaks TLS: it is an SSL node and this one is ${this.#ctx.protocol.encryption}; use the same encryption on both (new Protocol(subnet, 'SSL') after importing '@p2p/ssl', or Plaintext on both)`,
+          { details: { remote: this.remote, reason: 'TLS' } },
+        ),
+      );
+      return;
+    }
     this.#bytesReceived += chunk.length;
     this.#lastReceivedAt = this.#ctx.clock.now();
     let bodies: Uint8Array[];

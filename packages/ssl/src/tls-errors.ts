@@ -37,11 +37,21 @@ export function handshakeError(err: NodeJS.ErrnoException, remote: Endpoint | un
       : code !== undefined && NOT_TLS_CODES.has(code)
         ? TlsErrorReason.notTls
         : TlsErrorReason.handshakeFailed;
-  const what = reason === TlsErrorReason.notTls ? 'is not speaking TLS' : 'failed the TLS handshake';
-  return new TlsError(`${side} connection ${side === 'incoming' ? 'from' : 'to'} ${where(remote)} ${what}: ${err.message}`, {
+  return new TlsError(handshakeText(reason, remote, side, err), {
     cause: err,
     details: { reason, code, remote, side },
   });
+}
+
+/** What went wrong and what to do, without OpenSSL's internals (they stay in `cause`). */
+function handshakeText(reason: TlsErrorReason, remote: Endpoint | undefined, side: 'incoming' | 'outgoing', err: NodeJS.ErrnoException): string {
+  if (reason === TlsErrorReason.notTls) {
+    return side === 'outgoing'
+      ? `the peer at ${where(remote)} does not speak TLS: it is probably a Plaintext node; use the same encryption on both (Protocol(subnet, 'Plaintext'), or run it with 'SSL')`
+      : `a connection from ${where(remote)} is not TLS: probably a Plaintext node dialing this SSL node; it needs Protocol(subnet, 'SSL') and '@p2p/ssl'`;
+  }
+  const detail = err.code === 'ECONNRESET' ? err.message : (err.code ?? err.message);
+  return `the TLS handshake ${side === 'incoming' ? 'from' : 'with'} ${where(remote)} failed (${detail}); check that both ends run SSL and, when pinning, the certificate fingerprints`;
 }
 
 export function handshakeTimeoutError(timeout: number, remote: Endpoint | undefined, side: 'incoming' | 'outgoing'): TlsError {
