@@ -52,11 +52,12 @@ describe('seed client messages (py2p traffic)', () => {
     const reg = registrationMessages('someProtocolId', 'nodeA', ['127.0.0.1', 4000]);
     expect(reg.slots).toEqual(registrySlots(utf8Encode('someProtocolId')));
     const delta = reg.deltas[0]!.packets[2] as Map<Uint8Array, unknown>;
-    const [[k, v]] = [...delta];
+    const [k, v] = [...delta][0]!;
     expect(k).toEqual(utf8Encode('nodeA'));
     expect(v).toEqual(['127.0.0.1', 4000]);
     expect(reg.notice.packets).toEqual([utf8Encode('someProtocolId')]);
-    const back = parseRegistry(new Map([...registrationDelta('x', ['h', 1]), [utf8Encode('bad'), 'nope'], [utf8Encode('y'), ['h', 70000]]]));
+    const entries: Array<[Uint8Array, unknown]> = [...registrationDelta('x', ['h', 1]), [utf8Encode('bad'), 'nope'], [utf8Encode('y'), ['h', 70000]]];
+    const back = parseRegistry(new Map(entries));
     expect(back).toEqual([{ id: 'x', addr: ['h', 1] }]);
     expect(parseRegistry({ z: [utf8Encode('10.0.0.1'), 2] })).toEqual([{ id: 'z', addr: ['10.0.0.1', 2] }]);
     expect(parseRegistry(null)).toEqual([]);
