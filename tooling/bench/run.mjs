@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 const SCENARIOS = {
   mesh: () => import('./scenarios/mesh.mjs'),
   ssl: () => import('./scenarios/ssl.mjs'),
+  ws: () => import('./scenarios/ws.mjs'),
   sync: () => import('./scenarios/sync.mjs'),
   chord: () => import('./scenarios/chord.mjs'),
 };
