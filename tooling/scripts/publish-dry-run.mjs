@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The publish as `pnpm release` would do it, without publishing: checks every public package's
-// manifest (license, author, repository, homepage, bugs, and that each `files` entry exists),
+// manifest (license, author, repository, homepage, bugs, and that each `files` entry exists) and
+// that its README's links to sections of the protocol document resolve;
 // then runs `pnpm publish -r --dry-run` and requires every public package in its output.
 //
 // It cannot publish: besides --dry-run, the registry is a closed loopback port, and the npm
@@ -9,7 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 /** The one place the repository address is written; every package.json must agree. */
 const REPOSITORY = 'https://github.com/p2p-ts/p2p';
@@ -42,6 +43,7 @@ for (const { dir, json } of pkgs) {
   if (!(json.files ?? []).includes('LICENSE')) problems.push(`${where}: files does not list LICENSE`);
   const own = join(root, 'packages', dir, 'LICENSE');
   if (!existsSync(own) || readFileSync(own, 'utf8') !== license) problems.push(`packages/${dir}/LICENSE differs from the root LICENSE`);
+  problems.push(...brokenLinks(join(root, 'packages', dir, 'README.md')));
 }
 
 const work = mkdtempSync(join(tmpdir(), 'p2p-publish-'));
@@ -71,6 +73,24 @@ try {
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
+}
+
+/**
+ * Links of a published README to sections of other Markdown files of the repository (the
+ * protocol document) whose heading does not exist: GitHub's anchor of a heading is its text,
+ * lower-cased, without punctuation, spaces as hyphens.
+ */
+function brokenLinks(readme) {
+  if (!existsSync(readme)) return [];
+  const broken = [];
+  const slug = (heading) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+  for (const [, target, anchor] of readFileSync(readme, 'utf8').matchAll(/\]\(([^)\s#]*\.md)#([^)\s]+)\)/g)) {
+    const file = resolve(dirname(readme), target);
+    const text = existsSync(file) ? readFileSync(file, 'utf8').replace(/^```[\s\S]*?^```/gm, '') : '';
+    const anchors = new Set([...text.matchAll(/^#{1,6} (.+)$/gm)].map((m) => slug(m[1])));
+    if (!anchors.has(anchor)) broken.push(`${readme.slice(root.length + 1)}: link to ${target}#${anchor} has no such section`);
+  }
+  return broken;
 }
 
 for (const p of problems) console.error(`publish-dry-run: ${p}`);
