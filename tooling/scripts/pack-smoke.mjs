@@ -3,7 +3,8 @@
 // with npm into an empty temporary folder, and loads each package from both ESM and CJS.
 // Catches what unit tests cannot: missing files, broken exports maps, CJS interop of bundled
 // dependencies (base-x), workspace:^ ranges left unrewritten, errors of the CJS build not
-// recognised by the ESM build (and back), and a published browser build that pulls in Node.
+// recognised by the ESM build (and back), a published browser build that pulls in Node, and a
+// tarball without LICENSE or without the licence notices of the code its build bundles.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
