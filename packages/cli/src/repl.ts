@@ -2,8 +2,10 @@
  * A line-oriented prompt. On a terminal it shows a prompt and keeps it below printed lines; with
  * piped stdin it reads lines and writes plain lines, so scripts and tests can drive a node.
  * Commands run one at a time, in order; end of input waits for the running ones, then ends.
+ * On a terminal an optional status line sits just above the prompt and is redrawn in place;
+ * without a terminal it is never written, so piped output stays plain lines.
  */
-import { createInterface, clearLine, cursorTo, type Interface } from 'node:readline';
+import { createInterface, clearLine, clearScreenDown, cursorTo, moveCursor, type Interface } from 'node:readline';
 import { describeError, UsageError } from './errors';
 import type { InputStream, OutputStream } from './io';
 
@@ -25,7 +27,15 @@ export interface ReplOptions {
   commands: readonly ReplCommand[];
   /** Runs for a line that names no command; without it such lines are an error. */
   fallback?: (line: string) => void | Promise<void>;
+  /** The status line's text (terminal only), redrawn every `statusInterval` ms. */
+  status?: () => string;
+  /** @default 1000 */
+  statusInterval?: number;
 }
+
+// DECSC / DECRC: save and restore the cursor, so a redraw leaves what is being typed alone.
+const SAVE_CURSOR = '\x1b7';
+const RESTORE_CURSOR = '\x1b8';
 
 export class Repl {
   readonly #options: ReplOptions;
@@ -38,6 +48,7 @@ export class Repl {
   /** `quit` or {@link end}: lines already read but not run yet are dropped. */
   #stopped = false;
   #done: Promise<void> | undefined;
+  #statusTimer: NodeJS.Timeout | undefined;
 
   constructor(options: ReplOptions) {
     this.#options = options;
@@ -57,7 +68,16 @@ export class Repl {
   /** Writes a line without disturbing what the user is typing at the prompt. */
   print(text: string): void {
     const { output } = this.#options;
-    if (this.#terminal && this.#rl && !this.#ended) {
+    if (this.#statusShown()) {
+      // Over the status line: the printed line, the status again, then the prompt. The extra
+      // newlines match the rows readline climbs back over when it redraws a wrapped input.
+      const rows = this.#rl!.getCursorPos().rows;
+      moveCursor(output, 0, -(rows + 1));
+      cursorTo(output, 0);
+      clearScreenDown(output);
+      output.write(`${text}\n${this.#statusText()}\n${'\n'.repeat(rows)}`);
+      this.#rl!.prompt(true);
+    } else if (this.#terminal && this.#rl && !this.#ended) {
       clearLine(output, 0);
       cursorTo(output, 0);
       output.write(`${text}\n`);
@@ -88,9 +108,15 @@ export class Repl {
       // Ctrl+C at the prompt ends the session like a signal would.
       rl.on('SIGINT', () => this.end());
       rl.on('close', () => {
+        clearInterval(this.#statusTimer);
         this.#ended = true;
         void this.#chain.then(resolve);
       });
+      if (this.#terminal && this.#options.status) {
+        this.#options.output.write(`${this.#statusText()}\n`);
+        this.#statusTimer = setInterval(() => this.#redrawStatus(), this.#options.statusInterval ?? 1000);
+        this.#statusTimer.unref();
+      }
       if (this.#terminal) rl.prompt();
     });
     return this.#done;
@@ -100,6 +126,8 @@ export class Repl {
   end(): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    if (this.#statusShown()) this.#redrawStatus();
+    clearInterval(this.#statusTimer);
     if (this.#terminal && !this.#ended) this.#options.output.write('\n');
     this.#ended = true;
     this.#rl?.close();
@@ -123,6 +151,28 @@ export class Repl {
       }
     }
     if (this.#terminal && !this.#ended) this.#rl?.prompt();
+  }
+
+  #statusShown(): boolean {
+    return this.#terminal && this.#options.status !== undefined && this.#rl !== undefined && !this.#ended;
+  }
+
+  /** The status text cut to the terminal's width (a wrapped line could not be redrawn in place). */
+  #statusText(): string {
+    const width = this.#options.output.columns ?? 80;
+    const text = this.#options.status?.() ?? '';
+    return text.length > width - 1 ? text.slice(0, width - 1) : text;
+  }
+
+  #redrawStatus(): void {
+    if (!this.#statusShown()) return;
+    const { output } = this.#options;
+    output.write(SAVE_CURSOR);
+    moveCursor(output, 0, -(this.#rl!.getCursorPos().rows + 1));
+    cursorTo(output, 0);
+    clearLine(output, 0);
+    output.write(this.#statusText());
+    output.write(RESTORE_CURSOR);
   }
 
   #printHelp(): void {

@@ -27,8 +27,8 @@ export class P2pProcess {
   readonly exited: Promise<Exit>;
   #waiters = new Set<() => void>();
 
-  constructor(args: readonly string[]) {
-    this.child = spawn(process.execPath, [BIN, ...args], { stdio: 'pipe', env: { ...process.env, NO_COLOR: '1' } });
+  constructor(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
+    this.child = spawn(process.execPath, [BIN, ...args], { stdio: 'pipe', env: { ...process.env, NO_COLOR: '1', ...env } });
     running.add(this);
     let partial = '';
     this.child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
