@@ -67,6 +67,10 @@ try {
     problems.push(`pnpm publish -r --dry-run failed: ${err.stderr || err.message}`);
     out = String(err.stdout ?? '');
   }
+  // Only packages/* are published: a workspace package elsewhere that lost `private` would be too.
+  for (const [, name] of out.matchAll(/^\+ (@?[^@\s]+)@/gm)) {
+    if (!pkgs.some((p) => p.json.name === name)) problems.push(`${name} would be published but is not one of packages/*`);
+  }
   for (const { json } of pkgs) {
     if (!out.includes(`+ ${json.name}@${json.version}`)) problems.push(`${json.name}@${json.version} is missing from the dry run`);
     else console.log(`publish-dry-run: ${json.name}@${json.version} would be published`);
