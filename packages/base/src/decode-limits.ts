@@ -21,7 +21,7 @@ export interface DecodeLimits {
   maxDepth?: number;
   /**
    * Largest decompressed body (checksum plus msgpack).
-   * @default the frame's `maxBytes`
+   * @default frameDecodedBudget(bytes on the wire, maxBytes): 256 times the wire size, at least 4 MiB, at most `maxBytes`
    */
   maxDecodedBytes?: number;
 }
@@ -41,4 +41,19 @@ export const MAX_FRAME_ELEMENTS = 1_048_576;
  */
 export function frameElementBudget(wireBytes: number): number {
   return Math.min(MAX_FRAME_ELEMENTS, Math.max(MIN_FRAME_ELEMENTS, Math.floor(wireBytes)));
+}
+
+/** Decompressed size any compressed frame may reach, however small on the wire. */
+export const MIN_FRAME_DECODED_BYTES = 4 * 1024 * 1024;
+
+/** Largest expansion a compressed frame may claim beyond {@link MIN_FRAME_DECODED_BYTES} (real msgpack compresses far less). */
+export const MAX_COMPRESSION_RATIO = 256;
+
+/**
+ * The default cap on a compressed frame's decompressed size: {@link MAX_COMPRESSION_RATIO}
+ * times its `wireBytes`, at least {@link MIN_FRAME_DECODED_BYTES}, never above `maxBytes`. A
+ * 16 KB zlib bomb stops inflating at 4 MiB instead of 16.
+ */
+export function frameDecodedBudget(wireBytes: number, maxBytes: number): number {
+  return Math.min(maxBytes, Math.max(MIN_FRAME_DECODED_BYTES, wireBytes * MAX_COMPRESSION_RATIO));
 }

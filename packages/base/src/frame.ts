@@ -14,7 +14,7 @@ import {
   TruncatedFrameError,
   UnknownCompressionError,
 } from './errors';
-import { DEFAULT_MAX_DEPTH, frameElementBudget, type DecodeLimits } from './decode-limits';
+import { DEFAULT_MAX_DEPTH, frameDecodedBudget, frameElementBudget, type DecodeLimits } from './decode-limits';
 import { sha256 } from './hash';
 import { decodeMsgpack, encodeMsgpack } from './msgpack';
 
@@ -107,7 +107,7 @@ export interface DecodeFrameOptions extends DecodeLimits {
    */
   candidates?: readonly (number | null)[];
   /**
-   * Largest body accepted as it crossed the wire, and by default also once decompressed
+   * Largest body accepted as it crossed the wire, and the ceiling of the decompressed size
    * (`maxDecodedBytes`).
    * @default DEFAULT_MAX_FRAME_BYTES
    */
@@ -133,7 +133,7 @@ const FAILURE_RANK = ['BAD_CHECKSUM', 'FRAME_TOO_LARGE', 'DECOMPRESSION_FAILED',
 export function decodeFrameBody(body: Uint8Array, options: DecodeFrameOptions = {}): WireMessage {
   const wireMax = options.maxBytes ?? DEFAULT_MAX_FRAME_BYTES;
   if (body.length > wireMax) throw oversized(body.length, wireMax);
-  const maxBytes = options.maxDecodedBytes ?? wireMax;
+  const maxBytes = options.maxDecodedBytes ?? frameDecodedBudget(body.length, wireMax);
   const candidates = options.candidates === undefined || options.candidates.length === 0 ? [null] : options.candidates;
   let found: { inner: Uint8Array; compression: number | null } | undefined;
   const failures: P2PError[] = [];

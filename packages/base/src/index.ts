@@ -78,6 +78,9 @@ export {
   MIN_FRAME_ELEMENTS,
   MAX_FRAME_ELEMENTS,
   frameElementBudget,
+  MIN_FRAME_DECODED_BYTES,
+  MAX_COMPRESSION_RATIO,
+  frameDecodedBudget,
 } from './decode-limits';
 export {
   type CompressionMethod,

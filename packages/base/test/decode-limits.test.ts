@@ -1,10 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { concatBytes, utf8Encode } from '../src/bytes';
 import { getCompression } from '../src/compression';
-import { DEFAULT_MAX_DEPTH, MAX_FRAME_ELEMENTS, MIN_FRAME_ELEMENTS, frameElementBudget } from '../src/decode-limits';
+import {
+  DEFAULT_MAX_DEPTH,
+  MAX_COMPRESSION_RATIO,
+  MAX_FRAME_ELEMENTS,
+  MIN_FRAME_DECODED_BYTES,
+  MIN_FRAME_ELEMENTS,
+  frameDecodedBudget,
+  frameElementBudget,
+} from '../src/decode-limits';
 import { P2PError } from '../src/errors';
 import { CompressionFlags } from '../src/flags';
-import { decodeFrameBody, encodeFrame } from '../src/frame';
+import { DEFAULT_MAX_FRAME_BYTES, decodeFrameBody, encodeFrame } from '../src/frame';
 import { sha256 } from '../src/hash';
 import { decodeArrayWithRaw, decodeMsgpack, encodeMsgpack } from '../src/msgpack';
 import { codeOf } from './helpers';
@@ -80,14 +88,30 @@ describe('frame decode limits', () => {
     expect(frameElementBudget(16 << 20)).toBe(MAX_FRAME_ELEMENTS);
   });
 
-  it('rejects 16M empty maps compressed to ~16 KB with BAD_MSGPACK (elements), at the header', () => {
+  it('rejects 16M empty maps compressed to ~16 KB: inflating stops at the ratio cap', () => {
     const packed = packetOfMany(16 * 1024 * 1024 - 64, 0x80);
     const compressed = body(packed, ZLIB);
     expect(compressed.length).toBeLessThan(64 * 1024);
-    const err = errorOf(() => decodeFrameBody(compressed, { candidates: [ZLIB, null] }));
+    expect(frameDecodedBudget(compressed.length, DEFAULT_MAX_FRAME_BYTES)).toBeLessThan(MIN_FRAME_DECODED_BYTES + (64 << 10));
+    expect(codeOf(() => decodeFrameBody(compressed, { candidates: [ZLIB] }))).toBe('FRAME_TOO_LARGE');
+    // Allowed to inflate all 16 MiB, the element budget stops it at the big array's header.
+    const err = errorOf(() => decodeFrameBody(compressed, { candidates: [ZLIB, null], maxDecodedBytes: DEFAULT_MAX_FRAME_BYTES }));
     expect(err.code).toBe('BAD_MSGPACK');
     expect(err.details).toMatchObject({ limit: 'elements', max: MIN_FRAME_ELEMENTS });
     expect(err.details!.offset as number).toBeLessThan(40);
+  });
+
+  it('rejects 4M empty maps (within the ratio cap) with BAD_MSGPACK (elements) by default', () => {
+    const compressed = body(packetOfMany(4 * 1024 * 1024 - 1024, 0x80), ZLIB);
+    expect(errorOf(() => decodeFrameBody(compressed, { candidates: [ZLIB] })).details).toMatchObject({ limit: 'elements', max: MIN_FRAME_ELEMENTS });
+  });
+
+  it('the decoded-size cap: 256 times the wire size, at least 4 MiB, at most maxBytes', () => {
+    expect(frameDecodedBudget(100, 16 << 20)).toBe(4 << 20);
+    expect(frameDecodedBudget(32 * 1024, 16 << 20)).toBe(8 << 20);
+    expect(frameDecodedBudget(1 << 20, 16 << 20)).toBe(16 << 20);
+    expect(frameDecodedBudget(100, 1 << 20)).toBe(1 << 20);
+    expect(MAX_COMPRESSION_RATIO).toBe(256);
   });
 
   it('rejects the same raw (16 MiB on the wire) at the ceiling', () => {
