@@ -43,7 +43,8 @@ export function createContext(options: MeshSocketOptions, protocol: Protocol, re
     protocol,
     outAddr: ['', 0],
     clock,
-    logger: scopedLogger(options.logger, 'mesh'),
+    // The socket's kind (`mesh`, `sync`, `chord`) names its DEBUG namespace: p2p:mesh, ...
+    logger: scopedLogger(options.logger, protocol.subnet),
     metrics: new MeshMetrics(clock),
     limits: resolveLimits(options.limits),
     compression: Object.freeze((options.compression ?? DEFAULT_COMPRESSIONS).filter(isSupportedCompression)),

@@ -190,7 +190,7 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
     ctx.faces = listeners;
     ctx.outAddr = listeners.primary.outAddr;
     ctx.id = makeNodeId({ outAddr: ctx.outAddr, protocolId: ctx.protocol.id, salt: options.salt ?? randomSalt() });
-    ctx.logger = scopedLogger(options.logger, `mesh ${ctx.id.slice(0, 8)}`);
+    ctx.logger = scopedLogger(options.logger, `${(this.constructor as typeof MeshSocket).defaultProtocol.subnet} ${ctx.id.slice(0, 8)}`);
     ctx.logger.debug(`listening on ${listeners.describe()}`);
     this.#extension?.started?.();
   }

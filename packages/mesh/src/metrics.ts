@@ -82,6 +82,8 @@ export class MeshMetrics {
     this.#opened = { incoming: opened.series('incoming'), outgoing: opened.series('outgoing') };
     this.#closes = r.counter('p2p_connections_closed_total', 'Connections closed, by error code (clean for none)', ['reason']);
     this.#handshakeFailures = r.counter('p2p_handshake_failures_total', 'Connections that closed with an error before the peer handshake was accepted, by error code', ['reason']);
+    const started = clock.now() / 1000;
+    r.gauge('p2p_start_time_seconds', 'When this socket was created, in seconds since the epoch', [], (report) => report(started));
     this.#latency = r.histogram('p2p_delivery_latency_seconds', "Time from a received packet's timestamp to its receipt (clock skew included)", LATENCY_BUCKETS);
   }
 
