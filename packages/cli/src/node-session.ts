@@ -2,6 +2,8 @@
  * What `p2p mesh`, `p2p sync` and `p2p chord` share: start one node from the shared options,
  * print its address, dial `--connect` peers, show peers and messages as they come, run the
  * prompt with `peers`, `status`, `connect`, `quit`, and close cleanly on end of input or a signal.
+ * On a terminal a status line (peers, messages, bytes, uptime) is redrawn above the prompt;
+ * `--metrics` serves the node's metrics over HTTP while it runs.
  */
 import { Protocol, type Logger, type Message } from '@p2p/base';
 import type { MeshSocket, MeshEvents } from '@p2p/mesh';
@@ -9,8 +11,10 @@ import { describeError, UsageError } from './errors';
 import { addrText, formatValue, shortId } from './format';
 import { writeLine, type CliIo } from './io';
 import { debugLogger } from './logger';
+import { serveMetrics, type MetricsServer } from './metrics-server';
 import { parseHostPort, type NodeCommandOptions } from './options';
 import { Repl, type ReplCommand } from './repl';
+import { statusLine, summarize } from './status-line';
 
 /** Milliseconds a `connect` (at start or at the prompt) may take. */
 export const CONNECT_TIMEOUT_MS = 5_000;
@@ -23,7 +27,7 @@ export interface NodeKind<S extends AnySocket> {
   /** `mesh`, `sync` or `chord`. */
   readonly name: string;
   readonly defaultSubnet: string;
-  listen(options: { host: string; port: number; protocol: Protocol; logger: Logger }): Promise<S>;
+  listen(options: { host: string; port: number; protocol: Protocol; logger?: Logger }): Promise<S>;
   /** Runs once the node listens (chord joins here). */
   started?(socket: S): void;
   /** Prompt commands of this kind; `print` writes one line. */
@@ -57,12 +61,22 @@ export async function runNode<S extends AnySocket>(kind: NodeKind<S>, options: N
   try {
     let socket: S;
     try {
-      socket = await kind.listen({ host: options.host, port: options.port, protocol, logger });
+      socket = await kind.listen({ host: options.host, port: options.port, protocol, ...(logger ? { logger } : {}) });
     } catch (err) {
       writeLine(io.stderr, `p2p: cannot listen on ${addrText([options.host, options.port])}: ${describeError(err)}`);
       return 1;
     }
-    const session = new NodeSession(kind, socket, io);
+    let metrics: MetricsServer | undefined;
+    if (options.metrics) {
+      try {
+        metrics = await serveMetrics(socket, options.metrics, { id: socket.id, kind: kind.name, subnet: socket.protocol.subnet, encryption: protocol.encryption });
+      } catch (err) {
+        writeLine(io.stderr, `p2p: cannot serve metrics on ${addrText(options.metrics)}: ${describeError(err)}`);
+        await socket.close();
+        return 1;
+      }
+    }
+    const session = new NodeSession(kind, socket, io, metrics);
     stop = () => session.stop();
     if (stopped) session.stop();
     return await session.run(options.connect);
@@ -76,12 +90,14 @@ class NodeSession<S extends AnySocket> {
   readonly #socket: S;
   readonly #io: CliIo;
   readonly #repl: Repl;
+  readonly #metrics: MetricsServer | undefined;
   #received = 0;
 
-  constructor(kind: NodeKind<S>, socket: S, io: CliIo) {
+  constructor(kind: NodeKind<S>, socket: S, io: CliIo, metrics?: MetricsServer) {
     this.#kind = kind;
     this.#socket = socket;
     this.#io = io;
+    this.#metrics = metrics;
     const print = (line: string): void => this.#repl.print(line);
     this.#repl = new Repl({
       input: io.stdin,
@@ -89,6 +105,7 @@ class NodeSession<S extends AnySocket> {
       prompt: `${kind.name}> `,
       commands: [...kind.commands(socket, print), ...this.#commonCommands()],
       fallback: kind.fallback ? (line) => kind.fallback!(socket, line) : undefined,
+      status: () => statusLine(summarize(socket.metrics()), Date.now()),
     });
   }
 
@@ -102,6 +119,7 @@ class NodeSession<S extends AnySocket> {
     const print = (line: string): void => this.#repl.print(line);
     const { protocol } = socket;
     print(`listening on ${addrText(socket.outAddr)} as ${socket.id} (${this.#kind.name}, subnet "${protocol.subnet}", ${protocol.encryption})`);
+    if (this.#metrics) print(`metrics on ${this.#metrics.url}`);
     const offs = [
       socket.on('peer:connect', (peer) =>
         print(`* peer ${shortId(peer.id)} connected (${addrText(peer.addr)}, ${peer.outgoing ? 'outgoing' : 'incoming'})`),
@@ -132,6 +150,7 @@ class NodeSession<S extends AnySocket> {
     return exitCode;
   }
 
+    await this.#metrics?.close();
   async #printMessages(signal: AbortSignal): Promise<void> {
     try {
       for await (const message of this.#socket.messages({ signal })) {

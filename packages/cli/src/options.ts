@@ -1,6 +1,6 @@
 /**
  * The options every node command shares (`--host`, `--port`, `--connect`, `--subnet`, `--ssl`,
- * `--debug`) and their parsers. Parsers throw commander's InvalidArgumentError, which the
+ * `--debug`, `--metrics`) and their parsers. Parsers throw commander's InvalidArgumentError, which the
  * program reports as a usage error (exit code 2).
  */
 import { InvalidArgumentError, type Command } from 'commander';
@@ -15,6 +15,8 @@ export interface NodeCommandOptions {
   debug: number;
 }
 
+  /** Where to serve Prometheus metrics over HTTP. */
+  metrics?: [string, number];
 export function parsePort(text: string): number {
   if (!/^\d+$/.test(text)) throw new InvalidArgumentError('a port is a number from 0 to 65535.');
   const port = Number(text);
@@ -33,6 +35,14 @@ export function parseHostPort(text: string): [string, number] {
 
 export function parseDebugLevel(text: string): number {
   if (!/^\d+$/.test(text)) throw new InvalidArgumentError('the debug level is a whole number (0 = silent, 3 = everything).');
+/** `--metrics`: `HOST:PORT`, or a bare `PORT` on 127.0.0.1; port 0 picks a free one (printed at start). */
+export function parseMetricsAddress(text: string): [string, number] {
+  if (/^\d+$/.test(text)) return ['127.0.0.1', parsePort(text)];
+  const match = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:\s]+):(\d+)$/.exec(text);
+  if (!match) throw new InvalidArgumentError('expected host:port or a port, for example 127.0.0.1:9464.');
+  return [match[1]!, parsePort(match[2]!)];
+}
+
   return Number(text);
 }
 
@@ -53,5 +63,6 @@ export function addNodeOptions(command: Command, defaults: { port?: number } = {
     .option('--connect <host:port...>', 'peer(s) to connect to at start (repeatable)', collect, [])
     .option('--subnet <name>', 'network name; only nodes with the same subnet connect', parseSubnet)
     .option('--ssl', 'encrypt connections with TLS (Protocol encryption "SSL")', false)
-    .option('--debug <level>', 'log to stderr: 1 warnings, 2 info, 3 debug', parseDebugLevel, 0);
+    .option('--debug <level>', 'log to stderr: 1 warnings, 2 info, 3 debug', parseDebugLevel, 0)
+    .option('--metrics <host:port>', 'serve Prometheus metrics over HTTP (a bare port binds 127.0.0.1; 0 = any free port)', parseMetricsAddress);
 }

@@ -8,11 +8,12 @@ import { chordCommand } from './commands/chord';
 import { demoCommand } from './commands/demo-command';
 import { meshCommand } from './commands/mesh';
 import { seedCommand, type SeedCommandOptions } from './commands/seed';
+import { statusCommand } from './commands/status';
 import { syncCommand, type SyncCommandOptions } from './commands/sync';
 import { DEMO_MAX_NODES, DEMO_MIN_NODES } from './commands/demo';
 import { describeError, UsageError } from './errors';
 import { writeLine, type CliIo } from './io';
-import { addNodeOptions, parseDebugLevel, parseHostPort, parsePort, type NodeCommandOptions } from './options';
+import { addNodeOptions, parseDebugLevel, parseHostPort, parseMetricsAddress, parsePort, type NodeCommandOptions } from './options';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -51,6 +52,8 @@ Examples:
   p2p mesh --port 4444                      a mesh node; type a line to broadcast it
   p2p mesh --connect 127.0.0.1:4444         a second node joining the first
   p2p sync --connect 127.0.0.1:5555         a replicated dictionary (get, set, del, keys)
+  p2p mesh --metrics 127.0.0.1:9464         a node serving Prometheus metrics
+  p2p status 127.0.0.1:9464                 that node's peers, messages, bytes and uptime
   p2p seed --port 44565                     a bootstrap seed for others
 
 Commands that start a node print "listening on HOST:PORT as ID" first and read commands from
@@ -80,8 +83,15 @@ stdin (type help); they work the same with stdin from a pipe or a file.`,
     .option('--outward-port <port>', 'port to advertise (with --outward-address)', parsePort)
     .option('--debug <level>', 'log to stderr: 1 warnings, 2 info, 3 debug', parseDebugLevel, 0)
     .action(async (options: SeedCommandOptions) => setExit(await seedCommand(options, io)));
+    .option('--metrics <host:port>', 'serve Prometheus metrics over HTTP (a bare port binds 127.0.0.1; 0 = any free port)', parseMetricsAddress)
 
   program
+  program
+    .command('status')
+    .description("print a running node's status (peers, messages, bytes, uptime) from its --metrics endpoint")
+    .argument('<host:port>', 'the address given to --metrics (a bare port means 127.0.0.1)', parseMetricsAddress)
+    .action(async (addr: [string, number]) => setExit(await statusCommand(addr, io)));
+
     .command('demo')
     .description('start mesh, sync and chord nodes on loopback, exercise them and check the results')
     .option('--nodes <n>', `nodes per network (${DEMO_MIN_NODES}-${DEMO_MAX_NODES})`, parseNodeCount, 5)

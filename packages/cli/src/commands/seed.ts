@@ -8,6 +8,7 @@ import { describeError, UsageError } from '../errors';
 import { addrText, formatKey, shortId } from '../format';
 import { writeLine, type CliIo } from '../io';
 import { debugLogger } from '../logger';
+import { serveMetrics, type MetricsServer } from '../metrics-server';
 import { CONNECT_TIMEOUT_MS, protocolFor } from '../node-session';
 
 /** py2p's seed ports (PROTOCOL.md Appendix A). */
@@ -23,6 +24,8 @@ export interface SeedCommandOptions {
   /** Address other nodes should dial, when it differs from the bound one (NAT, 0.0.0.0). */
   outwardAddress?: string;
   outwardPort?: number;
+  /** Where to serve Prometheus metrics over HTTP. */
+  metrics?: [string, number];
 }
 
 export async function seedCommand(options: SeedCommandOptions, io: CliIo): Promise<number> {
@@ -60,6 +63,18 @@ export async function seedCommand(options: SeedCommandOptions, io: CliIo): Promi
     return 1;
   }
 
+  let metrics: MetricsServer | undefined;
+  if (options.metrics) {
+    try {
+      metrics = await serveMetrics(socket, options.metrics, { id: socket.id, kind: 'seed', subnet: 'bootstrap', encryption: protocol.encryption });
+    } catch (err) {
+      offSignal();
+      writeLine(io.stderr, `p2p: cannot serve metrics on ${addrText(options.metrics)}: ${describeError(err)}`);
+      await socket.close();
+      return 1;
+    }
+  }
+
   const offs = [
     socket.on('peer:connect', (peer) => print(`* peer ${shortId(peer.id)} connected (${addrText(peer.addr)})`)),
     socket.on('peer:disconnect', (peer) => print(`* peer ${shortId(peer.id)} disconnected`)),
@@ -67,6 +82,7 @@ export async function seedCommand(options: SeedCommandOptions, io: CliIo): Promi
   ];
   socket.join();
   print(`listening on ${addrText(socket.outAddr)} as ${socket.id} (seed, subnet "bootstrap", ${protocol.encryption})`);
+  if (metrics) print(`metrics on ${metrics.url}`);
   print(`seeding protocol id ${protocol.id}; stop with Ctrl+C or SIGTERM`);
   for (const [host, p] of options.connect) {
     try {
@@ -82,5 +98,6 @@ export async function seedCommand(options: SeedCommandOptions, io: CliIo): Promi
   print('shutting down (handing stored entries to other seeds)');
   for (const off of offs) off();
   await socket.close();
+  await metrics?.close();
   return 0;
 }
