@@ -80,6 +80,8 @@ export class Link {
   #handshakeTimer: TimerHandle | undefined;
   #state: ConnectionState = 'handshaking';
   #closedLocally = false;
+  /** destroy() or fail() was called: nothing more is read. */
+  #dropped = false;
   #closeReason: P2PError | undefined;
   #bytesSent = 0;
   #bytesReceived = 0;
@@ -277,13 +279,14 @@ export class Link {
 
   /** Drops the connection at once, reporting `error` to the socket first. */
   fail(error: P2PError): void {
-    if (this.#closing) return;
+    if (this.#dropped) return;
     this.#ctx.onFailure(this, error);
     this.destroy(error);
   }
 
   /** Drops the connection at once, discarding queued frames. */
   destroy(reason?: P2PError): void {
+    this.#dropped = true;
     this.#closeReason ??= reason;
     if (!this.#closing) {
       this.#closedLocally = true;
@@ -306,7 +309,9 @@ export class Link {
   }
 
   #onData(chunk: Uint8Array): void {
-    if (this.#closing) return;
+    // A gracefully closing link still reads what the peer sent before it saw the close (a
+    // conflict's loser may carry a reply written just before); only a dropped link stops.
+    if (this.#dropped) return;
     if (this.#bytesReceived === 0 && !this.#transport.encrypted && looksLikeTls(chunk)) {
       const { host, port } = this.remote;
       this.fail(
@@ -327,7 +332,7 @@ export class Link {
       return;
     }
     for (const body of bodies) {
-      if (this.#closing) return;
+      if (this.#dropped) return;
       let wire: WireMessage;
       try {
         wire = decodeFrameBody(body, { candidates: this.#candidates, maxBytes: this.#ctx.limits.maxFrameBytes });

@@ -207,7 +207,8 @@ export async function bootstrapThroughSeeds(
           await readRegistry(client, seed.connection, messages, registry, timeout, options.signal);
           reached++;
         } catch (err) {
-          failures.push(`${host}:${port}: ${(err as Error).message}`);
+          const text = (err as Error).message;
+          failures.push(text.includes(`${host}:${port}`) ? text : `${host}:${port}: ${text}`);
         }
       }),
     );
