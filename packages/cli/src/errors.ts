@@ -18,6 +18,15 @@ export class DemoFailedError extends P2PError {
   }
 }
 
+/**
+ * `what: reason` for a failure the CLI names itself ("cannot connect to X"), without repeating
+ * that prefix when the error already starts with it.
+ */
+export function failureText(what: string, err: unknown): string {
+  const reason = describeError(err);
+  return reason.startsWith(`${what}: `) ? reason : `${what}: ${reason}`;
+}
+
 /** One line for a human: the message and, for typed errors, the code. Never a stack trace. */
 export function describeError(err: unknown): string {
   if (isP2PError(err)) {

@@ -7,7 +7,7 @@
  */
 import { Protocol, type Logger, type Message } from '@p2p/base';
 import type { MeshSocket, MeshEvents } from '@p2p/mesh';
-import { describeError, UsageError } from './errors';
+import { describeError, failureText, UsageError } from './errors';
 import { addrText, formatValue, shortId } from './format';
 import { writeLine, type CliIo } from './io';
 import { debugLogger } from './logger';
@@ -79,7 +79,7 @@ export async function runNode<S extends AnySocket>(kind: NodeKind<S>, options: N
     const session = new NodeSession(kind, socket, io, metrics);
     stop = () => session.stop();
     if (stopped) session.stop();
-    return await session.run(options.connect);
+    return await session.run(options.connect, options.bootstrap ?? []);
   } finally {
     offSignal();
   }
@@ -114,7 +114,7 @@ class NodeSession<S extends AnySocket> {
     this.#repl.end();
   }
 
-  async run(connect: ReadonlyArray<[string, number]>): Promise<number> {
+  async run(connect: ReadonlyArray<[string, number]>, bootstrap: ReadonlyArray<[string, number]> = []): Promise<number> {
     const socket = this.#socket;
     const print = (line: string): void => this.#repl.print(line);
     const { protocol } = socket;
@@ -141,6 +141,10 @@ class NodeSession<S extends AnySocket> {
         this.#repl.end();
         exitCode = 1;
       }
+    }
+    if (bootstrap.length > 0 && exitCode === 0 && !(await this.#bootstrap(bootstrap))) {
+      this.#repl.end();
+      exitCode = 1;
     }
     await this.#repl.run();
     for (const off of offs) off();
@@ -169,9 +173,22 @@ class NodeSession<S extends AnySocket> {
       this.#repl.print(`connected to ${shortId(peer.id)} at ${addrText(addr)}`);
       return true;
     } catch (err) {
-      const text = `cannot connect to ${addrText(addr)}: ${describeError(err)}`;
+      const text = failureText(`cannot connect to ${addrText(addr)}`, err);
       if (atPrompt) this.#repl.print(`error: ${text}`);
       else writeLine(this.#io.stderr, `p2p: ${text}`);
+      return false;
+    }
+  }
+
+  /** Registers with the seeds and dials the nodes they list; a failure is reported on stderr. */
+  async #bootstrap(seeds: ReadonlyArray<[string, number]>): Promise<boolean> {
+    try {
+      const done = await this.#socket.bootstrap(seeds, { timeout: CONNECT_TIMEOUT_MS });
+      const others = `${done.registered} other node${done.registered === 1 ? '' : 's'}`;
+      this.#repl.print(`bootstrapped through ${done.seeds} seed${done.seeds === 1 ? '' : 's'}: ${others} registered, connected to ${done.connected.length}`);
+      return true;
+    } catch (err) {
+      writeLine(this.#io.stderr, `p2p: ${failureText(`cannot bootstrap through ${seeds.map((s) => addrText(s)).join(', ')}`, err)}`);
       return false;
     }
   }

@@ -10,9 +10,13 @@ export interface NodeCommandOptions {
   host: string;
   port: number;
   connect: Array<[string, number]>;
+  /** Seeds (`p2p seed`) to register with and find other nodes through. */
+  bootstrap: Array<[string, number]>;
   subnet?: string;
   ssl: boolean;
   debug: number;
+}
+
 }
 
   /** Where to serve Prometheus metrics over HTTP. */
@@ -59,6 +63,7 @@ function collect(text: string, previous: Array<[string, number]>): Array<[string
 export function addNodeOptions(command: Command, defaults: { port?: number } = {}): Command {
   return command
     .option('--host <address>', 'address to bind (0.0.0.0 to accept other machines)', '127.0.0.1')
+    .option('--bootstrap <host:port...>', 'seed(s) (p2p seed) to find other nodes through at start (repeatable)', collect, [])
     .option('--port <port>', 'port to bind, 0 = any free port', parsePort, defaults.port ?? 0)
     .option('--connect <host:port...>', 'peer(s) to connect to at start (repeatable)', collect, [])
     .option('--subnet <name>', 'network name; only nodes with the same subnet connect', parseSubnet)

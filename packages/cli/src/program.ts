@@ -52,9 +52,10 @@ Examples:
   p2p mesh --port 4444                      a mesh node; type a line to broadcast it
   p2p mesh --connect 127.0.0.1:4444         a second node joining the first
   p2p sync --connect 127.0.0.1:5555         a replicated dictionary (get, set, del, keys)
+  p2p seed --port 44565                     a bootstrap seed for others
+  p2p mesh --bootstrap 127.0.0.1:44565      a node that finds the others through that seed
   p2p mesh --metrics 127.0.0.1:9464         a node serving Prometheus metrics
   p2p status 127.0.0.1:9464                 that node's peers, messages, bytes and uptime
-  p2p seed --port 44565                     a bootstrap seed for others
 
 Commands that start a node print "listening on HOST:PORT as ID" first and read commands from
 stdin (type help); they work the same with stdin from a pipe or a file.`,
@@ -91,6 +92,7 @@ stdin (type help); they work the same with stdin from a pipe or a file.`,
     .description("print a running node's status (peers, messages, bytes, uptime) from its --metrics endpoint")
     .argument('<host:port>', 'the address given to --metrics (a bare port means 127.0.0.1)', parseMetricsAddress)
     .action(async (addr: [string, number]) => setExit(await statusCommand(addr, io)));
+  program
 
     .command('demo')
     .description('start mesh, sync and chord nodes on loopback, exercise them and check the results')

@@ -4,7 +4,7 @@
  * bootstrap through it (PROTOCOL.md 8), until it is interrupted.
  */
 import { ChordSocket } from '@p2p/chord';
-import { describeError, UsageError } from '../errors';
+import { describeError, failureText, UsageError } from '../errors';
 import { addrText, formatKey, shortId } from '../format';
 import { writeLine, type CliIo } from '../io';
 import { debugLogger } from '../logger';
@@ -89,7 +89,7 @@ export async function seedCommand(options: SeedCommandOptions, io: CliIo): Promi
       const peer = await socket.connect(host, p, { timeout: CONNECT_TIMEOUT_MS });
       print(`connected to seed ${shortId(peer.id)} at ${addrText([host, p])}`);
     } catch (err) {
-      writeLine(io.stderr, `p2p: cannot connect to ${addrText([host, p])}: ${describeError(err)}`);
+      writeLine(io.stderr, `p2p: ${failureText(`cannot connect to ${addrText([host, p])}`, err)}`);
     }
   }
 
