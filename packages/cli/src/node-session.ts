@@ -150,11 +150,11 @@ class NodeSession<S extends AnySocket> {
     for (const off of offs) off();
     stopReading.abort();
     await socket.close();
+    await this.#metrics?.close();
     await reading;
     return exitCode;
   }
 
-    await this.#metrics?.close();
   async #printMessages(signal: AbortSignal): Promise<void> {
     try {
       for await (const message of this.#socket.messages({ signal })) {

@@ -15,12 +15,10 @@ export interface NodeCommandOptions {
   subnet?: string;
   ssl: boolean;
   debug: number;
-}
-
-}
-
   /** Where to serve Prometheus metrics over HTTP. */
   metrics?: [string, number];
+}
+
 export function parsePort(text: string): number {
   if (!/^\d+$/.test(text)) throw new InvalidArgumentError('a port is a number from 0 to 65535.');
   const port = Number(text);
@@ -37,8 +35,6 @@ export function parseHostPort(text: string): [string, number] {
   return [match[1]!, port];
 }
 
-export function parseDebugLevel(text: string): number {
-  if (!/^\d+$/.test(text)) throw new InvalidArgumentError('the debug level is a whole number (0 = silent, 3 = everything).');
 /** `--metrics`: `HOST:PORT`, or a bare `PORT` on 127.0.0.1; port 0 picks a free one (printed at start). */
 export function parseMetricsAddress(text: string): [string, number] {
   if (/^\d+$/.test(text)) return ['127.0.0.1', parsePort(text)];
@@ -47,6 +43,8 @@ export function parseMetricsAddress(text: string): [string, number] {
   return [match[1]!, parsePort(match[2]!)];
 }
 
+export function parseDebugLevel(text: string): number {
+  if (!/^\d+$/.test(text)) throw new InvalidArgumentError('the debug level is a whole number (0 = silent, 3 = everything).');
   return Number(text);
 }
 
@@ -63,9 +61,9 @@ function collect(text: string, previous: Array<[string, number]>): Array<[string
 export function addNodeOptions(command: Command, defaults: { port?: number } = {}): Command {
   return command
     .option('--host <address>', 'address to bind (0.0.0.0 to accept other machines)', '127.0.0.1')
-    .option('--bootstrap <host:port...>', 'seed(s) (p2p seed) to find other nodes through at start (repeatable)', collect, [])
     .option('--port <port>', 'port to bind, 0 = any free port', parsePort, defaults.port ?? 0)
     .option('--connect <host:port...>', 'peer(s) to connect to at start (repeatable)', collect, [])
+    .option('--bootstrap <host:port...>', 'seed(s) (p2p seed) to find other nodes through at start (repeatable)', collect, [])
     .option('--subnet <name>', 'network name; only nodes with the same subnet connect', parseSubnet)
     .option('--ssl', 'encrypt connections with TLS (Protocol encryption "SSL")', false)
     .option('--debug <level>', 'log to stderr: 1 warnings, 2 info, 3 debug', parseDebugLevel, 0)

@@ -83,17 +83,16 @@ stdin (type help); they work the same with stdin from a pipe or a file.`,
     .option('--outward-address <address>', 'address to advertise when it differs from the bound one')
     .option('--outward-port <port>', 'port to advertise (with --outward-address)', parsePort)
     .option('--debug <level>', 'log to stderr: 1 warnings, 2 info, 3 debug', parseDebugLevel, 0)
-    .action(async (options: SeedCommandOptions) => setExit(await seedCommand(options, io)));
     .option('--metrics <host:port>', 'serve Prometheus metrics over HTTP (a bare port binds 127.0.0.1; 0 = any free port)', parseMetricsAddress)
+    .action(async (options: SeedCommandOptions) => setExit(await seedCommand(options, io)));
 
-  program
   program
     .command('status')
     .description("print a running node's status (peers, messages, bytes, uptime) from its --metrics endpoint")
     .argument('<host:port>', 'the address given to --metrics (a bare port means 127.0.0.1)', parseMetricsAddress)
     .action(async (addr: [string, number]) => setExit(await statusCommand(addr, io)));
-  program
 
+  program
     .command('demo')
     .description('start mesh, sync and chord nodes on loopback, exercise them and check the results')
     .option('--nodes <n>', `nodes per network (${DEMO_MIN_NODES}-${DEMO_MAX_NODES})`, parseNodeCount, 5)
