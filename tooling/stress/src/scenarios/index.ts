@@ -1,0 +1,23 @@
+/** Every scenario, full and short size (the short ones run in `pnpm test`). */
+import type { ScenarioResult } from '../report';
+import { amplification } from './amplification';
+import { decodeCost } from './decode-cost';
+import { fuzz } from './fuzz';
+import { leaseForging } from './lease-forging';
+import { syncPartition } from './sync-partition';
+
+export type Size = 'full' | 'short';
+export interface Overrides {
+  frames?: number | undefined;
+}
+
+const full = (size: Size): boolean => size === 'full';
+
+export const SCENARIOS: Record<string, (size: Size, overrides?: Overrides) => Promise<ScenarioResult>> = {
+  'decode-cost': async (size) => decodeCost({ count: full(size) ? 16 * 1024 * 1024 - 64 : 1024 * 1024, unbounded: full(size) }),
+  fuzz: (size, o) => fuzz({ frames: o?.frames ?? (full(size) ? 1_000_000 : 20_000) }),
+  amplification: (size) => amplification(full(size) ? { scale: 1, repeats: 6 } : { scale: 1 / 4, repeats: 2 }),
+  'sync-partition-leasing-off': (size) => syncPartition({ leasing: false, writes: full(size) ? 500 : 100, conflicts: full(size) ? 50 : 20 }),
+  'sync-partition-leasing-on': (size) => syncPartition({ leasing: true, writes: full(size) ? 500 : 100, conflicts: full(size) ? 50 : 20 }),
+  'lease-forging': (size) => leaseForging({ keys: full(size) ? 200 : 20 }),
+};
