@@ -97,8 +97,8 @@ describe('Message', () => {
 });
 
 describe('logger', () => {
-  it('is silent by default and scopes a sink', () => {
-    expect(scopedLogger(undefined, 'x')).toBe(silentLogger);
+  it('stays silent with silentLogger and scopes a sink (the DEBUG-driven default: logger.test.ts)', () => {
+    expect(scopedLogger(silentLogger, 'x')).toBe(silentLogger);
     const lines: string[] = [];
     const log = scopedLogger({ debug: (m) => lines.push(m), info: () => {}, warn: () => {}, error: () => {} }, 'mesh');
     log.debug('hello');

@@ -64,5 +64,10 @@ export {
   type Logger,
   type Clock,
   type Transport,
+  renderPrometheus,
+  PROMETHEUS_CONTENT_TYPE,
+  MetricsRegistry,
+  type MetricsSnapshot,
+  type MetricSnapshot,
   type P2PErrorOptions,
 } from '@p2p/base';
