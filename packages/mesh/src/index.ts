@@ -26,7 +26,10 @@ export type { MeshExtension, MeshHost, ExtensionHandler, SentMessage } from './e
 export type { MeshEvents, PeerInfo, MessageHandler, BuiltinHandler } from './events';
 export { offerable, DIAL_ONLY_ADDR, type Face, type ListeningAddress } from './listeners';
 export { type MeshSocketOptions, type MeshListenOptions, type MeshLimits, type ResolvedLimits, DEFAULT_LIMITS, DEFAULT_MAX_OUTGOING } from './options';
-export { InvalidHandlerError, ReplyRouteTimeoutError, SelfConnectError } from './errors';
+export { InvalidHandlerError, ReplyRouteTimeoutError, SelfConnectError, PeerUnresponsiveError, BootstrapFailedError } from './errors';
+export { type ReconnectOptions, DEFAULT_RECONNECT, redialDelay } from './reconnect';
+export { type LivenessOptions, DEFAULT_LIVENESS } from './liveness';
+export type { BootstrapOptions, BootstrapResult } from './seed-client';
 export { WATERFALL_WINDOW_SECONDS } from './waterfall';
 // What this README's examples and tables use, so `npm install @p2p/mesh` alone is enough.
 export {
@@ -61,13 +64,13 @@ export {
   memoryTransport,
   MemoryHub,
   createTransport,
-  type Logger,
-  type Clock,
-  type Transport,
   renderPrometheus,
   PROMETHEUS_CONTENT_TYPE,
   MetricsRegistry,
   type MetricsSnapshot,
   type MetricSnapshot,
+  type Logger,
+  type Clock,
+  type Transport,
   type P2PErrorOptions,
 } from '@p2p/base';
