@@ -311,12 +311,21 @@ export class Replication {
 
   /**
    * A store, delta or delete from a connection that has not handshaken is refused: whoever it
-   * names as sender, the peer is not yet anyone (mesh's blame rule drops the link).
+   * names as sender, the peer is not yet anyone (mesh's blame rule drops the link). One naming
+   * this node as its sender is refused too (reported, the link stays: it may be a relay).
    */
   #handshaken(conn: MeshConnection, wire: WireMessage, what: string): boolean {
-    if (conn.peerId !== undefined) return true;
-    this.#host.malformed(conn, wire, badMessage(`sync ${what} before the handshake`, conn, wire));
-    return false;
+    if (conn.peerId === undefined) {
+      this.#host.malformed(conn, wire, badMessage(`sync ${what} before the handshake`, conn, wire));
+      return false;
+    }
+    // Our own sends never come back to the handlers (the waterfall drops echoes): a write in
+    // our name that arrives from the network is forged.
+    if (wire.sender === this.#host.id) {
+      this.#host.reportError(badMessage(`sync ${what} forged in this node's name; ignored`, conn, wire));
+      return false;
+    }
+    return true;
   }
 
   /** A write dated more than a minute ahead is refused and reported; the link stays (it may be a relay). */

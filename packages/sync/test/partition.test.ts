@@ -4,9 +4,11 @@
  * node must end with the same dictionary, and no delete may come back.
  */
 import { describe, expect, it } from 'vitest';
+import { MainFlags, SubFlags, utf8Encode } from '@p2p/base';
 import { eventually, waitFor } from '@p2p/testnet';
 import type { SyncSocket } from '@p2p/sync';
-import { syncNode, text } from './helpers';
+import { DELETED_SUBFLAG } from '../src/session-messages';
+import { RAW_ID, RawPeer, nextWire, syncNode, text, track } from './helpers';
 
 const WRITES = 500;
 const CONFLICTS = 50;
@@ -110,4 +112,33 @@ describe('partition and heal, 6 nodes, 500 writes a side, 50 conflicting keys, d
   it('leasing on: all six converge, every delete kept', async () => {
     await partitionAndHeal(true);
   }, 40_000);
+});
+
+describe('a delete racing a join replay', () => {
+  it('an older replayed value loses to the delete, and the replayer is answered with it; a newer one wins', async () => {
+    const node = await syncNode({ leasing: false });
+    const writer = await syncNode({ leasing: false });
+    await writer.connect(...node.outAddr);
+    writer.set('x', 'first');
+    await waitFor(() => node.get('x') === 'first');
+    const written = writer.getMeta('x')!.timestamp;
+    await new Promise((resolve) => setTimeout(resolve, 1020 - (Date.now() % 1000)));
+    node.delete('x');
+    await waitFor(() => !writer.has('x'));
+    expect(node.tombstoneCount).toBe(1);
+
+    // A peer that missed the delete replays the value it holds, as a join replay does.
+    const raw = track(await RawPeer.handshake(node));
+    await waitFor(() => node.peers.has(RAW_ID));
+    raw.sendPayload(MainFlags.whisper, [SubFlags.store, utf8Encode('x'), 'first', utf8Encode(writer.id), written]);
+    const answer = await nextWire(raw, (w) => w.payload[0] === DELETED_SUBFLAG && text(w.payload[1] as Uint8Array) === 'x');
+    expect(answer.payload[2]).toEqual(utf8Encode(node.id));
+    expect(node.has('x')).toBe(false);
+    expect(writer.has('x')).toBe(false);
+
+    // A value written after the delete wins over it.
+    raw.sendPayload(MainFlags.whisper, [SubFlags.store, utf8Encode('x'), 'later', utf8Encode(RAW_ID), Math.floor(Date.now() / 1000) + 5]);
+    await waitFor(() => node.get('x') === 'later' && writer.get('x') === 'later');
+    expect(node.tombstoneCount).toBe(0);
+  });
 });
