@@ -18,8 +18,9 @@ export { SyncSocket } from './sync-socket';
 export type { SyncSocketOptions } from './options';
 export type { SyncEvents, SyncUpdate, SyncDelete } from './events';
 export type { SyncKey } from './keys';
-export { LEASE_SECONDS, type SyncMeta } from './lease';
-export { LeaseHeldError } from './errors';
+export { LEASE_SECONDS, MAX_FUTURE_SECONDS, type SyncMeta } from './lease';
+export { DEFAULT_TOMBSTONE_SECONDS, DEFAULT_MAX_TOMBSTONES } from './tombstones';
+export { LeaseHeldError, FutureTimestampError } from './errors';
 export { KeyNotFoundError, NotAMappingError } from '@p2p/base';
 // What this README uses, so `npm install @p2p/sync` alone is enough.
 export {
