@@ -34,6 +34,12 @@ export interface WsTransportOptions {
    * @default 10000
    */
   upgradeTimeout?: number;
+  /**
+   * Incoming connections that may be in their upgrade at once; more are dropped on arrival
+   * with `WEBSOCKET_ERROR` (reason `UPGRADE_FAILED`, `details.limit`). Node only.
+   * @default 1024
+   */
+  maxPendingUpgrades?: number;
   /** 'wss' listeners: private key (PEM) of the server certificate. Give `cert` with it. Node only. */
   key?: string | Uint8Array;
   /** 'wss' listeners: the certificate (PEM, chain allowed) matching `key`. Node only. */
@@ -75,6 +81,7 @@ export interface ResolvedWsOptions {
   readonly path: string;
   readonly maxPayload: number;
   readonly upgradeTimeout: number;
+  readonly maxPendingUpgrades: number;
   readonly key: string | undefined;
   readonly cert: string | undefined;
   readonly certificate: (() => CertificateKeyPair | Promise<CertificateKeyPair>) | undefined;
@@ -122,6 +129,8 @@ export function resolveOptions(options: WsTransportOptions = {}): ResolvedWsOpti
   if (!positive(maxPayload) || !Number.isInteger(maxPayload)) invalid('maxPayload must be a positive integer', { maxPayload });
   const upgradeTimeout = options.upgradeTimeout ?? DEFAULT_UPGRADE_TIMEOUT_MS;
   if (!positive(upgradeTimeout)) invalid('upgradeTimeout must be a positive number of milliseconds', { upgradeTimeout });
+  const maxPendingUpgrades = options.maxPendingUpgrades ?? 1024;
+  if (!positive(maxPendingUpgrades) || !Number.isInteger(maxPendingUpgrades)) invalid('maxPendingUpgrades must be a positive integer', { maxPendingUpgrades });
   const key = pemText(options.key, 'key');
   const cert = pemText(options.cert, 'cert');
   if ((key === undefined) !== (cert === undefined)) invalid('give key and cert together, or neither');
@@ -137,6 +146,7 @@ export function resolveOptions(options: WsTransportOptions = {}): ResolvedWsOpti
     path,
     maxPayload,
     upgradeTimeout,
+    maxPendingUpgrades,
     key,
     cert,
     certificate: options.certificate,

@@ -100,6 +100,17 @@ describe('bad input on a ws listener', () => {
     await stillWorks(good, goodIn);
   });
 
+  it('connections beyond maxPendingUpgrades are dropped on arrival (UPGRADE_FAILED, details.limit)', async () => {
+    const { probe, good, goodIn } = await withBystander({ maxPendingUpgrades: 2, upgradeTimeout: 5_000 });
+    const stalled = [await h.rawConnect(probe.port), await h.rawConnect(probe.port)];
+    const third = await h.rawConnect(probe.port);
+    const { error } = await probe.nextError();
+    expect(error).toMatchObject({ code: 'WEBSOCKET_ERROR', details: expect.objectContaining({ reason: 'UPGRADE_FAILED', limit: 2 }) });
+    await gone(third);
+    expect(stalled.every((s) => !s.destroyed)).toBe(true);
+    await stillWorks(good, goodIn);
+  });
+
   it('a plain HTTP request gets 426 and bytes that are not HTTP get 400 (NOT_WEBSOCKET)', async () => {
     const { probe, good, goodIn } = await withBystander();
     const browserTab = await h.rawConnect(probe.port);

@@ -117,6 +117,11 @@ export function listenWs(
   server.on('connection', (raw: net.Socket) => {
     if (closed) return void raw.destroy();
     const remote = endpointOf(raw);
+    if (pending.size >= config.maxPendingUpgrades) {
+      raw.destroy();
+      const limit = config.maxPendingUpgrades;
+      return report(wsError(WsErrorReason.upgradeFailed, `${where(remote)} dropped: ${limit} upgrades already in progress`, remote, { details: { limit } }), remote);
+    }
     const p: Pending = { raw, remote, timer: undefined, done: false };
     pending.set(raw, p);
     p.timer = clock.setTimeout(() => {
