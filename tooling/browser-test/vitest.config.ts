@@ -1,5 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import { vitestPreset } from '@p2p/config/vitest';
 
-// One browser for the whole suite (one file), so the files do not run in parallel.
-export default defineConfig(vitestPreset({ testTimeout: 30_000 }));
+// Each browser file launches one Chromium; one file at a time keeps the suite gentle on a
+// loaded CI machine (the whole suite takes well under a minute).
+const preset = vitestPreset({ testTimeout: 30_000 });
+export default defineConfig({ ...preset, test: { ...preset.test, fileParallelism: false } });
