@@ -1,6 +1,7 @@
 /** Chord writes at the limits: one `delete` event per deleted key on a peer; a too-large value throws FRAME_TOO_LARGE before anything is stored or sent. */
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '@p2p/testnet';
+import { ChordSocket } from '@p2p/chord';
 import { ring } from './helpers';
 
 describe('chord writes', () => {
@@ -29,4 +30,13 @@ describe('chord writes', () => {
     await waitFor(async () => (await b!.get('small', undefined, { timeout: 2000 })) === 'after');
     expect(drops).toEqual([]);
   }, 20_000);
+
+  it('await using closes a chord socket at the end of the scope (asyncDispose is inherited)', async () => {
+    let kept: ChordSocket | undefined;
+    {
+      await using scoped = await ChordSocket.listen();
+      kept = scoped;
+    }
+    expect(kept.closed).toBe(true);
+  });
 });

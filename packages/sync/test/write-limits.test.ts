@@ -1,6 +1,7 @@
 /** set() of a value too large for one frame throws FRAME_TOO_LARGE before anything is stored or sent; LEASE_HELD says what to do. */
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '@p2p/testnet';
+import { SyncSocket } from '@p2p/sync';
 import { syncNode, testClock } from './helpers';
 
 describe('sync writes at the limits', () => {
@@ -35,5 +36,14 @@ describe('sync writes at the limits', () => {
       message = (err as Error).message;
     }
     expect(message).toMatch(new RegExp(`^key "leased" belongs to node ${a.id.slice(0, 8)}… for 60 more minutes \\(until \\d\\d:\\d\\d UTC\\): only that node can change it until then; write another key, wait, or run every node with leasing off$`));
+  });
+
+  it('await using closes a sync socket at the end of the scope (asyncDispose is inherited)', async () => {
+    let kept: SyncSocket | undefined;
+    {
+      await using scoped = await SyncSocket.listen();
+      kept = scoped;
+    }
+    expect(kept.closed).toBe(true);
   });
 });
