@@ -9,7 +9,7 @@
  * peers lists ({@link offerable}) keeps each peer to addresses it can dial.
  */
 import {
-  ListenFailedError,
+  InvalidArgumentError,
   Protocol,
   createTransport,
   lanAddress,
@@ -89,7 +89,9 @@ export class Listeners {
    */
   static async open(options: MeshSocketOptions, protocol: Protocol, deps: ListenersDeps): Promise<Listeners> {
     const specs: readonly MeshListenOptions[] = options.listen ?? [{ host: options.host, port: options.port, outAddr: options.outAddr }];
-    if (!Array.isArray(specs)) throw new ListenFailedError('listen must be an array of listener options');
+    if (!Array.isArray(specs) || specs.some((x) => x === null || typeof x !== 'object')) {
+      throw new InvalidArgumentError('listen must be an array of listener options', { details: { listen: specs } });
+    }
     const transports = new Map<string, Transport>();
     const transportFor = (encryption: string, spec?: MeshListenOptions): Transport => {
       let t = transports.get(encryption);

@@ -120,5 +120,6 @@ describe('a node listening on two transports', () => {
     const h = await hub();
     await expect(MeshSocket.listen({ protocol: plain, listen: [{}, { port: portOf(h, 'Plaintext') }] })).rejects.toMatchObject({ code: 'LISTEN_FAILED' });
     await expect(MeshSocket.listen({ protocol: plain, listen: [{}, { encryption: 'no-such' }] })).rejects.toMatchObject({ code: 'TRANSPORT_NOT_FOUND' });
+    await expect(MeshSocket.listen({ listen: [null] as never })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 });
