@@ -101,6 +101,12 @@ describe('browser nodes over WebSocket', () => {
         { timeout: 5_000 },
       );
     }
+    // A whisper from a page reaches its neighbours only (n1, n2), not the TCP node behind n1.
+    const whispered = new Promise<Message>((resolve) => n2.on('message', (m: Message) => void (m.packets[1] === 'just neighbours' && resolve(m))));
+    await inPage(a.page, `p2p.nodes.mesh.send(['just neighbours'], { flag: p2p.MainFlags.whisper, type: p2p.SubFlags.whisper });`);
+    expect((await whispered).packets).toEqual([SubFlags.whisper, 'just neighbours']);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(tcpGot).not.toContain('just neighbours');
     expect(a.errors).toEqual([]);
     expect(b.errors).toEqual([]);
     expect([n1.status, n2.status, tcp.status]).toEqual(['Nominal', 'Nominal', 'Nominal']);
@@ -128,7 +134,7 @@ describe('browser nodes over WebSocket', () => {
     expect(errors).toEqual([]);
   });
 
-  it('chord: a key set in Node is read from a non-storing page', async () => {
+  it('chord: a key set in Node is read from a non-storing page, and one set in the page is read in Node', async () => {
     const chordWs = new Protocol('chord', 'ws');
     const open = ChordSocket.listen.bind(ChordSocket) as never;
     const c1 = (await hub(chordWs, open)) as unknown as ChordSocket;
@@ -145,9 +151,12 @@ describe('browser nodes over WebSocket', () => {
       p2p.nodes.chord = c;
       await c.connect('127.0.0.1', arg.port, { timeout: 5000 });
       while (c.storingPeers().length < 1) await new Promise((r) => setTimeout(r, 10));
-      return { value: await c.get('from-node', null, { timeout: 5000 }), storing: c.isStoring };
+      const value = await c.get('from-node', null, { timeout: 5000 });
+      c.set('from-page', { tab: 1 });
+      return { value, storing: c.isStoring };
     `, { port: wsPort(c1) });
     expect(value).toEqual({ value: { n: 42 }, storing: false });
+    await eventually(async () => expect(await c2.get('from-page', null, { timeout: 1_000 })).toEqual({ tab: 1 }), { timeout: 8_000 });
     expect(errors).toEqual([]);
   });
 
