@@ -5,6 +5,9 @@ export type TargetRequest = TargetCommand & { seq: number };
 export interface TargetStats {
   rss: number;
   heapUsed: number;
+  /** V8's reserved heap (used or not), and memory held outside it (buffers). */
+  heapTotal: number;
+  external: number;
   /** Largest heap seen since the last `gc` request (sampled every 20 ms). */
   peakHeap: number;
   peers: string[];

@@ -31,7 +31,7 @@ const sampler = setInterval(() => {
 function stats(): TargetStats {
   const m = process.memoryUsage();
   peakHeap = Math.max(peakHeap, m.heapUsed);
-  return { rss: m.rss, heapUsed: m.heapUsed, peakHeap, peers: [...node.peers.keys()], errors: { ...errors }, messages };
+  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, peakHeap, peers: [...node.peers.keys()], errors: { ...errors }, messages };
 }
 
 function reply(r: TargetReply): void {

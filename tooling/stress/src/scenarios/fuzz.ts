@@ -102,6 +102,10 @@ export async function fuzz(options: FuzzOptions): Promise<ScenarioResult> {
       rssGrowthMiB: toMiB(growth),
       rssGrowthFromStartMiB: after === undefined ? null : toMiB(after.rss - before.rss),
       peakHeapMiB: after === undefined ? null : toMiB(after.peakHeap),
+      // Where the RSS is, after a collection: V8's reserved heap and buffers outside it.
+      heapTotalStartMiB: toMiB(before.heapTotal),
+      heapTotalAfterMiB: after === undefined ? null : toMiB(after.heapTotal),
+      externalAfterMiB: after === undefined ? null : toMiB(after.external),
       honestSent: sent,
       honestReceived: received,
       targetErrors: after?.errors,
