@@ -97,7 +97,7 @@ try {
 
   // The published browser builds: bundle the installed tarballs as a web app would.
   const { bundleBrowser } = await import(join(root, 'tooling/bundle-check/src/bundle-browser.mjs'));
-  const browserEntries = ['@p2p/base', '@p2p/mesh', '@p2p/sync', '@p2p/chord'].filter((n) => pkgs.some((p) => p.json.name === n));
+  const browserEntries = ['@p2p/base', '@p2p/mesh', '@p2p/sync', '@p2p/chord', '@p2p/ws'].filter((n) => pkgs.some((p) => p.json.name === n));
   for (const name of browserEntries) {
     try {
       const b = await bundleBrowser({ contents: `export * from '${name}';`, resolveDir: app, conditions: [], root: app });

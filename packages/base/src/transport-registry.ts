@@ -6,7 +6,7 @@ import type { Transport } from './transport';
 export type TransportFactory = (options?: Readonly<Record<string, unknown>>) => Transport;
 
 // Which package provides a known encryption name, for the error a user sees without it.
-const PROVIDERS: Readonly<Record<string, string>> = { SSL: '@p2p/ssl' };
+const PROVIDERS: Readonly<Record<string, string>> = { SSL: '@p2p/ssl', ws: '@p2p/ws', wss: '@p2p/ws' };
 
 // Used when nobody registered the name: in Node, plain TCP needs no extra package; a browser
 // has none built in.

@@ -60,7 +60,8 @@ describe('browser entry', () => {
     expect(entry.hasTransport('Plaintext')).toBe(false);
     expect(entry.registeredEncryptions()).not.toContain('Plaintext');
     expect(codeOf(() => entry.createTransport('Plaintext'))).toBe('TRANSPORT_NOT_FOUND');
-    expect(() => entry.createTransport('Plaintext')).toThrow(/WebSocket transport/);
+    expect(() => entry.createTransport('Plaintext')).toThrow(/'ws'.*@p2p\/ws/);
+    expect(() => entry.createTransport('ws')).toThrow(/@p2p\/ws/);
     expect(() => entry.createTransport('SSL')).toThrow(/@p2p\/ssl/);
     const hub = new entry.MemoryHub();
     entry.registerTransport('Plaintext', () => entry.memoryTransport(hub));

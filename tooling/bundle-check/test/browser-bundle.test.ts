@@ -13,13 +13,16 @@ const ENTRIES: Record<string, string> = {
   '@p2p/mesh': "export * from '@p2p/mesh';",
   '@p2p/sync': "export * from '@p2p/sync';",
   '@p2p/chord': "export * from '@p2p/chord';",
+  // A browser mesh node: mesh over the WebSocket transport (the browser build, native WebSocket).
+  'mesh + ws': "export * from '@p2p/mesh'; export * from '@p2p/ws';",
   // Everything, kept whole (namespaces defeat tree shaking): the worst case an app pays.
   'full stack': [
     "import * as base from '@p2p/base';",
     "import * as mesh from '@p2p/mesh';",
     "import * as sync from '@p2p/sync';",
     "import * as chord from '@p2p/chord';",
-    'export { base, mesh, sync, chord };',
+    "import * as ws from '@p2p/ws';",
+    'export { base, mesh, sync, chord, ws };',
   ].join('\n'),
 };
 

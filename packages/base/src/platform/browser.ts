@@ -46,7 +46,7 @@ export function lanAddress(): string {
   return '127.0.0.1';
 }
 
-const NO_TCP = "TCP is not available in a browser: register a WebSocket transport with registerTransport('Plaintext', factory)";
+const NO_TCP = "TCP is not available in a browser: use new Protocol(subnet, 'ws') (or 'wss') and import '@p2p/ws'";
 
 function noTcp(what: string): TransportNotFoundError {
   return new TransportNotFoundError(`${what}: ${NO_TCP}`, { details: { encryption: 'Plaintext', platform: 'browser' } });
