@@ -74,7 +74,9 @@ export class Dispatcher {
 
   dispatch(link: Link, wire: WireMessage): void {
     const { ctx, waterfall, sender } = this.#deps;
-    ctx.metrics.received(wire);
+    // One clock read per frame, shared by the latency metric and the waterfall.
+    const now = ctx.clock.now();
+    ctx.metrics.received(wire, now);
     if (this.#deps.stopped()) return ctx.metrics.dropped('stopped');
     // PROTOCOL.md 1.4 step 4: an empty payload is accepted and ignored.
     if (wire.payload.length === 0) return ctx.metrics.dropped('empty');
@@ -85,7 +87,7 @@ export class Dispatcher {
     }
     // 4.7 step 2 / 4.8
     if (wire.type === MainFlags.broadcast) {
-      const verdict = waterfall.admit(wire.id, wire.time, ctx.nowSeconds());
+      const verdict = waterfall.admit(wire.id, wire.time, Math.floor(now / 1000));
       if (verdict !== 'new') return ctx.metrics.dropped(verdict);
       sender.relay(wire, link);
     }

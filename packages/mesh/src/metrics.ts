@@ -42,7 +42,6 @@ const SUB_SLOTS = 257;
 
 export class MeshMetrics {
   readonly registry: MetricsRegistry;
-  readonly #clock: Clock;
   readonly #received = new Array<CounterSeries | undefined>(FLAG_SLOTS * SUB_SLOTS);
   readonly #sent = new Array<CounterSeries | undefined>(FLAG_SLOTS * SUB_SLOTS);
   readonly #relayed = new Array<CounterSeries | undefined>(SUB_SLOTS);
@@ -67,7 +66,6 @@ export class MeshMetrics {
 
   constructor(clock: Clock, registry = new MetricsRegistry({ now: () => clock.now() })) {
     this.registry = registry;
-    this.#clock = clock;
     const r = registry;
     this.#messagesIn = r.counter('p2p_messages_received_total', 'Frames received and decoded, by main flag and sub-flag', ['flag', 'type']);
     this.#messagesOut = r.counter('p2p_messages_sent_total', 'Messages this node originated, once per connection written to, by main flag and sub-flag', ['flag', 'type']);
@@ -122,12 +120,12 @@ export class MeshMetrics {
     return this.#stats?.() ?? { droppedMessages: 0, expiredBroadcasts: 0, evictedSeen: 0, refusedConnections: 0 };
   }
 
-  /** A decoded frame arrived: counted by type, bytes by compression, latency from its timestamp. */
-  received(wire: WireMessage): void {
+  /** A decoded frame arrived at `nowMs` (the socket's clock): counted by type, bytes by compression, latency from its timestamp. */
+  received(wire: WireMessage, nowMs: number): void {
     const sub = wire.payload[0];
     this.#count(this.#received, this.#messagesIn, wire.type, sub, 1);
     this.#byMethod(this.#bytesIn, this.#bytesInBy, wire.compression).inc(wire.frameLength);
-    const seconds = this.#clock.now() / 1000 - wire.time;
+    const seconds = nowMs / 1000 - wire.time;
     this.#latency.observe(seconds > 0 ? seconds : 0);
   }
 
