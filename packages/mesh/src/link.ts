@@ -310,7 +310,7 @@ export class Link {
 
   #onData(chunk: Uint8Array): void {
     // A gracefully closing link still reads what the peer sent before it saw the close (a
-    // conflict's loser may carry a reply written just before); only a dropped link stops.
+    // conflict's loser may carry a reply written just before it); only a dropped link stops.
     if (this.#dropped) return;
     if (this.#bytesReceived === 0 && !this.#transport.encrypted && looksLikeTls(chunk)) {
       const { host, port } = this.remote;
@@ -340,6 +340,9 @@ export class Link {
         this.#failWith(err);
         return;
       }
+      // On a closing link only user messages still count (a reply written on a conflict's
+      // losing link); handshakes, peers lists and layer messages are left unread, as before.
+      if (this.#closing && wire.payload[0] !== SubFlags.broadcast && wire.payload[0] !== SubFlags.whisper) continue;
       this.#ctx.onMessage(this, wire);
     }
     if (this.#closing) return;
