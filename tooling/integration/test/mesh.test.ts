@@ -117,8 +117,8 @@ describe.each(TRANSPORTS)('mesh over %s', (encryption) => {
 /**
  * `dialer` and `listener` speak different transports. A TLS dialer sees a peer that is not TLS;
  * a plaintext dialer only sees the link close before any handshake (it cannot tell why). The
- * listener reports the intruder: TLS_ERROR (not TLS) on SSL, FRAME_TOO_LARGE on Plaintext (a
- * TLS ClientHello read as a frame header announces a frame of hundreds of megabytes).
+ * listener reports the intruder: TLS_ERROR (not TLS) on SSL, PROTOCOL_MISMATCH on Plaintext (a
+ * TLS record header where a frame length should be: "the peer speaks TLS").
  */
 async function expectRefused(dialer: MeshSocket, listener: MeshSocket): Promise<void> {
   const reported = nextError(listener, () => true);
@@ -132,7 +132,7 @@ async function expectRefused(dialer: MeshSocket, listener: MeshSocket): Promise<
   if (listener.protocol.encryption === 'SSL') {
     expect(atListener).toMatchObject({ code: 'TLS_ERROR', details: { reason: 'NOT_TLS', side: 'incoming' } });
   } else {
-    expect(atListener.code).toBe('FRAME_TOO_LARGE');
+    expect(atListener).toMatchObject({ code: 'PROTOCOL_MISMATCH', details: { reason: 'TLS' } });
   }
   expect(dialer.peers.has(listener.id) || listener.peers.has(dialer.id)).toBe(false);
 }
