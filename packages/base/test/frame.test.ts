@@ -382,13 +382,13 @@ describe('FrameReader', () => {
     expect(reader.push(new Uint8Array(32))).toHaveLength(1);
   });
 
-  it('assembles a large frame from many small chunks in linear time', () => {
+  // 65,536 pushes of 64 bytes: a reader that re-copied its buffer per push would not finish
+  // within the test's time bound (how fast it is belongs to the benchmarks).
+  it('assembles a large frame from many small chunks', () => {
     const big = encodeFrame({ type: 0, sender, time: 1, payload: [0, new Uint8Array(4 << 20).fill(9)] });
     const reader = new FrameReader();
-    const start = performance.now();
     let got: Uint8Array[] = [];
     for (let i = 0; i < big.length; i += 64) got = got.concat(reader.push(big.subarray(i, i + 64)));
-    expect(performance.now() - start).toBeLessThan(2000);
     expect(got).toHaveLength(1);
     expect(decodeFrameBody(got[0]!).payload[1]).toHaveLength(4 << 20);
   });

@@ -254,13 +254,11 @@ describe('msgpack decoder', () => {
     for (const h of bad) expect(codeOf(() => decodeMsgpack(fromHex(h))), h).toBe('BAD_MSGPACK');
   });
 
-  it('fails fast on huge announced lengths without allocating', () => {
-    const t = performance.now();
-    for (let i = 0; i < 1000; i++) {
-      expect(codeOf(() => decodeMsgpack(fromHex('ddffffffff')))).toBe('BAD_MSGPACK');
-      expect(codeOf(() => decodeMsgpack(fromHex('dbfffffff0')))).toBe('BAD_MSGPACK');
-    }
-    expect(performance.now() - t).toBeLessThan(1000);
+  // An announced length is checked against the bytes left before anything is allocated (the
+  // stress suite's decode-cost scenario measures what that saves; tests do not time it).
+  it('rejects huge announced lengths', () => {
+    expect(codeOf(() => decodeMsgpack(fromHex('ddffffffff')))).toBe('BAD_MSGPACK');
+    expect(codeOf(() => decodeMsgpack(fromHex('dbfffffff0')))).toBe('BAD_MSGPACK');
   });
 
   it('enforces maxDepth and maxLength', () => {

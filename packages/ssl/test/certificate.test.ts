@@ -67,24 +67,6 @@ describe('generateCertificate', () => {
     await expect(generateCertificate({ keyType: 'dsa' as never })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(generateCertificate({ commonName: '' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
-
-  it('times certificate generation (printed, not asserted)', async () => {
-    const rounds = { ec: 20, rsa: 5 } as const;
-    const lines: string[] = [];
-    for (const keyType of ['ec', 'rsa'] as const) {
-      const times: number[] = [];
-      for (let i = 0; i < rounds[keyType]; i++) {
-        const t0 = performance.now();
-        await generateCertificate({ keyType });
-        times.push(performance.now() - t0);
-      }
-      times.sort((x, y) => x - y);
-      const median = times[Math.floor(times.length / 2)]!;
-      lines.push(`${keyType}: median ${median.toFixed(1)} ms, min ${times[0]!.toFixed(1)} ms, max ${times.at(-1)!.toFixed(1)} ms over ${times.length}`);
-    }
-    process.stdout.write(`\n[bench] generateCertificate\n  ${lines.join('\n  ')}\n`);
-    expect(lines).toHaveLength(2);
-  });
 });
 
 describe('normalizeFingerprint', () => {
