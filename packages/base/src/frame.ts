@@ -3,6 +3,7 @@
  * `packed = msgpack([type, sender, time, ...payload])`.
  */
 import { getCompression } from './compression';
+import { CompressionFlags } from './flags';
 import { bytesEqual, utf8Encode } from './bytes';
 import {
   ChecksumMismatchError,
@@ -114,16 +115,18 @@ export interface DecodeFrameOptions extends DecodeLimits {
   maxBytes?: number;
 }
 
-// When no candidate verifies, report the most telling failure: a body that decoded but failed
-// its checksum beats a size cap, which beats corrupt or unknown compression, then a short body.
+// When no candidate verifies, report the most telling failure: a zlib/gzip body that inflated
+// past the cap, then a body that decoded but failed its checksum, then any other size cap, then
+// corrupt or unknown compression, then a short body.
 const FAILURE_RANK = ['BAD_CHECKSUM', 'FRAME_TOO_LARGE', 'DECOMPRESSION_FAILED', 'UNKNOWN_COMPRESSION', 'TRUNCATED_FRAME'];
 
 /**
  * Decodes a frame body (the bytes after the length header). bin values in `payload`, `id` and
  * `packed` may be views into `body` (raw frames) or into the decompressed copy.
  *
- * Throws, in this order of precedence when no candidate works: `BAD_CHECKSUM` (some candidate
- * produced a body whose checksum does not match; the stream cannot be trusted), `FRAME_TOO_LARGE`,
+ * Throws, in this order of precedence when no candidate works: `FRAME_TOO_LARGE` when zlib or
+ * gzip inflated past the cap, `BAD_CHECKSUM` (some candidate produced a body whose checksum does
+ * not match; the stream cannot be trusted), `FRAME_TOO_LARGE` for other caps,
  * `DECOMPRESSION_FAILED`, `UNKNOWN_COMPRESSION`, `TRUNCATED_FRAME` (body shorter than a
  * checksum); `details.attempts` lists every candidate's failure. Then `BAD_MSGPACK` for
  * undecodable msgpack or a packet beyond `maxElements` / `maxDepth` (`details.limit` says which;
@@ -348,9 +351,23 @@ function decompressInner(flag: number, body: Uint8Array, maxBytes: number): Uint
   return getCompression(flag).decompress(body, maxBytes);
 }
 
+// zlib and gzip only pass their cap by really inflating past it, which random bytes do not do:
+// that outranks the raw candidate's checksum failure (a compressed frame always fails raw). A
+// snappy cap error is only its length header's claim, which any random body can make.
+const INFLATED = new Set<number | null>([CompressionFlags.gzip, CompressionFlags.zlib]);
+
+function rankOf(failure: P2PError, compression: number | null): number {
+  if (failure.code === 'FRAME_TOO_LARGE' && INFLATED.has(compression)) return -1;
+  return FAILURE_RANK.indexOf(failure.code);
+}
+
 function worstFailure(failures: P2PError[], attempts: { compression: number | null; code: string }[]): P2PError {
   let worst = failures[0]!;
-  for (const f of failures) if (FAILURE_RANK.indexOf(f.code) < FAILURE_RANK.indexOf(worst.code)) worst = f;
+  let worstRank = rankOf(worst, attempts[0]!.compression);
+  failures.forEach((f, i) => {
+    const rank = rankOf(f, attempts[i]!.compression);
+    if (rank < worstRank) [worst, worstRank] = [f, rank];
+  });
   const options = { cause: worst, details: { ...worst.details, attempts } };
   switch (worst.code) {
     case 'BAD_CHECKSUM':

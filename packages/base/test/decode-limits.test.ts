@@ -15,19 +15,10 @@ import { CompressionFlags } from '../src/flags';
 import { DEFAULT_MAX_FRAME_BYTES, decodeFrameBody, encodeFrame } from '../src/frame';
 import { sha256 } from '../src/hash';
 import { decodeArrayWithRaw, decodeMsgpack, encodeMsgpack } from '../src/msgpack';
-import { codeOf } from './helpers';
+import { codeOf, errorOf } from './helpers';
 
 const ZLIB = CompressionFlags.zlib;
 
-function errorOf(fn: () => unknown): P2PError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof P2PError) return err;
-    throw err;
-  }
-  throw new Error('expected a P2PError');
-}
 
 /** `[0, sender, time, 0, <count elements of one byte each, array32-framed>]` as packed msgpack. */
 function packetOfMany(count: number, byte: number): Uint8Array {

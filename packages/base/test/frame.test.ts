@@ -14,7 +14,7 @@ import {
 } from '../src/frame';
 import { sha256 } from '../src/hash';
 import { encodeMsgpack } from '../src/msgpack';
-import { codeOf, flipByte, loadFixture, prng, randomBytes, toDecoded, toEncodable } from './helpers';
+import { codeOf, errorOf, flipByte, loadFixture, prng, randomBytes, toDecoded, toEncodable } from './helpers';
 
 interface FrameCase {
   label: string;
@@ -233,6 +233,16 @@ describe('decodeFrameBody validation', () => {
       expect(frame.length).toBeLessThan(64 * 1024);
       expect(codeOf(() => decodeFrame(frame, { candidates: [flag], maxBytes: 64 * 1024 }))).toBe('FRAME_TOO_LARGE');
       expect(decodeFrame(frame, { candidates: [flag], maxBytes: 2 << 20 }).compression).toBe(flag);
+    }
+  });
+
+  it('reports a zlib/gzip bomb as FRAME_TOO_LARGE even when raw is also tried (raw fails its checksum)', () => {
+    const fields = { type: 0, sender, time: 1, payload: [0, new Uint8Array(1 << 20)] };
+    for (const flag of [0x11, 0x13]) {
+      const frame = encodeFrame(fields, { compression: flag });
+      const err = errorOf(() => decodeFrame(frame, { candidates: [null, 0x13, 0x11, 0x20], maxBytes: 64 * 1024 }));
+      expect(err.code).toBe('FRAME_TOO_LARGE');
+      expect((err.details.attempts as { code: string }[]).map((a) => a.code)).toContain('BAD_CHECKSUM');
     }
   });
 

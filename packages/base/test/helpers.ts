@@ -1,6 +1,7 @@
 // Shared test helpers: fixture loading, the vectors' typed-value notation, a seeded PRNG.
 import { readFileSync } from 'node:fs';
 import { fromHex } from '../src/bytes';
+import { P2PError } from '../src/errors';
 import { MsgpackFloat } from '../src/msgpack';
 
 /** The py2p golden vectors, kept once for every package in tooling/testnet/vectors (base cannot depend on testnet). */
@@ -83,4 +84,15 @@ export function codeOf(fn: () => unknown): string {
     return typeof code === 'string' ? code : `non-P2P ${String(err)}`;
   }
   return 'no error';
+}
+
+/** The P2PError `fn` throws (anything else, or nothing, fails the test). */
+export function errorOf(fn: () => unknown): P2PError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof P2PError) return err;
+    throw err;
+  }
+  throw new Error('expected a P2PError');
 }

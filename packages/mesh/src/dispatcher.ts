@@ -80,6 +80,13 @@ export class Dispatcher {
     if (this.#deps.stopped()) return ctx.metrics.dropped('stopped');
     // PROTOCOL.md 1.4 step 4: an empty payload is accepted and ignored.
     if (wire.payload.length === 0) return ctx.metrics.dropped('empty');
+    // Every peer speaks its handshake first (4.2): anything else before it is neither relayed
+    // nor handled, and the link is dropped.
+    if (link.state === 'handshaking' && !(wire.type === MainFlags.whisper && wire.payload[0] === SubFlags.handshake)) {
+      ctx.metrics.dropped('before_handshake');
+      link.fail(new BadMessageError('a message before the handshake', { details: { remote: link.remote, type: wire.type, subFlag: wire.payload[0] } }));
+      return;
+    }
     // 4.7 step 1
     if (wire.type === MainFlags.renegotiate) {
       this.#renegotiate(link, wire);

@@ -95,7 +95,9 @@ export class Link {
     this.#transport = transport;
     this.#outgoing = outgoing;
     this.#reader = new FrameReader({ maxFrameBytes: ctx.limits.maxFrameBytes });
-    this.#candidates = decodeCandidates([], ctx.compression);
+    // A handshake always travels uncompressed (PROTOCOL.md 4.2): nothing is inflated for a
+    // peer that has not handshaken yet.
+    this.#candidates = [null];
     this.#lastReceivedAt = ctx.clock.now();
     transport.on('data', (chunk) => this.#onData(chunk));
     transport.on('close', (error) => this.#onClose(error));

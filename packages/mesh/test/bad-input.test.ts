@@ -18,6 +18,11 @@ function handshakeFrame(protocolId: string, fields?: unknown[]): Uint8Array {
   });
 }
 
+function handshakeFrameCompressed(protocolId: string): Uint8Array {
+  const fields = [utf8Encode(RAW_ID), utf8Encode(protocolId), ['127.0.0.1', 9], [0x13]];
+  return encodeFrame({ type: MainFlags.whisper, sender: RAW_ID, time: Math.floor(Date.now() / 1000), payload: [SubFlags.handshake, ...fields] }, { compression: 0x13 });
+}
+
 function frameOf(packed: Uint8Array): Uint8Array {
   return frameFromPacked(packed, sha256(packed));
 }
@@ -47,6 +52,17 @@ const cases: Array<{ name: string; code: string; bytes: () => Uint8Array[] }> = 
     name: 'malformed handshake fields',
     code: 'BAD_MESSAGE',
     bytes: () => [handshakeFrame('x', [42, 'proto', 'not an address', 'not a list'])],
+  },
+  {
+    name: 'a broadcast before any handshake',
+    code: 'BAD_MESSAGE',
+    bytes: () => [encodeFrame({ type: MainFlags.broadcast, sender: RAW_ID, time: Math.floor(Date.now() / 1000), payload: [SubFlags.broadcast, 'forged'] })],
+  },
+  {
+    // Not inflated before the handshake: the zlib body is read raw, and fails its checksum.
+    name: 'a compressed frame before any handshake',
+    code: 'BAD_CHECKSUM',
+    bytes: () => [handshakeFrameCompressed(new Protocol('mesh', 'Plaintext').id)],
   },
   {
     name: 'half-sent frame never finished',
@@ -79,5 +95,24 @@ describe('bad input against a live node', () => {
     expect((await toGood).packets[1]).toBe('and back');
     expect(n.peers.size).toBe(1);
     await waitFor(() => n.pendingConnections.length === 0);
+  });
+
+  it('relays nothing a connection sent before its handshake', async () => {
+    const n = await node();
+    const good = await node();
+    await good.connect(...n.outAddr);
+    await waitFor(() => n.peers.size === 1);
+    const seenByGood: unknown[] = [];
+    good.on('message', (m) => seenByGood.push(m.packets[1]));
+    const raw = track(await RawPeer.connect(n.outAddr[1]));
+    await raw.next();
+    const err = nextError(n, 'BAD_MESSAGE');
+    raw.sendPayload(MainFlags.broadcast, [SubFlags.broadcast, 'forged']);
+    await err;
+    await raw.closed;
+    const marker = nextMessage(good);
+    n.send(['after']);
+    expect((await marker).packets[1]).toBe('after');
+    expect(seenByGood).toEqual(['after']);
   });
 });
