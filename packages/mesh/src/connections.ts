@@ -10,6 +10,8 @@ import {
   type P2PError,
   type TimerHandle,
   type TransportConnection,
+  MainFlags,
+  SubFlags,
   type WireMessage,
 } from '@p2p/base';
 import type { MeshContext } from './context';
@@ -66,7 +68,10 @@ export class Connections {
         ctx.metrics.sent(flag, type, 1);
         return packed;
       },
-      onMessage: (link, wire) => deps.dispatch(link, wire),
+      onMessage: (link, wire) => {
+        if (isUserTraffic(wire)) deps.table.active(link);
+        deps.dispatch(link, wire);
+      },
       onFailure: (link, error) => this.#onFailure(link, error),
       onClosed: (link, reason) => this.#onClosed(link, reason),
     };
@@ -78,7 +83,7 @@ export class Connections {
       transport.destroy();
       return;
     }
-    const refusal = table.admit('incoming');
+    const refusal = table.admit('incoming', transport.remote.host);
     if (refusal) {
       transport.destroy();
       ctx.report(refusal);
@@ -172,4 +177,11 @@ function closedEarly(link: Link): ConnectFailedError {
     `the peer at ${host}:${port} closed the connection before its handshake: it may use another encryption (an SSL node closes a Plaintext dial) or be refusing connections; use the same encryption on both`,
     { details: { remote: link.remote } },
   );
+}
+
+/** What keeps a peer from counting as idle for eviction (admission.ts): a message for the program or a layer. */
+function isUserTraffic(wire: WireMessage): boolean {
+  if (wire.type !== MainFlags.broadcast && wire.type !== MainFlags.whisper) return false;
+  const sub = wire.payload[0];
+  return sub !== SubFlags.handshake && sub !== SubFlags.peers && sub !== SubFlags.ping && sub !== SubFlags.pong;
 }

@@ -250,9 +250,15 @@ export class Dialer {
 
   async #dial(host: string, port: number, signal: AbortSignal): Promise<PeerInfo> {
     const { ctx, table } = this.#deps;
+    // Admitted, the dial counts against the caps until its socket is a link (or it fails).
     const refusal = table.admit('outgoing');
     if (refusal) throw refusal;
-    const transport = await this.#deps.transport().dial({ host, port, signal });
+    let transport: TransportConnection;
+    try {
+      transport = await this.#deps.transport().dial({ host, port, signal });
+    } finally {
+      table.dialEnded();
+    }
     if (ctx.closed || signal.aborted) {
       transport.destroy();
       throw ctx.closed ? new ClosedError('the socket closed during connect') : asP2PError(signal.reason);

@@ -92,7 +92,7 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
       emit: (event, ...args) => (this as unknown as MeshSocket<MeshEvents>).emit(event, ...args),
     }));
     const limits = ctx.limits;
-    this.#table = new PeerTable(limits);
+    this.#table = new PeerTable(limits, () => ctx.clock.now());
     this.#waterfall = new Waterfall(limits.maxSeen);
     this.#queue = ctx.metrics.watch(this.#table, this.#waterfall, new MessageQueue<Message>(limits.maxQueue));
     this.#sender = new Sender(ctx, this.#table, this.#waterfall);

@@ -18,10 +18,43 @@ export interface MeshLimits {
   maxQueue?: number;
   /** Entries of the broadcast de-duplication set ("waterfalls"); oldest evicted first. @default 100000 */
   maxSeen?: number;
-  /** Connections that have not completed their handshake yet; more are refused. @default 64 */
+  /**
+   * Incoming connections that have not completed their handshake yet. When full, the oldest of
+   * them (from the address holding the most) is dropped for the newcomer (admission.ts).
+   * @default 64
+   */
   maxPendingConnections?: number;
-  /** Established plus pending connections, incoming and outgoing together. @default 256 */
+  /**
+   * Outgoing handshakes at once: dials in flight plus dialed connections not handshaken yet; a
+   * separate budget from the incoming one, so a flood of incoming sockets never stops dialing
+   * out. More `connect()` calls reject `LIMIT_EXCEEDED`.
+   * @default 64
+   */
+  maxPendingOutgoing?: number;
+  /** Incoming connections not handshaken yet from one remote IP; when full, its oldest is dropped for the newcomer. @default 32 */
+  maxPendingPerAddress?: number;
+  /**
+   * Incoming connections, handshaken or not, from one remote IP. When full, its oldest
+   * unhandshaken one, else its longest-idle one (see `evictIdleAfter`), is dropped for the
+   * newcomer; without either the newcomer is refused.
+   * @default 128
+   */
+  maxConnectionsPerAddress?: number;
+  /**
+   * Established plus pending connections, incoming and outgoing together, dials in flight
+   * included (checked before a dial opens its socket). When full, an unhandshaken incoming
+   * connection, else the longest-idle incoming peer, is dropped for the newcomer; outgoing
+   * connections are never dropped for room.
+   * @default 256
+   */
   maxConnections?: number;
+  /**
+   * Milliseconds without user traffic (broadcasts and whispers, anything but handshakes, peers
+   * lists and pings) after which an incoming peer may be dropped to make room for a new
+   * connection when a cap is full.
+   * @default 60000
+   */
+  evictIdleAfter?: number;
   /** Entries of one received peers message that are acted on (auto-connect). @default 32 */
   maxPeersPerList?: number;
   /** `reply()` calls waiting for a route to a non-neighbour. @default 256 */
@@ -136,7 +169,11 @@ export const DEFAULT_LIMITS: ResolvedLimits = Object.freeze({
   maxQueue: 10_000,
   maxSeen: 100_000,
   maxPendingConnections: 64,
+  maxPendingOutgoing: 64,
+  maxPendingPerAddress: 32,
+  maxConnectionsPerAddress: 128,
   maxConnections: 256,
+  evictIdleAfter: 60_000,
   maxPeersPerList: 32,
   maxPendingRequests: 256,
   handshakeTimeout: 10_000,

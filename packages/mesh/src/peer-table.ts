@@ -4,6 +4,7 @@
  * (PROTOCOL.md 9, F3).
  */
 import { LimitExceededError, type P2PError } from '@p2p/base';
+import { decideAdmission, type AdmissionCandidate } from './admission';
 import type { PeerInfo } from './events';
 import { addrKey } from './ids';
 import type { Link } from './link';
@@ -11,18 +12,33 @@ import type { MeshConnection } from './mesh-connection';
 import type { ResolvedLimits } from './options';
 import type { PeerEntry } from './payloads';
 
+/** When a link opened and last carried user traffic (admission.ts). */
+interface Times {
+  readonly openedAt: number;
+  activeAt: number;
+}
+
 export class PeerTable {
   readonly #limits: ResolvedLimits;
+  readonly #now: () => number;
   readonly #all = new Set<Link>();
+  readonly #times = new Map<Link, Times>();
+  /** Links being dropped to make room: still open until their close, no longer counted. */
+  readonly #evicting = new Set<Link>();
+  /** Dials admitted whose socket is not a link yet; they count against the caps. */
+  #dialing = 0;
   readonly #awaiting = new Set<Link>();
   readonly #routed = new Map<string, Link>();
   /** The same filing as `#routed`, as the public views (a live map for `peers`). */
   readonly #views = new Map<string, MeshConnection>();
   /** Connections refused by a limit. */
   refused = 0;
+  /** Connections dropped to make room for a newer one. */
+  evicted = 0;
 
-  constructor(limits: ResolvedLimits) {
+  constructor(limits: ResolvedLimits, now: () => number) {
     this.#limits = limits;
+    this.#now = now;
   }
 
   /** Filed peers by id, live. */
@@ -66,8 +82,16 @@ export class PeerTable {
 
   /** A new link, waiting for its handshake. */
   add(link: Link): void {
+    const now = this.#now();
     this.#all.add(link);
     this.#awaiting.add(link);
+    this.#times.set(link, { openedAt: now, activeAt: now });
+  }
+
+  /** `link` carried user traffic (anything but handshakes, peers lists and pings): it is not idle. */
+  active(link: Link): void {
+    const times = this.#times.get(link);
+    if (times) times.activeAt = this.#now();
   }
 
   /** The link is no longer waiting (filed, or closed as a conflict loser). */
@@ -93,6 +117,8 @@ export class PeerTable {
   remove(link: Link): void {
     this.#all.delete(link);
     this.#awaiting.delete(link);
+    this.#times.delete(link);
+    this.#evicting.delete(link);
   }
 
   /** The filed peer advertising `host:port`. */
@@ -119,22 +145,65 @@ export class PeerTable {
     return entries;
   }
 
-  /** Why a new connection must be refused, counting the refusal; undefined to admit it. */
-  admit(direction: 'incoming' | 'outgoing'): P2PError | undefined {
-    const { maxConnections, maxPendingConnections } = this.#limits;
-    let error: P2PError | undefined;
-    if (this.#all.size >= maxConnections) {
-      error = new LimitExceededError(`${direction} connection refused: ${maxConnections} connections open`, {
-        details: { limit: 'maxConnections', value: maxConnections },
-      });
-    } else if (this.#awaiting.size >= maxPendingConnections) {
-      error = new LimitExceededError(`${direction} connection refused: ${maxPendingConnections} handshakes pending`, {
-        details: { limit: 'maxPendingConnections', value: maxPendingConnections },
+  /**
+   * Admits a new connection or says why not, counting the refusal (the rules are admission.ts).
+   * Connections evicted to make room are dropped with `LIMIT_EXCEEDED`. An admitted outgoing
+   * dial counts against the caps at once, until {@link dialEnded}: concurrent dials cannot
+   * overshoot `maxConnections`.
+   */
+  admit(direction: 'incoming' | 'outgoing', host?: string): P2PError | undefined {
+    const candidates: Array<AdmissionCandidate & { link: Link }> = [];
+    for (const link of this.#all) {
+      if (this.#evicting.has(link)) continue;
+      const times = this.#times.get(link);
+      candidates.push({
+        link,
+        outgoing: link.outgoing,
+        handshaken: !this.#awaiting.has(link),
+        host: remoteIp(link.remote.host),
+        openedAt: times?.openedAt ?? 0,
+        activeAt: times?.activeAt ?? 0,
       });
     }
-    if (error) this.refused++;
-    return error;
+    const decision = decideAdmission({ direction, host: host === undefined ? undefined : remoteIp(host) }, candidates, this.#dialing, this.#limits, this.#now());
+    if (decision.kind === 'refuse') {
+      this.refused++;
+      const what = LIMIT_TEXT[decision.limit];
+      return new LimitExceededError(`${direction} connection refused: ${decision.value} ${what}`, {
+        details: { limit: decision.limit, value: decision.value },
+      });
+    }
+    for (const { link } of decision.evict) {
+      this.evicted++;
+      this.#evicting.add(link);
+      this.#awaiting.delete(link);
+      link.destroy(
+        new LimitExceededError(`connection evicted to make room for a new ${direction} one`, {
+          details: { remote: link.remote, handshaken: link.peerId !== undefined },
+        }),
+      );
+    }
+    if (direction === 'outgoing') this.#dialing++;
+    return undefined;
   }
+
+  /** An admitted dial ended: its socket became a link (added just now) or it failed. */
+  dialEnded(): void {
+    this.#dialing = Math.max(0, this.#dialing - 1);
+  }
+}
+
+const LIMIT_TEXT: Record<string, string> = {
+  maxConnections: 'connections open (maxConnections)',
+  maxPendingConnections: 'incoming handshakes pending (maxPendingConnections)',
+  maxPendingOutgoing: 'outgoing handshakes pending (maxPendingOutgoing)',
+  maxPendingPerAddress: 'incoming handshakes pending from this address (maxPendingPerAddress)',
+  maxConnectionsPerAddress: 'connections from this address (maxConnectionsPerAddress)',
+};
+
+/** The IP of a remote host, an IPv4-mapped IPv6 address as its IPv4 form. */
+function remoteIp(host: string): string {
+  return host.startsWith('::ffff:') ? host.slice(7) : host;
 }
 
 /** A filed peer as events and `connect()` report it. */

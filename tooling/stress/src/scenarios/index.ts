@@ -1,8 +1,11 @@
 /** Every scenario, full and short size (the short ones run in `pnpm test`). */
 import type { ScenarioResult } from '../report';
 import { amplification } from './amplification';
+import { concurrentConnects } from './concurrent-connects';
+import { connectionFlood } from './connection-flood';
 import { decodeCost } from './decode-cost';
 import { fuzz } from './fuzz';
+import { idleSocketExhaustion } from './idle-sockets';
 import { leaseForging } from './lease-forging';
 import { syncPartition } from './sync-partition';
 
@@ -20,4 +23,7 @@ export const SCENARIOS: Record<string, (size: Size, overrides?: Overrides) => Pr
   'sync-partition-leasing-off': (size) => syncPartition({ leasing: false, writes: full(size) ? 500 : 100, conflicts: full(size) ? 50 : 20 }),
   'sync-partition-leasing-on': (size) => syncPartition({ leasing: true, writes: full(size) ? 500 : 100, conflicts: full(size) ? 50 : 20 }),
   'lease-forging': (size) => leaseForging({ keys: full(size) ? 200 : 20 }),
+  'connection-flood': (size) => connectionFlood(full(size) ? { sockets: 512, floodMs: 3000 } : { sockets: 128, floodMs: 500 }),
+  'idle-sockets': (size) => idleSocketExhaustion(full(size) ? { sockets: 256, idleMs: 2000 } : { sockets: 64, idleMs: 500 }),
+  'concurrent-connects': (size) => concurrentConnects(full(size) ? { cap: 64, connects: 100 } : { cap: 8, connects: 16 }),
 };
