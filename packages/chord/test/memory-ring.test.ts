@@ -81,6 +81,9 @@ describe(`${N} real ChordSockets over one MemoryHub`, () => {
       // No repair pass during the measurement (its retrieves would be counted as lookups).
       republishDelay: 10 * 60_000,
       trimConnections: false,
+      // The test builds a fixed topology: no pings between idle simulated nodes, no re-dials.
+      liveness: false,
+      reconnect: false,
       // A hard cap per node; the topology needs about 2 * (1 + FINGERS) on average.
       // maxPeersPerList 0: no automatic dials from peers lists (the test builds the topology).
       limits: { maxConnections: 128, maxPendingConnections: 64, maxPeersPerList: 0 },
