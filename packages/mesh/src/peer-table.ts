@@ -25,6 +25,8 @@ export class PeerTable {
   readonly #times = new Map<Link, Times>();
   /** Links being dropped to make room: still open until their close, no longer counted. */
   readonly #evicting = new Set<Link>();
+  /** Filed links dropped to make room: out of the table at once, their id kept for {@link unfile}. */
+  readonly #evictedIds = new WeakMap<Link, string>();
   /** Dials admitted whose socket is not a link yet; they count against the caps. */
   #dialing = 0;
   readonly #awaiting = new Set<Link>();
@@ -107,6 +109,10 @@ export class PeerTable {
 
   /** Forgets `id` when `link` is what is filed under it. Returns whether it was. */
   unfile(id: string, link: Link): boolean {
+    if (this.#evictedIds.get(link) === id) {
+      this.#evictedIds.delete(link);
+      return true;
+    }
     if (this.#routed.get(id) !== link) return false;
     this.#routed.delete(id);
     this.#views.delete(id);
@@ -177,6 +183,8 @@ export class PeerTable {
       this.evicted++;
       this.#evicting.add(link);
       this.#awaiting.delete(link);
+      // Not a peer any more from now on (no sends, not in `peers`); its close reports the disconnect.
+      if (link.peerId !== undefined && this.unfile(link.peerId, link)) this.#evictedIds.set(link, link.peerId);
       link.destroy(
         new LimitExceededError(`connection evicted to make room for a new ${direction} one`, {
           details: { remote: link.remote, handshaken: link.peerId !== undefined },

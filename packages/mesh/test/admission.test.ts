@@ -5,8 +5,9 @@
  */
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { base58Encode, isP2PError } from '@p2p/base';
-import { waitFor } from '@p2p/testnet';
+import { base58Encode, isP2PError, type P2PError } from '@p2p/base';
+import type { PeerInfo } from '@p2p/mesh';
+import { nextEvent, waitFor } from '@p2p/testnet';
 import { decideAdmission, type AdmissionCandidate, type AdmissionLimits } from '../src/admission';
 import { RawPeer, node, track } from './helpers';
 
@@ -156,8 +157,12 @@ describe('admission over TCP', () => {
     await new Promise((resolve) => setTimeout(resolve, 400));
     busy.send(['still here']);
     await waitFor(() => a.recv() !== undefined);
+    const gone = nextEvent<[PeerInfo, P2PError | undefined]>(a, 'peer:disconnect', { timeout: 5000 });
     await late.connect(...a.outAddr);
     await idle.closed;
+    const [info, reason] = await gone;
+    expect(info.id).toBe(idle.id);
+    expect(reason?.code).toBe('LIMIT_EXCEEDED');
     expect(a.peers.has(busy.id) && a.peers.has(late.id)).toBe(true);
     expect(a.peers.size).toBe(2);
   });
