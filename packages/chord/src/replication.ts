@@ -109,18 +109,22 @@ export class Replication {
     }
     this.#adoptBackups();
     const pushed = new Map<string, [string, Entry]>();
-    const predId = remote(ctx, ctx.ring.predecessor)?.peerId;
+    const behind = ctx.ring.predecessors(ctx.settings.backupCopies);
     let sent = 0;
     for (const [method, k, entry] of ctx.store.tables.snapshot()) {
       if (ctx.writes.moveIfElsewhere(method, k, entry)) {
         sent++;
         continue;
       }
-      if (predId !== undefined) {
-        const slot = `backup|${method}|${k}`;
+      for (const conn of behind) {
+        const target = conn.peerId ?? '';
+        const slot = `backup|${target}|${method}|${k}`;
         const last = full ? undefined : this.#pushed.get(slot);
-        if (!(last && last[0] === predId && last[1] === entry) && ctx.writes.backup(method, k, entry)) sent++;
-        pushed.set(slot, [predId, entry]);
+        if (!(last && last[1] === entry)) {
+          ctx.writes.backupTo(conn, method, k, entry);
+          sent++;
+        }
+        pushed.set(slot, [target, entry]);
       }
       sent += this.#repairSiblings(method, k, entry, pushed, full);
     }
@@ -128,16 +132,20 @@ export class Replication {
     if (sent > 0) ctx.host.logger.debug(`replica repair checked or sent ${sent} replicas`);
   }
 
-  /** Backups: take over the ones we are now responsible for (their primary vanished); forget the ones nobody directly ahead holds. */
+  /**
+   * Backups: take over the ones we are now responsible for (their primary, and any backup holder
+   * ahead of us, vanished); forget the ones whose responsible node is not among the
+   * `backupCopies` storing nodes directly ahead (it no longer sends us copies).
+   */
   #adoptBackups(): void {
-    const { ring, store, self } = this.#ctx;
-    const successor = ring.successor;
+    const { ring, store, self, settings } = this.#ctx;
+    const ahead = new Set<unknown>(ring.successors(settings.backupCopies));
     for (const [method, k, entry] of store.backups.snapshot()) {
       const n = ring.find(k);
       if (n === self) {
         if (!store.tables.has(method, k)) store.tables.set(method, k, entry);
         store.backups.delete(method, k);
-      } else if (n !== successor) {
+      } else if (!ahead.has(n)) {
         store.backups.delete(method, k);
       }
     }

@@ -6,7 +6,7 @@
 import type { MeshConnection } from '@p2p/mesh';
 import { RING_SIZE, distance } from './hashing';
 import { parseRingKey } from './payloads';
-import { closestAfter, closestBefore, leastEfficient, type Positioned } from './routing';
+import { closestAfter, closestBefore, leastEfficient, nearestAhead, nearestBehind, type Positioned } from './routing';
 
 const MAX_ID_CACHE = 10_000;
 
@@ -16,6 +16,8 @@ export class Ring<S> {
   readonly #peers: { readonly peers: ReadonlyMap<string, MeshConnection> };
   #idInt = 0n;
   #storing = false;
+  /** How many storing neighbours on each side are kept linked (never trimmed, always dialed): `backupCopies`, at least 1. */
+  #keep = 1;
   /** Per connection: true once the peer said it stores (meta "0"); py2p's `conn.leeching` inverted. */
   readonly #peerStoring = new WeakMap<MeshConnection, boolean>();
   readonly #idInts = new Map<string, bigint | null>();
@@ -43,6 +45,15 @@ export class Ring<S> {
 
   set storing(value: boolean) {
     this.#storing = value;
+  }
+
+  /** Neighbours kept linked on each side (at least 1). */
+  get keep(): number {
+    return this.#keep;
+  }
+
+  set keep(value: number) {
+    this.#keep = Math.max(1, Math.floor(value));
   }
 
   isStoringPeer(conn: MeshConnection): boolean {
@@ -78,6 +89,16 @@ export class Ring<S> {
     return this.findPrev(this.#idInt + 1n);
   }
 
+  /** The `count` nearest storing peers behind this one, nearest first: where backups of our entries go. */
+  predecessors(count: number): MeshConnection[] {
+    return nearestBehind(this.#storingPositions(), this.#idInt, count);
+  }
+
+  /** The `count` nearest storing peers ahead of this one, nearest first: whose backups we keep. */
+  successors(count: number): MeshConnection[] {
+    return nearestAhead(this.#storingPositions(), this.#idInt, count);
+  }
+
   /** The ring position of a peer id; undefined when it is not base58 or off the ring. */
   peerInt(peerId: string): bigint | undefined {
     let cached = this.#idInts.get(peerId);
@@ -90,9 +111,9 @@ export class Ring<S> {
     return cached ?? undefined;
   }
 
-  /** The storing peer in the tightest cluster (PROTOCOL.md 6.8), never a ring neighbour. */
+  /** The storing peer in the tightest cluster (PROTOCOL.md 6.8), never one of the `keep` ring neighbours on either side. */
   leastEfficient(): MeshConnection | undefined {
-    const protect = new Set<S | MeshConnection | undefined>([this.predecessor, this.successor]);
+    const protect = new Set<S | MeshConnection | undefined>([this.predecessor, this.successor, ...this.predecessors(this.#keep), ...this.successors(this.#keep)]);
     return leastEfficient(this.#storingPositions(), (c) => c.outgoing && !protect.has(c));
   }
 
@@ -146,13 +167,16 @@ export class Ring<S> {
     return id === undefined ? undefined : this.peerInt(id);
   }
 
-  /** True when `x` would be a closer ring neighbour than the current ones (or one is missing). */
+  /**
+   * True when `x` would be among the `keep` nearest storing neighbours on either side, closer than
+   * the farthest current one (or fewer than `keep` are known on a side).
+   */
   #wouldBeNeighbour(x: bigint): boolean {
     const me = this.#idInt;
     if (x === me) return false;
-    const succ = this.#positionOf(this.successor);
-    const pred = this.#positionOf(this.predecessor);
-    if (succ === undefined || succ === me || pred === undefined || pred === me) return this.#storing;
+    const succ = this.#positionOf(this.successors(this.#keep)[this.#keep - 1]);
+    const pred = this.#positionOf(this.predecessors(this.#keep)[this.#keep - 1]);
+    if (succ === undefined || pred === undefined) return this.#storing;
     return distance(me, x) < distance(me, succ) || distance(x, me) < distance(pred, me);
   }
 }

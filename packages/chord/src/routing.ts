@@ -64,3 +64,24 @@ export function leastEfficient<T>(peers: ReadonlyArray<Positioned<T>>, eligible:
   }
   return best;
 }
+
+/**
+ * The `count` candidates nearest behind `me` (smallest `distance(candidate, me)`, excluding `me`
+ * itself), nearest first: the nodes that take over `me`'s range, in turn, if it and the ones
+ * before them vanish.
+ */
+export function nearestBehind<T>(candidates: Iterable<Positioned<T>>, me: bigint, count: number): T[] {
+  return nearest(candidates, me, count, (c) => distance(c, me));
+}
+
+/** The `count` candidates nearest ahead of `me` (smallest `distance(me, candidate)`, excluding `me`), nearest first. */
+export function nearestAhead<T>(candidates: Iterable<Positioned<T>>, me: bigint, count: number): T[] {
+  return nearest(candidates, me, count, (c) => distance(me, c));
+}
+
+function nearest<T>(candidates: Iterable<Positioned<T>>, me: bigint, count: number, by: (id: bigint) => bigint): T[] {
+  if (count <= 0) return [];
+  const sorted = [...candidates].filter((c) => c.id !== me).map((c) => [by(c.id), c.item] as const);
+  sorted.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return sorted.slice(0, count).map(([, item]) => item);
+}

@@ -1,9 +1,10 @@
 /**
  * Writes to one slot (PROTOCOL.md 6.4 `store_one`): applied here when this node is responsible
  * (or nobody is), else forwarded to the node that is. Every change applied here also goes to
- * the node behind as a backup copy.
+ * the `backupCopies` nodes behind as backup copies.
  */
 import { NotAMappingError, encodeMsgpack, isMapping } from '@p2p/base';
+import type { MeshConnection } from '@p2p/mesh';
 import { remote, type ChordContext } from './context';
 import type { HashMethod } from './hashing';
 import { backupMessage, deltaMessage, sendMessage, storeMessage } from './messages';
@@ -49,12 +50,19 @@ export class Writes {
     if (ctx.ring.storing) this.backup(method, k, entry);
   }
 
-  /** Gives the node behind us (the one that takes over our range if we vanish) a backup copy. */
-  backup(method: HashMethod, k: bigint, entry: Entry | null): boolean {
-    const pred = remote(this.#ctx, this.#ctx.ring.predecessor);
-    if (!pred) return false;
-    sendMessage(this.#ctx.host, pred, backupMessage(method, k, entry));
-    return true;
+  /**
+   * Gives the `backupCopies` nodes behind us (the ones that take over our range, in turn, if we
+   * and those before them vanish) a backup copy; returns how many were sent.
+   */
+  backup(method: HashMethod, k: bigint, entry: Entry | null): number {
+    const targets = this.#ctx.ring.predecessors(this.#ctx.settings.backupCopies);
+    for (const conn of targets) this.backupTo(conn, method, k, entry);
+    return targets.length;
+  }
+
+  /** One backup copy to `conn`. */
+  backupTo(conn: MeshConnection, method: HashMethod, k: bigint, entry: Entry | null): void {
+    sendMessage(this.#ctx.host, conn, backupMessage(method, k, entry));
   }
 
   /** Sends a held entry to the node now responsible for it, if that is not this one, and drops it here. */
