@@ -31,6 +31,7 @@ import { createConnectionView, type ConnectionSendOptions, type ConnectionState,
 import type { ResolvedLimits } from './options';
 import type { MeshMetrics } from './metrics';
 import type { Packed } from './sender';
+import { writeBudgetOf, type WriteBudget } from './write-budget';
 
 /** What a link needs from the socket that owns it. */
 export interface LinkContext {
@@ -60,6 +61,9 @@ function looksLikeTls(chunk: Uint8Array): boolean {
 /** `send()` returns false (slow down) once this much is queued for one peer. */
 const HIGH_WATER_BYTES = 64 * 1024;
 
+/** Frames queued in one tick leave in one write, but a batch is written once it reaches this size. */
+const FLUSH_BYTES = 64 * 1024;
+
 /** Frames of one message already built per compression method, shared across connections. */
 export type FrameCache = Map<number | null, Uint8Array>;
 
@@ -88,6 +92,11 @@ export class Link {
   #lastReceivedAt: number;
   #outbox: Uint8Array[] = [];
   #outboxBytes = 0;
+  /** This link's bytes as last counted in the node's write budget. */
+  #accounted = 0;
+  readonly #budget: WriteBudget;
+  /** Armed while more than `maxWriteBufferBytes` is queued: the peer is dropped when it fires. */
+  #slowTimer: TimerHandle | undefined;
 
   constructor(ctx: LinkContext, transport: TransportConnection, outgoing: boolean) {
     this.connection = createConnectionView(this);
@@ -99,7 +108,9 @@ export class Link {
     // peer that has not handshaken yet.
     this.#candidates = [null];
     this.#lastReceivedAt = ctx.clock.now();
+    this.#budget = writeBudgetOf(ctx.limits);
     transport.on('data', (chunk) => this.#onData(chunk));
+    transport.on('drain', () => this.#measure());
     transport.on('close', (error) => this.#onClose(error));
   }
 
@@ -182,6 +193,7 @@ export class Link {
   send(flag: number, packets: readonly unknown[], options: ConnectionSendOptions = {}): boolean {
     if (this.closed) throw new ClosedError('connection is closed', { details: { peer: this.#peerId } });
     const { packed, id } = this.#ctx.pack(flag, options.type ?? SubFlags.broadcast, packets);
+    this.#budget.assertRoom(packed.length);
     return this.writePacked(packed, id, flag);
   }
 
@@ -219,24 +231,73 @@ export class Link {
       frame = frameFromPacked(packed, id, method);
       options.cache?.set(method, frame);
     }
+    // A relay a peer made this node hold is not queued once the node's budget is spent.
+    // Relays are what other peers make this node hold for this one: at most maxWriteBufferBytes.
+    if (options.relay && (this.#accounted > this.#ctx.limits.maxWriteBufferBytes || this.#budget.wouldExceed(frame.length))) {
+      this.#budget.droppedWrites++;
+      return false;
+    }
     // PROTOCOL.md 1.7.5: `resend` repeats the last whisper or broadcast this node originated.
     if (!options.relay && (flag === MainFlags.whisper || flag === MainFlags.broadcast)) this.#lastSent = { packed, id };
     this.#bytesSent += frame.length;
     this.#ctx.metrics.bytesSent(method, frame.length);
-    // Frames written in one tick leave in one write (one syscall instead of one per frame).
+    // Frames written in one tick leave in one write (one syscall instead of one per frame), in
+    // batches of FLUSH_BYTES so a long synchronous burst reaches the OS as it goes.
     this.#outbox.push(frame);
     this.#outboxBytes += frame.length;
-    if (this.#outbox.length === 1) queueMicrotask(this.#flush);
+    if (this.#outboxBytes >= FLUSH_BYTES) this.#flush();
+    else if (this.#outbox.length === 1) queueMicrotask(this.#flush);
+    return this.#measure() < HIGH_WATER_BYTES;
+  }
+
+  /**
+   * Counts what is queued for the peer in the node's budget. Over `writeHighWaterBytes` the
+   * slow-peer clock starts; back under it, it stops (`#armSlowTimer` has the rule).
+   */
+  #measure(): number {
     const queued = this.#transport.writableLength + this.#outboxBytes;
-    if (queued > this.#ctx.limits.maxWriteBufferBytes) {
+    if (queued !== this.#accounted) {
+      this.#budget.account(this, this.#accounted, queued);
+      this.#accounted = queued;
+    }
+    if (queued > this.#ctx.limits.writeHighWaterBytes) {
+      if (this.#slowTimer === undefined && !this.#dropped) this.#armSlowTimer(this.#bytesSent - queued);
+    } else if (this.#slowTimer !== undefined) {
+      this.#ctx.clock.clearTimeout(this.#slowTimer);
+      this.#slowTimer = undefined;
+    }
+    return queued;
+  }
+
+  /**
+   * The slow-peer rule: a peer is dropped when, `slowPeerTimeout` after its queue went over
+   * `writeHighWaterBytes`, it is still over it and took less than `writeHighWaterBytes` in that
+   * time (`handed` counts the bytes the OS accepted for it). A peer that reads on gets a new
+   * period: a burst of the local program is never the peer's fault.
+   */
+  #armSlowTimer(handed: number): void {
+    const { writeHighWaterBytes, slowPeerTimeout } = this.#ctx.limits;
+    this.#slowTimer = this.#ctx.clock.setTimeout(() => {
+      this.#slowTimer = undefined;
+      if (this.#dropped) return;
+      const queued = this.#measure();
+      if (queued <= writeHighWaterBytes) return;
+      // #measure() has just started a new period; it stands if the peer read enough in this one.
+      const read = this.#bytesSent - queued - handed;
+      if (read >= writeHighWaterBytes) return;
       this.fail(
-        new LimitExceededError(`peer is not reading: more than ${this.#ctx.limits.maxWriteBufferBytes} bytes queued`, {
-          details: { peer: this.#peerId, queued },
+        new LimitExceededError(`peer is not reading: ${queued} bytes queued, ${read} taken in ${slowPeerTimeout} ms`, {
+          details: { peer: this.#peerId, queued, read, writeHighWaterBytes, slowPeerTimeout },
         }),
       );
-      return false;
-    }
-    return queued < HIGH_WATER_BYTES;
+    }, slowPeerTimeout);
+  }
+
+  #release(): void {
+    if (this.#slowTimer !== undefined) this.#ctx.clock.clearTimeout(this.#slowTimer);
+    this.#slowTimer = undefined;
+    this.#budget.release(this, this.#accounted);
+    this.#accounted = 0;
   }
 
   readonly #flush = (): void => {
@@ -246,6 +307,7 @@ export class Link {
     this.#outboxBytes = 0;
     if (this.#transport.closed) return;
     this.#transport.write(frames.length === 1 ? frames[0]! : concatBytes(...frames));
+    this.#measure();
   };
 
   /** Re-sends the last whisper/broadcast unchanged, framed for the current list. */
@@ -297,6 +359,7 @@ export class Link {
     this.#clearTimers();
     this.#outbox = [];
     this.#outboxBytes = 0;
+    this.#release();
     this.#transport.destroy(reason);
   }
 
@@ -376,6 +439,9 @@ export class Link {
   #onClose(error: P2PError | undefined): void {
     this.#state = 'closed';
     this.#clearTimers();
+    this.#outbox = [];
+    this.#outboxBytes = 0;
+    this.#release();
     this.#ctx.onClosed(this, this.#closeReason ?? error);
   }
 }
