@@ -38,3 +38,17 @@ export class BootstrapFailedError extends P2PError {
     super('BOOTSTRAP_FAILED', message, options);
   }
 }
+
+/** Emitted when a handshake claims the id of a live filed peer (PROTOCOL.md F1); the claiming link is dropped, the peer keeps its link. */
+export class IdInUseError extends P2PError {
+  constructor(message: string, options?: P2PErrorOptions) {
+    super('ID_IN_USE', message, options);
+  }
+}
+
+/** Emitted when a link that handshook as one id handshakes again as another; the link is dropped. */
+export class IdChangedError extends P2PError {
+  constructor(message: string, options?: P2PErrorOptions) {
+    super('ID_CHANGED', message, options);
+  }
+}

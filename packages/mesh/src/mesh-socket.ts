@@ -140,7 +140,7 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
       dialer: () => this.#dialer,
       exchange: () => this.#exchange,
       dispatch: (link, wire) => this.#dispatcher.dispatch(link, wire),
-      greeted: (link) => (this.#sender.handshake(link), this.#extension?.handshakeSent?.(link.connection)),
+      greeted: (link) => (this.#sender.handshake(link), this.#exchange.opened(link), this.#extension?.handshakeSent?.(link.connection)),
       adopted: (link, transport) => this.#listeners?.bind(link, transport),
       closed: (link, why) => (this.#upkeep.closed(link), this.#extension?.connectionClosed?.(link.connection, why)),
       requestPeers: () => this.requestPeers(),
@@ -428,6 +428,7 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
     this.#ctx.logger.debug(this.#abrupt ? 'destroying' : 'closing');
     const closed = new ClosedError('the socket is closed');
     this.#upkeep.stop();
+    this.#exchange.stop();
     this.#dialer.stop(closed);
     this.#router.stop(closed);
     const listenerClosed = this.#listeners?.close();

@@ -1,13 +1,13 @@
 /**
  * Acting on what peers say about themselves and others: a handshake (decided by handshake.ts)
- * files, replaces or refuses a link (PROTOCOL.md 4.3, 4.5); a peers message starts automatic
- * dials (4.4).
+ * files, replaces, probes for or refuses a link (PROTOCOL.md 4.3, 4.5, F1); a peers message
+ * starts automatic dials (4.4).
  */
-import { BadMessageError, ProtocolMismatchError, type Message } from '@p2p/base';
+import { BadMessageError, MainFlags, ProtocolMismatchError, SubFlags, type Message, type TimerHandle } from '@p2p/base';
 import type { MeshContext } from './context';
 import type { Dialer } from './dialer';
-import { SelfConnectError } from './errors';
-import { decideHandshake } from './handshake';
+import { IdChangedError, IdInUseError, SelfConnectError } from './errors';
+import { IDENTITY_PROBE_MS, decideHandshake } from './handshake';
 import type { Link } from './link';
 import { parseHandshake, parsePeers } from './payloads';
 import { mismatchMessage } from './protocol-mismatch';
@@ -28,6 +28,10 @@ export class PeerExchange {
   readonly #deps: PeerExchangeDeps;
   /** Links closed because another one to the same peer won: no disconnect is reported. */
   readonly #replaced = new WeakSet<Link>();
+  /** When this node greeted a link (sent its first handshake on it). */
+  readonly #openedAt = new WeakMap<Link, number>();
+  /** Filed links being probed because another link claims their id, with the probe's timers. */
+  readonly #probes = new Map<Link, TimerHandle[]>();
 
   constructor(deps: PeerExchangeDeps) {
     this.#deps = deps;
@@ -38,7 +42,20 @@ export class PeerExchange {
     return this.#replaced.has(link);
   }
 
-  onHandshake = (message: Message, link: Link): boolean => {
+  /** This node sent its first handshake on `link` (the link is open). */
+  opened(link: Link): void {
+    this.#openedAt.set(link, this.#deps.ctx.clock.now());
+  }
+
+  /** Stops every probe (the socket is closing). */
+  stop(): void {
+    for (const timers of this.#probes.values()) for (const t of timers) this.#deps.ctx.clock.clearTimeout(t);
+    this.#probes.clear();
+  }
+
+  onHandshake = (message: Message, link: Link): boolean => this.#handshake(message, link, undefined);
+
+  #handshake(message: Message, link: Link, probedSince: number | undefined): boolean {
     const { ctx, table, dialer } = this.#deps;
     const hs = parseHandshake(message.packets);
     // Other lengths are not mesh handshakes (chord meta has 2 fields, F14).
@@ -52,8 +69,16 @@ export class PeerExchange {
       myId: ctx.id,
       myProtocolId: ours,
       handshake: hs,
-      link: { peerId: link.peerId, outgoing: link.outgoing, remoteHost: link.remote.host, filed: table.isFiled(link) },
-      existing: existing && { outgoing: existing.outgoing, remoteHost: existing.remote.host },
+      now: ctx.clock.now(),
+      link: { peerId: link.peerId, outgoing: link.outgoing, remoteHost: link.remote.host, filed: table.isFiled(link), openedAt: this.#openedAt.get(link) },
+      existing: existing && {
+        outgoing: existing.outgoing,
+        remoteHost: existing.remote.host,
+        addr: existing.peerAddr,
+        openedAt: this.#openedAt.get(existing),
+        lastReceivedAt: existing.lastReceivedAt,
+      },
+      probedSince,
     });
     if (decision.kind === 'invalid' || hs === 'invalid') {
       throw new BadMessageError('malformed handshake', { details: { remote: link.remote } });
@@ -72,10 +97,22 @@ export class PeerExchange {
       link.destroy(err);
       return true;
     }
-    if (decision.forget !== undefined && table.unfile(decision.forget, link)) {
-      // The same link now claims another id: forget the old one.
-      ctx.emit('peer:disconnect', peerInfo(link), undefined);
+    if (decision.kind === 'renamed') {
+      link.fail(
+        new IdChangedError(`a peer filed as ${decision.was.slice(0, 12)}… handshook again as ${hs.id.slice(0, 12)}…; a connection cannot change its id, dropped it`, {
+          details: { peer: decision.was, claimed: hs.id, remote: link.remote },
+        }),
+      );
+      return true;
     }
+    if (decision.kind === 'probe' && existing) {
+      if (this.#probes.has(existing)) return this.#refuse(link, existing, hs.id);
+      this.#probe(existing, (since) => {
+        if (!link.closed && !ctx.closed) this.#handshake(message, link, since);
+      });
+      return true;
+    }
+    if (decision.kind === 'refuse' && existing) return this.#refuse(link, existing, hs.id);
     if (decision.kind === 'lose' && existing) {
       ctx.logger.debug(`connection conflict with ${hs.id.slice(0, 8)}: keep-existing`);
       this.#replaced.add(link);
@@ -86,10 +123,11 @@ export class PeerExchange {
       return true;
     }
     if (decision.kind === 'replace' && existing) {
-      ctx.logger.debug(`connection conflict with ${hs.id.slice(0, 8)}: keep-incoming`);
+      ctx.logger.debug(`connection conflict with ${hs.id.slice(0, 8)}: keep-incoming${probedSince !== undefined ? ' (the filed link stayed silent through a probe)' : ''}`);
       this.#replaced.add(existing);
       dialer.wonConflict(link);
-      existing.close();
+      if (probedSince !== undefined) existing.destroy();
+      else existing.close();
     }
     const isNewPeer = decision.kind === 'accept' && decision.isNew;
     link.setPeer(hs.id, hs.addr, hs.compression);
@@ -104,7 +142,56 @@ export class PeerExchange {
     if (wasEmpty) ctx.emit('connect');
     if (isNewPeer) ctx.emit('peer:connect', info);
     return true;
-  };
+  }
+
+  /**
+   * F1: `link` claims the id of the live link `existing`. An outgoing link reached what we dialed:
+   * the connect resolves to the filed peer and the spare link closes. An incoming one is dropped
+   * with `ID_IN_USE`.
+   */
+  #refuse(link: Link, existing: Link, id: string): boolean {
+    const { ctx, table, dialer } = this.#deps;
+    if (link.outgoing) {
+      this.#replaced.add(link);
+      table.settled(link);
+      dialer.settle(link, peerInfo(existing));
+      link.close();
+      return true;
+    }
+    const err = new IdInUseError(`a connection from ${link.remote.host}:${link.remote.port} claimed the id of connected peer ${id.slice(0, 12)}…, whose link is alive; dropped the claimant`, {
+      details: { peer: id, remote: link.remote, filedRemote: existing.remote },
+    });
+    dialer.settle(link, err);
+    link.fail(err);
+    return true;
+  }
+
+  /**
+   * Asks `existing` whether it is alive: a ping now (@p2p always answers), our handshake again
+   * halfway (py2p answers every handshake with a peers list), and `done` once the probe is over.
+   * Whatever arrives on the link meanwhile moves its last-received time, which decideHandshake reads.
+   */
+  #probe(existing: Link, done: (since: number) => void): void {
+    const { ctx, sender } = this.#deps;
+    const since = ctx.clock.now();
+    const send = (fn: () => void) => {
+      if (existing.closed) return;
+      try {
+        fn();
+      } catch {
+        // A link that cannot be written to is dead: the probe's end finds it silent or closed.
+      }
+    };
+    send(() => sender.sendTo(existing, MainFlags.whisper, SubFlags.ping, []));
+    const halfway = ctx.clock.setTimeout(() => {
+      if (existing.lastReceivedAt < since) send(() => sender.handshake(existing));
+    }, IDENTITY_PROBE_MS / 2);
+    const end = ctx.clock.setTimeout(() => {
+      this.#probes.delete(existing);
+      done(since);
+    }, IDENTITY_PROBE_MS);
+    this.#probes.set(existing, [halfway, end]);
+  }
 
   onPeers = (message: Message, link: Link): boolean => {
     const { ctx } = this.#deps;

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { utf8Encode } from '@p2p/base';
 import { resolveConflict } from '../src/conflict';
-import { decideHandshake } from '../src/handshake';
+import { IDENTITY_PROBE_MS, SIMULTANEOUS_CONNECT_MS, decideHandshake } from '../src/handshake';
 import { MessageQueue } from '../src/message-queue';
 import { handshakeFields, isWildcard, parseHandshake, parsePeers, peersField } from '../src/payloads';
 import { Waterfall } from '../src/waterfall';
@@ -107,27 +107,66 @@ describe('payloads', () => {
   });
 });
 
-describe('decideHandshake (PROTOCOL.md 4.3, 4.5)', () => {
+describe('decideHandshake (PROTOCOL.md 4.3, 4.5, F1)', () => {
   const me = 'B'.repeat(60);
   const peer = 'C'.repeat(60);
+  const now = 100_000;
   const hs = { id: peer, protocolId: 'p', addr: ['127.0.0.1', 1] as [string, number], compression: [] };
-  const link = { peerId: undefined, outgoing: false, remoteHost: '127.0.0.1', filed: false };
-  const facts = { myId: me, myProtocolId: 'p', handshake: hs, link, existing: undefined };
-  it('covers every verdict', () => {
+  const link = { peerId: undefined, outgoing: false, remoteHost: '127.0.0.1', filed: false, openedAt: now - 50 };
+  const facts = { myId: me, myProtocolId: 'p', handshake: hs, now, link, existing: undefined };
+  // A filed link of the same peer, filed long ago, last heard from just now.
+  const filed = { outgoing: false, remoteHost: '127.0.0.1', addr: hs.addr, openedAt: now - 60_000, lastReceivedAt: now - 10 };
+  const silent = { ...filed, lastReceivedAt: now - IDENTITY_PROBE_MS };
+
+  it('covers the plain verdicts', () => {
     expect(decideHandshake({ ...facts, handshake: 'invalid' })).toEqual({ kind: 'invalid' });
     expect(decideHandshake({ ...facts, handshake: { ...hs, protocolId: 'q' } })).toEqual({ kind: 'mismatch', theirs: 'q' });
     expect(decideHandshake({ ...facts, handshake: { ...hs, id: me } })).toEqual({ kind: 'self' });
-    expect(decideHandshake(facts)).toEqual({ kind: 'accept', forget: undefined, isNew: true });
+    expect(decideHandshake(facts)).toEqual({ kind: 'accept', isNew: true });
     // A repeated handshake on the same link is not a new peer.
-    expect(decideHandshake({ ...facts, link: { ...link, peerId: peer, filed: true } })).toEqual({ kind: 'accept', forget: undefined, isNew: false });
-    // The link now claims another id: the old one is forgotten.
-    expect(decideHandshake({ ...facts, link: { ...link, peerId: 'D'.repeat(60), filed: true } })).toMatchObject({ kind: 'accept', forget: 'D'.repeat(60) });
-    // Same direction, same host: the newer link replaces the stale one; another host loses (F1).
-    expect(decideHandshake({ ...facts, existing: { outgoing: false, remoteHost: '127.0.0.1' } })).toEqual({ kind: 'replace', forget: undefined });
-    expect(decideHandshake({ ...facts, existing: { outgoing: false, remoteHost: '10.0.0.9' } })).toEqual({ kind: 'lose', forget: undefined });
-    // Opposite directions: the link dialed by the larger id survives, as resolveConflict says.
-    const crossed = { ...facts, existing: { outgoing: true, remoteHost: '127.0.0.1' } };
-    const expected = resolveConflict(me, peer, crossed.existing, link) === 'keep-incoming' ? 'replace' : 'lose';
-    expect(decideHandshake(crossed).kind).toBe(expected);
+    expect(decideHandshake({ ...facts, link: { ...link, peerId: peer, filed: true } })).toEqual({ kind: 'accept', isNew: false });
+  });
+
+  it('a link cannot change its id', () => {
+    expect(decideHandshake({ ...facts, link: { ...link, peerId: 'D'.repeat(60), filed: true } })).toEqual({ kind: 'renamed', was: 'D'.repeat(60) });
+    // Even when the id it now claims is free, or filed elsewhere.
+    expect(decideHandshake({ ...facts, link: { ...link, peerId: 'D'.repeat(60), filed: true }, existing: silent })).toMatchObject({ kind: 'renamed' });
+  });
+
+  it('a second link claiming a live filed id is refused, from any host and either direction, whichever id is larger', () => {
+    for (const myId of [me, 'z'.repeat(60), '2']) {
+      for (const outgoing of [false, true]) {
+        for (const remoteHost of ['127.0.0.1', '10.0.0.9']) {
+          expect(decideHandshake({ ...facts, myId, link: { ...link, outgoing, remoteHost }, existing: filed })).toEqual({ kind: 'refuse' });
+          expect(decideHandshake({ ...facts, myId, link: { ...link, outgoing, remoteHost }, existing: { ...filed, outgoing: true } })).toEqual({ kind: 'refuse' });
+        }
+      }
+    }
+  });
+
+  it('a silent filed link is probed first, and replaced only when it stayed silent through the probe', () => {
+    expect(decideHandshake({ ...facts, existing: silent })).toEqual({ kind: 'probe' });
+    const since = now - IDENTITY_PROBE_MS;
+    expect(decideHandshake({ ...facts, existing: { ...silent, lastReceivedAt: since - 1 }, probedSince: since })).toEqual({ kind: 'replace' });
+    // It answered during the probe, even within the same millisecond the probe went out.
+    expect(decideHandshake({ ...facts, existing: { ...silent, lastReceivedAt: since + 1_500 }, probedSince: since })).toEqual({ kind: 'refuse' });
+    expect(decideHandshake({ ...facts, existing: { ...silent, lastReceivedAt: since }, probedSince: since })).toEqual({ kind: 'refuse' });
+  });
+
+  it('a simultaneous connect (crossed, same host and address, opened together, handshake at once) follows the 4.5 rule', () => {
+    const crossed = { ...filed, outgoing: true, openedAt: now - 20 };
+    const expected = resolveConflict(me, peer, crossed, link) === 'keep-incoming' ? 'replace' : 'lose';
+    expect(decideHandshake({ ...facts, existing: crossed }).kind).toBe(expected);
+    const other = resolveConflict(peer, me, crossed, link) === 'keep-incoming' ? 'replace' : 'lose';
+    expect(other).not.toBe(expected);
+    expect(decideHandshake({ ...facts, myId: peer, handshake: { ...hs, id: me }, existing: crossed }).kind).toBe(other);
+    // Not a simultaneous connect: another host, another advertised address, links opened far apart, a late handshake.
+    expect(decideHandshake({ ...facts, link: { ...link, remoteHost: '10.0.0.9' }, existing: crossed }).kind).toBe('refuse');
+    expect(decideHandshake({ ...facts, handshake: { ...hs, addr: ['127.0.0.1', 2] }, existing: crossed }).kind).toBe('refuse');
+    expect(decideHandshake({ ...facts, existing: { ...crossed, openedAt: now - 60_000 } }).kind).toBe('refuse');
+    expect(decideHandshake({ ...facts, link: { ...link, openedAt: now - SIMULTANEOUS_CONNECT_MS - 1 }, existing: crossed }).kind).toBe('refuse');
+    expect(decideHandshake({ ...facts, link: { ...link, openedAt: undefined }, existing: crossed }).kind).toBe('refuse');
+    // Same direction is never a simultaneous connect.
+    expect(decideHandshake({ ...facts, existing: { ...crossed, outgoing: false } }).kind).toBe('refuse');
   });
 });
