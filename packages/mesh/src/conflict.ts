@@ -14,6 +14,8 @@ export interface ConflictSide {
 export type ConflictVerdict = 'keep-incoming' | 'keep-existing';
 
 /**
+ * handshake.ts asks only for a simultaneous connect (opposite directions, same host and address,
+ * opened together); every other claim on a filed id goes through its liveness check instead (F1).
  * - Opposite directions (both nodes dialed each other): py2p's intended rule, so a py2p peer
  *   agrees with us: the connection opened by the node with the larger integer id survives.
  * - Same direction from the same host: the peer has reconnected while we still hold a stale

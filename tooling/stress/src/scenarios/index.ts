@@ -6,6 +6,7 @@ import { concurrentConnects } from './concurrent-connects';
 import { connectionFlood } from './connection-flood';
 import { decodeCost } from './decode-cost';
 import { fuzz } from './fuzz';
+import { idTakeover } from './id-takeover';
 import { idleSocketExhaustion } from './idle-sockets';
 import { leaseForging } from './lease-forging';
 import { syncPartition } from './sync-partition';
@@ -25,6 +26,7 @@ export const SCENARIOS: Record<string, (size: Size, overrides?: Overrides) => Pr
   'sync-partition-leasing-off': (size) => syncPartition({ leasing: false, writes: full(size) ? 500 : 100, conflicts: full(size) ? 50 : 20 }),
   'sync-partition-leasing-on': (size) => syncPartition({ leasing: true, writes: full(size) ? 500 : 100, conflicts: full(size) ? 50 : 20 }),
   'lease-forging': (size) => leaseForging({ keys: full(size) ? 200 : 20 }),
+  'id-takeover': (size) => idTakeover(full(size) ? { trials: 16, quietMs: 2_500 } : { trials: 4, quietMs: 2_500 }),
   'chord-consecutive-loss': (size) => chordConsecutiveLoss(full(size) ? { nodes: 16, keys: 500, killed: 4, positions: 4 } : { nodes: 12, keys: 150, killed: 4, positions: 1 }),
   'connection-flood': (size) => connectionFlood(full(size) ? { sockets: 512, floodMs: 3000 } : { sockets: 128, floodMs: 500 }),
   'idle-sockets': (size) => idleSocketExhaustion(full(size) ? { sockets: 256, idleMs: 2000 } : { sockets: 64, idleMs: 500 }),
