@@ -122,7 +122,7 @@ export async function slowReader(options: { count: number; slowPeerTimeout: numb
     checks.check(silentClosedAt !== undefined, 'the peer that never reads was not dropped');
     checks.check(errors.LIMIT_EXCEEDED === 1, `the sender reported LIMIT_EXCEEDED ${errors.LIMIT_EXCEEDED ?? 0} times (1 expected: the silent peer)`);
     checks.check(burst.error === undefined, `the burst failed: ${String(burst.error)}`);
-    return checks.result('slow-reader', `both fast peers get ${count} of ${count} x 1 KiB sent unpaced; the peer that never reads is dropped after ${slowPeerTimeout} ms over maxWriteBufferBytes`, {
+    return checks.result('slow-reader', `both fast peers get ${count} of ${count} x 1 KiB sent unpaced; the peer that never reads is dropped once it stayed over writeHighWaterBytes for ${slowPeerTimeout} ms without reading`, {
       received: counts.map((c) => c.received),
       burstLoopMs: burst.loopMs,
       sendsReportedFull: burst.full,
