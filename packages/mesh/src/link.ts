@@ -63,6 +63,9 @@ const HIGH_WATER_BYTES = 64 * 1024;
 
 /** Frames queued in one tick leave in one write, but a batch is written once it reaches this size. */
 const FLUSH_BYTES = 64 * 1024;
+const EMPTY = new Uint8Array(0);
+/** The outbox feeds the transport until it holds this much, then waits for its `drain`. */
+const TRANSPORT_BYTES = 512 * 1024;
 
 /** Frames of one message already built per compression method, shared across connections. */
 export type FrameCache = Map<number | null, Uint8Array>;
@@ -90,8 +93,13 @@ export class Link {
   #bytesSent = 0;
   #bytesReceived = 0;
   #lastReceivedAt: number;
+  /** Frames not handed to the transport yet, oldest from `#outboxHead` (shared among links). */
   #outbox: Uint8Array[] = [];
+  #outboxHead = 0;
   #outboxBytes = 0;
+  #flushQueued = false;
+  /** The transport's write() returned false: the outbox waits for its `drain`. */
+  #waitingDrain = false;
   /** This link's bytes as last counted in the node's write budget. */
   #accounted = 0;
   readonly #budget: WriteBudget;
@@ -110,7 +118,7 @@ export class Link {
     this.#lastReceivedAt = ctx.clock.now();
     this.#budget = writeBudgetOf(ctx.limits);
     transport.on('data', (chunk) => this.#onData(chunk));
-    transport.on('drain', () => this.#measure());
+    transport.on('drain', () => this.#onDrain());
     transport.on('close', (error) => this.#onClose(error));
   }
 
@@ -242,11 +250,16 @@ export class Link {
     this.#bytesSent += frame.length;
     this.#ctx.metrics.bytesSent(method, frame.length);
     // Frames written in one tick leave in one write (one syscall instead of one per frame), in
-    // batches of FLUSH_BYTES so a long synchronous burst reaches the OS as it goes.
+    // batches of FLUSH_BYTES, as fast as the transport takes them (#flush).
     this.#outbox.push(frame);
     this.#outboxBytes += frame.length;
-    if (this.#outboxBytes >= FLUSH_BYTES) this.#flush();
-    else if (this.#outbox.length === 1) queueMicrotask(this.#flush);
+    if (!this.#waitingDrain) {
+      if (this.#outboxBytes >= FLUSH_BYTES) this.#flush();
+      else if (!this.#flushQueued) {
+        this.#flushQueued = true;
+        queueMicrotask(this.#flush);
+      }
+    }
     return this.#measure() < HIGH_WATER_BYTES;
   }
 
@@ -272,19 +285,24 @@ export class Link {
   /**
    * The slow-peer rule: a peer is dropped when, `slowPeerTimeout` after its queue went over
    * `writeHighWaterBytes`, it is still over it and took less than `writeHighWaterBytes` in that
-   * time (`handed` counts the bytes the OS accepted for it). A peer that reads on gets a new
-   * period: a burst of the local program is never the peer's fault.
+   * time (`handed` counts the bytes the transport accepted for it). A peer that reads on, or a
+   * period this node's event loop spent blocked, starts a new period: a burst of the local
+   * program is never the peer's fault.
    */
   #armSlowTimer(handed: number): void {
     const { writeHighWaterBytes, slowPeerTimeout } = this.#ctx.limits;
-    this.#slowTimer = this.#ctx.clock.setTimeout(() => {
+    const clock = this.#ctx.clock;
+    const due = clock.now() + slowPeerTimeout;
+    this.#slowTimer = clock.setTimeout(() => {
       this.#slowTimer = undefined;
       if (this.#dropped) return;
       const queued = this.#measure();
       if (queued <= writeHighWaterBytes) return;
-      // #measure() has just started a new period; it stands if the peer read enough in this one.
+      // #measure() has just started a new period; it stands if the peer read enough in this
+      // one, or if this node's event loop was blocked (a long synchronous burst): the peer
+      // could not be given anything meanwhile.
       const read = this.#bytesSent - queued - handed;
-      if (read >= writeHighWaterBytes) return;
+      if (read >= writeHighWaterBytes || clock.now() - due > Math.min(1000, slowPeerTimeout / 2)) return;
       this.fail(
         new LimitExceededError(`peer is not reading: ${queued} bytes queued, ${read} taken in ${slowPeerTimeout} ms`, {
           details: { peer: this.#peerId, queued, read, writeHighWaterBytes, slowPeerTimeout },
@@ -300,15 +318,41 @@ export class Link {
     this.#accounted = 0;
   }
 
-  readonly #flush = (): void => {
-    const frames = this.#outbox;
-    if (frames.length === 0) return;
-    this.#outbox = [];
-    this.#outboxBytes = 0;
-    if (this.#transport.closed) return;
-    this.#transport.write(frames.length === 1 ? frames[0]! : concatBytes(...frames));
+  /**
+   * Hands queued frames to the transport in batches of about FLUSH_BYTES until it asks to wait
+   * (write() false), then resumes on its `drain`: the transport holds little, so what the peer
+   * has taken is visible to the slow-peer rule. `all` writes everything (a graceful close).
+   */
+  readonly #flush = (all = false): void => {
+    this.#flushQueued = false;
+    const transport = this.#transport;
+    while (this.#outboxHead < this.#outbox.length && (all || !this.#waitingDrain)) {
+      if (transport.closed) break;
+      const start = this.#outboxHead;
+      let bytes = 0;
+      let end = start;
+      while (end < this.#outbox.length && (end === start || bytes + this.#outbox[end]!.length <= FLUSH_BYTES)) bytes += this.#outbox[end++]!.length;
+      const batch = end - start === 1 ? this.#outbox[start]! : concatBytes(...this.#outbox.slice(start, end));
+      for (let i = start; i < end; i++) this.#outbox[i] = EMPTY;
+      this.#outboxHead = end;
+      this.#outboxBytes -= bytes;
+      // A write() false with this much in the transport: its `drain` will follow.
+      if (!transport.write(batch) && transport.writableLength >= TRANSPORT_BYTES) this.#waitingDrain = true;
+    }
+    if (this.#outboxHead === this.#outbox.length) {
+      this.#outbox = [];
+      this.#outboxHead = 0;
+    } else if (this.#outboxHead > 4096 && this.#outboxHead * 2 > this.#outbox.length) {
+      this.#outbox = this.#outbox.slice(this.#outboxHead);
+      this.#outboxHead = 0;
+    }
     this.#measure();
   };
+
+  #onDrain(): void {
+    this.#waitingDrain = false;
+    this.#flush();
+  }
 
   /** Re-sends the last whisper/broadcast unchanged, framed for the current list. */
   resendLast(): boolean {
@@ -337,7 +381,7 @@ export class Link {
     this.#state = 'closing';
     this.#closedLocally = true;
     this.#clearTimers();
-    this.#flush();
+    this.#flush(true);
     this.#transport.end();
   }
 
@@ -358,6 +402,7 @@ export class Link {
     }
     this.#clearTimers();
     this.#outbox = [];
+    this.#outboxHead = 0;
     this.#outboxBytes = 0;
     this.#release();
     this.#transport.destroy(reason);
@@ -440,6 +485,7 @@ export class Link {
     this.#state = 'closed';
     this.#clearTimers();
     this.#outbox = [];
+    this.#outboxHead = 0;
     this.#outboxBytes = 0;
     this.#release();
     this.#ctx.onClosed(this, this.#closeReason ?? error);

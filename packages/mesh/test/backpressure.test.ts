@@ -39,7 +39,7 @@ describe('backpressure', () => {
     await eventually(() => expect(sender.peers.size).toBe(2));
     const errors: P2PError[] = [];
     sender.on('error', (e) => errors.push(e));
-    const body = new Uint8Array(KiB);
+    const body = crypto.getRandomValues(new Uint8Array(KiB)); // incompressible
     const n = 20_000;
     for (let i = 0; i < n; i++) sender.send(['burst', i, body]);
     await eventually(() => expect(got.map((g) => g.count)).toEqual([n, n]), { timeout: 50_000 });
@@ -60,7 +60,7 @@ describe('backpressure', () => {
         if (isP2PError(error, 'LIMIT_EXCEEDED')) resolve({ error, at: Date.now() });
       });
     });
-    const body = new Uint8Array(KiB);
+    const body = crypto.getRandomValues(new Uint8Array(KiB)); // incompressible
     const n = 20_000;
     const started = Date.now();
     for (let i = 0; i < n; i++) sender.send(['burst', i, body]);
@@ -80,7 +80,7 @@ describe('backpressure', () => {
     await sender.drained({ timeout: 1000 }); // nothing queued: at once
     let drains = 0;
     sender.on('drain', () => drains++);
-    const body = new Uint8Array(KiB);
+    const body = crypto.getRandomValues(new Uint8Array(KiB)); // incompressible
     let sent = 0;
     let full = false;
     while (!full) full = sender.send(['burst', sent++, body]).full === true;
@@ -98,7 +98,7 @@ describe('backpressure', () => {
     await fast.connect('127.0.0.1', sender.outAddr[1]);
     await silentPeer(sender);
     await eventually(() => expect(sender.peers.size).toBe(2));
-    const body = new Uint8Array(KiB);
+    const body = crypto.getRandomValues(new Uint8Array(KiB)); // incompressible
     const n = 5000;
     for (let i = 0; i < n; i++) if (sender.send(['burst', i, body]).full) await sender.drained({ timeout: 10_000 });
     await eventually(() => expect(got.count).toBe(n), { timeout: 10_000 });
@@ -108,7 +108,7 @@ describe('backpressure', () => {
   it('drained() rejects with TIMEOUT while a peer does not read, and with ABORTED on its signal', { timeout: 20_000 }, async () => {
     const sender = await node({ limits: { writeHighWaterBytes: 16 * KiB } });
     await silentPeer(sender);
-    const body = new Uint8Array(KiB);
+    const body = crypto.getRandomValues(new Uint8Array(KiB)); // incompressible
     for (let i = 0; i < 4000; i++) sender.send(['burst', i, body]);
     await expect(sender.drained({ timeout: 200 })).rejects.toMatchObject({ code: 'TIMEOUT' });
     const controller = new AbortController();
@@ -120,7 +120,7 @@ describe('backpressure', () => {
   it('a send over maxNodeWriteBytes throws LIMIT_EXCEEDED and writes nothing', { timeout: 20_000 }, async () => {
     const sender = await node({ limits: { maxNodeWriteBytes: 2 * 1024 * KiB } });
     const raw = await silentPeer(sender);
-    const body = new Uint8Array(KiB);
+    const body = crypto.getRandomValues(new Uint8Array(KiB)); // incompressible
     let thrown: unknown;
     let sent = 0;
     try {
