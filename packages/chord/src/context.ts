@@ -46,9 +46,9 @@ export type ContextBase = Omit<ChordContext, 'ring' | 'store' | 'lookups' | 'wri
 export function createContext(base: ContextBase): ChordContext {
   const ctx = { ...base } as { -readonly [K in keyof ChordContext]: ChordContext[K] };
   ctx.ring = new Ring(base.self, base.host);
-  // One more than the backup holders, so the nodes either side of a gap of `backupCopies` lost
-  // nodes are still linked to each other and the ring closes at once.
-  ctx.ring.keep = base.settings.backupCopies + 1;
+  // With several backup holders, one more neighbour each side stays linked, so the nodes either
+  // side of a gap of `backupCopies` lost nodes are still linked and the ring closes at once.
+  ctx.ring.keep = base.settings.backupCopies > 1 ? base.settings.backupCopies + 1 : 1;
   ctx.store = new LocalStore(base.settings.maxKeys, {
     get closed() {
       return base.host.closed;

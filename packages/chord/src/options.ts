@@ -31,9 +31,9 @@ export interface ChordSocketOptions extends MeshSocketOptions {
    * How many storing nodes behind each entry's responsible node keep a backup copy of it
    * (TS-only `whisper / 0x2f`, see the README, "Replication"): the nearest `backupCopies`
    * predecessors, which are, in turn, the nodes that take over the range when the ones ahead of
-   * them vanish. With the default, losing any 4 ring-consecutive storing nodes at once loses no
-   * entry whose backups were in place. 0 turns backups off.
-   * @default 4
+   * them vanish. With `backupCopies: r`, losing any `r` ring-consecutive storing nodes at once
+   * loses no entry whose backups were in place; the default (1) covers one. 0 turns backups off.
+   * @default 1
    */
   backupCopies?: number;
   /** Retrievals remembered at once (own reads and requests forwarded for others). @default 4096 */
@@ -64,7 +64,7 @@ export const CHORD_DEFAULTS = Object.freeze({
   republishInterval: 30_000,
   republishDelay: 1_000,
   fullRepairEvery: 10,
-  backupCopies: 4,
+  backupCopies: 1,
   maxPendingLookups: 4096,
   forwardTimeout: 10_000,
   maxKeys: 100_000,

@@ -18,7 +18,7 @@ describe('nearestBehind / nearestAhead', () => {
 
 describe('losing ring-consecutive nodes', () => {
   it('12 nodes, 200 keys, 4 ring neighbours destroyed at once: every key keeps its latest value', async () => {
-    const nodes = await ring(12);
+    const nodes = await ring(12, { backupCopies: 4 });
     const keys = Array.from({ length: 200 }, (_, i) => `run-${i}`);
     keys.forEach((k, i) => nodes[i % 12]!.set(k, { i }));
     const total = (ns: ChordSocket[]) => ns.filter((n) => !n.closed).reduce((s, n) => s + n.storedEntries, 0);

@@ -4,7 +4,7 @@
  * that sit next to each other on the ring vanish at once (`destroy()`: every socket dropped,
  * nothing flushed). Once the survivors see the new ring and repair has run, every key is read
  * from a survivor. Repeated for each of `positions` starting points spread round the ring, each
- * on a fresh ring. Goal: no key lost or rolled back, in every round.
+ * on a fresh ring, with `backupCopies: 4`. Goal: no key lost or rolled back, in every round.
  */
 import { ChordSocket, HASH_METHODS, getHashes, type ChordSocketOptions } from '@p2p/chord';
 import type { MeshConnection } from '@p2p/mesh';
@@ -17,7 +17,7 @@ export interface ChordLossOptions {
   positions: number;
 }
 
-const OPTIONS: ChordSocketOptions = { host: '127.0.0.1', handoffOnClose: false, republishDelay: 200, republishInterval: 0 };
+const OPTIONS: ChordSocketOptions = { host: '127.0.0.1', handoffOnClose: false, republishDelay: 200, republishInterval: 0, backupCopies: 4 };
 
 async function until(pred: () => boolean, ms: number, every = 25): Promise<boolean> {
   const deadline = Date.now() + ms;
