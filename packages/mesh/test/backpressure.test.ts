@@ -40,14 +40,14 @@ describe('backpressure', () => {
     const errors: P2PError[] = [];
     sender.on('error', (e) => errors.push(e));
     const body = crypto.getRandomValues(new Uint8Array(KiB)); // incompressible
-    const n = 20_000;
+    const n = 5_000; // 5 MiB in one loop: five times maxWriteBufferBytes, twenty times the high-water mark
     for (let i = 0; i < n; i++) sender.send(['burst', i, body]);
     await eventually(() => expect(got.map((g) => g.count)).toEqual([n, n]), { timeout: 50_000 });
     expect(errors).toEqual([]);
     expect(sender.peers.size).toBe(2);
   });
 
-  it('a peer that never reads is dropped with LIMIT_EXCEEDED after slowPeerTimeout over writeHighWaterBytes; a healthy one keeps everything', { timeout: 30_000 }, async () => {
+  it('a peer that never reads is dropped with LIMIT_EXCEEDED after slowPeerTimeout over writeHighWaterBytes; a healthy one keeps everything', { timeout: 60_000 }, async () => {
     const limits = { writeHighWaterBytes: 256 * KiB, slowPeerTimeout: 500 };
     const sender = await node({ limits });
     const healthy = await node({ queueWhenListened: false });
@@ -61,14 +61,14 @@ describe('backpressure', () => {
       });
     });
     const body = crypto.getRandomValues(new Uint8Array(KiB)); // incompressible
-    const n = 20_000;
+    const n = 5_000; // 5 MiB, twenty times the high-water mark
     const started = Date.now();
     for (let i = 0; i < n; i++) sender.send(['burst', i, body]);
     const { error, at } = await dropped;
     expect(at - started).toBeGreaterThanOrEqual(limits.slowPeerTimeout);
     expect(error.details).toMatchObject({ writeHighWaterBytes: limits.writeHighWaterBytes, slowPeerTimeout: limits.slowPeerTimeout });
     await eventually(() => expect(sender.peers.size).toBe(1), { timeout: 5000 });
-    await eventually(() => expect(got.count).toBe(n), { timeout: 20_000 });
+    await eventually(() => expect(got.count).toBe(n), { timeout: 40_000 });
   });
 
   it('send() reports full over writeHighWaterBytes; drain fires and drained() resolves once the peer has read it', { timeout: 30_000 }, async () => {
@@ -91,7 +91,7 @@ describe('backpressure', () => {
     await eventually(() => expect(got.count).toBe(sent), { timeout: 10_000 });
   });
 
-  it('a paced sender (await drained() whenever full) delivers everything to a fast peer while a silent one is dropped', { timeout: 30_000 }, async () => {
+  it('a paced sender (await drained() whenever full) delivers everything to a fast peer while a silent one is dropped', { timeout: 60_000 }, async () => {
     const sender = await node({ limits: { writeHighWaterBytes: 256 * KiB, slowPeerTimeout: 300 } });
     const fast = await node({ queueWhenListened: false });
     const got = countBurst(fast);
@@ -100,8 +100,8 @@ describe('backpressure', () => {
     await eventually(() => expect(sender.peers.size).toBe(2));
     const body = crypto.getRandomValues(new Uint8Array(KiB)); // incompressible
     const n = 5000;
-    for (let i = 0; i < n; i++) if (sender.send(['burst', i, body]).full) await sender.drained({ timeout: 10_000 });
-    await eventually(() => expect(got.count).toBe(n), { timeout: 10_000 });
+    for (let i = 0; i < n; i++) if (sender.send(['burst', i, body]).full) await sender.drained({ timeout: 20_000 });
+    await eventually(() => expect(got.count).toBe(n), { timeout: 30_000 });
     expect(sender.peers.size).toBe(1);
   });
 
