@@ -26,8 +26,6 @@ export type MeshEvents = {
   'peer:disconnect': [peer: PeerInfo, reason: P2PError | undefined];
   /** Something went wrong that no pending call is waiting for (bad frame, handler error, ...). */
   error: [error: P2PError];
-  /** Every connection that was over `limits.writeHighWaterBytes` emptied its queue (or was dropped): send more. */
-  drain: [];
   /** `close()` finished: every socket and timer is released. */
   close: [];
 };

@@ -31,7 +31,6 @@ import { createConnectionView, type ConnectionSendOptions, type ConnectionState,
 import type { ResolvedLimits } from './options';
 import type { MeshMetrics } from './metrics';
 import type { Packed } from './sender';
-import { writeBudgetOf, type WriteBudget } from './write-budget';
 
 /** What a link needs from the socket that owns it. */
 export interface LinkContext {
@@ -61,12 +60,6 @@ function looksLikeTls(chunk: Uint8Array): boolean {
 /** `send()` returns false (slow down) once this much is queued for one peer. */
 const HIGH_WATER_BYTES = 64 * 1024;
 
-/** Frames queued in one tick leave in one write, but a batch is written once it reaches this size. */
-const FLUSH_BYTES = 64 * 1024;
-const EMPTY = new Uint8Array(0);
-/** The outbox feeds the transport until it holds this much, then waits for its `drain`. */
-const TRANSPORT_BYTES = 512 * 1024;
-
 /** Frames of one message already built per compression method, shared across connections. */
 export type FrameCache = Map<number | null, Uint8Array>;
 
@@ -93,18 +86,8 @@ export class Link {
   #bytesSent = 0;
   #bytesReceived = 0;
   #lastReceivedAt: number;
-  /** Frames not handed to the transport yet, oldest from `#outboxHead` (shared among links). */
   #outbox: Uint8Array[] = [];
-  #outboxHead = 0;
   #outboxBytes = 0;
-  #flushQueued = false;
-  /** The transport's write() returned false: the outbox waits for its `drain`. */
-  #waitingDrain = false;
-  /** This link's bytes as last counted in the node's write budget. */
-  #accounted = 0;
-  readonly #budget: WriteBudget;
-  /** Armed while more than `maxWriteBufferBytes` is queued: the peer is dropped when it fires. */
-  #slowTimer: TimerHandle | undefined;
 
   constructor(ctx: LinkContext, transport: TransportConnection, outgoing: boolean) {
     this.connection = createConnectionView(this);
@@ -116,9 +99,7 @@ export class Link {
     // peer that has not handshaken yet.
     this.#candidates = [null];
     this.#lastReceivedAt = ctx.clock.now();
-    this.#budget = writeBudgetOf(ctx.limits);
     transport.on('data', (chunk) => this.#onData(chunk));
-    transport.on('drain', () => this.#onDrain());
     transport.on('close', (error) => this.#onClose(error));
   }
 
@@ -201,7 +182,6 @@ export class Link {
   send(flag: number, packets: readonly unknown[], options: ConnectionSendOptions = {}): boolean {
     if (this.closed) throw new ClosedError('connection is closed', { details: { peer: this.#peerId } });
     const { packed, id } = this.#ctx.pack(flag, options.type ?? SubFlags.broadcast, packets);
-    this.#budget.assertRoom(packed.length);
     return this.writePacked(packed, id, flag);
   }
 
@@ -239,120 +219,34 @@ export class Link {
       frame = frameFromPacked(packed, id, method);
       options.cache?.set(method, frame);
     }
-    // A relay a peer made this node hold is not queued once the node's budget is spent.
-    // Relays are what other peers make this node hold for this one: at most maxWriteBufferBytes.
-    if (options.relay && (this.#accounted > this.#ctx.limits.maxWriteBufferBytes || this.#budget.wouldExceed(frame.length))) {
-      this.#budget.droppedWrites++;
-      return false;
-    }
     // PROTOCOL.md 1.7.5: `resend` repeats the last whisper or broadcast this node originated.
     if (!options.relay && (flag === MainFlags.whisper || flag === MainFlags.broadcast)) this.#lastSent = { packed, id };
     this.#bytesSent += frame.length;
     this.#ctx.metrics.bytesSent(method, frame.length);
-    // Frames written in one tick leave in one write (one syscall instead of one per frame), in
-    // batches of FLUSH_BYTES, as fast as the transport takes them (#flush).
+    // Frames written in one tick leave in one write (one syscall instead of one per frame).
     this.#outbox.push(frame);
     this.#outboxBytes += frame.length;
-    if (!this.#waitingDrain) {
-      if (this.#outboxBytes >= FLUSH_BYTES) this.#flush();
-      else if (!this.#flushQueued) {
-        this.#flushQueued = true;
-        queueMicrotask(this.#flush);
-      }
-    }
-    return this.#measure() < HIGH_WATER_BYTES;
-  }
-
-  /**
-   * Counts what is queued for the peer in the node's budget. Over `writeHighWaterBytes` the
-   * slow-peer clock starts; back under it, it stops (`#armSlowTimer` has the rule).
-   */
-  #measure(): number {
+    if (this.#outbox.length === 1) queueMicrotask(this.#flush);
     const queued = this.#transport.writableLength + this.#outboxBytes;
-    if (queued !== this.#accounted) {
-      this.#budget.account(this, this.#accounted, queued);
-      this.#accounted = queued;
-    }
-    if (queued > this.#ctx.limits.writeHighWaterBytes) {
-      if (this.#slowTimer === undefined && !this.#dropped) this.#armSlowTimer(this.#bytesSent - queued);
-    } else if (this.#slowTimer !== undefined) {
-      this.#ctx.clock.clearTimeout(this.#slowTimer);
-      this.#slowTimer = undefined;
-    }
-    return queued;
-  }
-
-  /**
-   * The slow-peer rule: a peer is dropped when, `slowPeerTimeout` after its queue went over
-   * `writeHighWaterBytes`, it is still over it and took less than `writeHighWaterBytes` in that
-   * time (`handed` counts the bytes the transport accepted for it). A peer that reads on, or a
-   * period this node's event loop spent blocked, starts a new period: a burst of the local
-   * program is never the peer's fault.
-   */
-  #armSlowTimer(handed: number): void {
-    const { writeHighWaterBytes, slowPeerTimeout } = this.#ctx.limits;
-    const clock = this.#ctx.clock;
-    const due = clock.now() + slowPeerTimeout;
-    this.#slowTimer = clock.setTimeout(() => {
-      this.#slowTimer = undefined;
-      if (this.#dropped) return;
-      const queued = this.#measure();
-      if (queued <= writeHighWaterBytes) return;
-      // #measure() has just started a new period; it stands if the peer read enough in this
-      // one, or if this node's event loop was blocked (a long synchronous burst): the peer
-      // could not be given anything meanwhile.
-      const read = this.#bytesSent - queued - handed;
-      if (read >= writeHighWaterBytes || clock.now() - due > Math.min(1000, slowPeerTimeout / 2)) return;
+    if (queued > this.#ctx.limits.maxWriteBufferBytes) {
       this.fail(
-        new LimitExceededError(`peer is not reading: ${queued} bytes queued, ${read} taken in ${slowPeerTimeout} ms`, {
-          details: { peer: this.#peerId, queued, read, writeHighWaterBytes, slowPeerTimeout },
+        new LimitExceededError(`peer is not reading: more than ${this.#ctx.limits.maxWriteBufferBytes} bytes queued`, {
+          details: { peer: this.#peerId, queued },
         }),
       );
-    }, slowPeerTimeout);
+      return false;
+    }
+    return queued < HIGH_WATER_BYTES;
   }
 
-  #release(): void {
-    if (this.#slowTimer !== undefined) this.#ctx.clock.clearTimeout(this.#slowTimer);
-    this.#slowTimer = undefined;
-    this.#budget.release(this, this.#accounted);
-    this.#accounted = 0;
-  }
-
-  /**
-   * Hands queued frames to the transport in batches of about FLUSH_BYTES until it asks to wait
-   * (write() false), then resumes on its `drain`: the transport holds little, so what the peer
-   * has taken is visible to the slow-peer rule. `all` writes everything (a graceful close).
-   */
-  readonly #flush = (all = false): void => {
-    this.#flushQueued = false;
-    const transport = this.#transport;
-    while (this.#outboxHead < this.#outbox.length && (all || !this.#waitingDrain)) {
-      if (transport.closed) break;
-      const start = this.#outboxHead;
-      let bytes = 0;
-      let end = start;
-      while (end < this.#outbox.length && (end === start || bytes + this.#outbox[end]!.length <= FLUSH_BYTES)) bytes += this.#outbox[end++]!.length;
-      const batch = end - start === 1 ? this.#outbox[start]! : concatBytes(...this.#outbox.slice(start, end));
-      for (let i = start; i < end; i++) this.#outbox[i] = EMPTY;
-      this.#outboxHead = end;
-      this.#outboxBytes -= bytes;
-      // A write() false with this much in the transport: its `drain` will follow.
-      if (!transport.write(batch) && transport.writableLength >= TRANSPORT_BYTES) this.#waitingDrain = true;
-    }
-    if (this.#outboxHead === this.#outbox.length) {
-      this.#outbox = [];
-      this.#outboxHead = 0;
-    } else if (this.#outboxHead > 4096 && this.#outboxHead * 2 > this.#outbox.length) {
-      this.#outbox = this.#outbox.slice(this.#outboxHead);
-      this.#outboxHead = 0;
-    }
-    this.#measure();
+  readonly #flush = (): void => {
+    const frames = this.#outbox;
+    if (frames.length === 0) return;
+    this.#outbox = [];
+    this.#outboxBytes = 0;
+    if (this.#transport.closed) return;
+    this.#transport.write(frames.length === 1 ? frames[0]! : concatBytes(...frames));
   };
-
-  #onDrain(): void {
-    this.#waitingDrain = false;
-    this.#flush();
-  }
 
   /** Re-sends the last whisper/broadcast unchanged, framed for the current list. */
   resendLast(): boolean {
@@ -381,7 +275,7 @@ export class Link {
     this.#state = 'closing';
     this.#closedLocally = true;
     this.#clearTimers();
-    this.#flush(true);
+    this.#flush();
     this.#transport.end();
   }
 
@@ -402,9 +296,7 @@ export class Link {
     }
     this.#clearTimers();
     this.#outbox = [];
-    this.#outboxHead = 0;
     this.#outboxBytes = 0;
-    this.#release();
     this.#transport.destroy(reason);
   }
 
@@ -484,10 +376,6 @@ export class Link {
   #onClose(error: P2PError | undefined): void {
     this.#state = 'closed';
     this.#clearTimers();
-    this.#outbox = [];
-    this.#outboxHead = 0;
-    this.#outboxBytes = 0;
-    this.#release();
     this.#ctx.onClosed(this, this.#closeReason ?? error);
   }
 }

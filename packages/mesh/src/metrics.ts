@@ -62,7 +62,7 @@ export class MeshMetrics {
   readonly #handshakeFailures: Counter;
   readonly #latency: Histogram;
   #queue: { readonly dropped: number } | undefined;
-  #stats: (() => Omit<MeshStats, 'droppedWrites'>) | undefined;
+  #stats: (() => MeshStats) | undefined;
 
   constructor(clock: Clock, registry = new MetricsRegistry({ now: () => clock.now() })) {
     this.registry = registry;
@@ -116,7 +116,7 @@ export class MeshMetrics {
   }
 
   /** The socket's `stats` (the four counters kept before metrics existed). */
-  stats(): Omit<MeshStats, 'droppedWrites'> {
+  stats(): MeshStats {
     return this.#stats?.() ?? { droppedMessages: 0, expiredBroadcasts: 0, evictedSeen: 0, refusedConnections: 0 };
   }
 

@@ -64,38 +64,11 @@ export interface MeshLimits {
   /** Milliseconds a partly received frame may go without new bytes (py2p's rule). @default 60000 */
   stalledFrameTimeout?: number;
   /**
-   * Bytes of relayed broadcasts (what other peers make this node hold) queued for one connection;
-   * beyond it relays to that peer are not queued (counted in `stats.droppedWrites`). The local
-   * program's own sends are bounded by `maxNodeWriteBytes` instead.
+   * Bytes queued for one connection that the peer has not read yet; beyond it the connection is
+   * dropped with `LIMIT_EXCEEDED` instead of buffering without bound.
    * @default 32 MiB
    */
   maxWriteBufferBytes?: number;
-  /**
-   * The slow-peer rule: a peer whose queue went over `writeHighWaterBytes` and, this many
-   * milliseconds later, is still over it having taken less than `writeHighWaterBytes` meanwhile,
-   * is dropped with `LIMIT_EXCEEDED`. A peer that reads on is never dropped for a burst.
-   * @default 30000
-   */
-  slowPeerTimeout?: number;
-  /**
-   * Bytes queued for one connection above which `send()` reports `full: true` and the slow-peer
-   * clock starts; the socket emits `drain` (and `drained()` resolves) once no connection is over it.
-   * @default 1 MiB
-   */
-  writeHighWaterBytes?: number;
-  /**
-   * Bytes queued for all peers of this node together. A local send that would exceed it throws
-   * `LIMIT_EXCEEDED` (nothing is sent); a relay that would exceed it is not queued (counted in
-   * `stats.droppedWrites`).
-   * @default 1 GiB
-   */
-  maxNodeWriteBytes?: number;
-  /**
-   * Bytes of received messages waiting in the receive queue (beside `maxQueue` messages); the
-   * oldest go first, counted in `stats.droppedMessages`.
-   * @default 64 MiB
-   */
-  maxQueueBytes?: number;
   /** Milliseconds `Message.reply()` waits for a route to a non-neighbour. @default 30000 */
   replyRouteTimeout?: number;
 }
@@ -207,10 +180,6 @@ export const DEFAULT_LIMITS: ResolvedLimits = Object.freeze({
   // PROTOCOL.md 4.10 (py2p's partial-frame rule).
   stalledFrameTimeout: 60_000,
   maxWriteBufferBytes: 32 * 1024 * 1024,
-  slowPeerTimeout: 30_000,
-  writeHighWaterBytes: 1024 * 1024,
-  maxNodeWriteBytes: 1024 * 1024 * 1024,
-  maxQueueBytes: 64 * 1024 * 1024,
   replyRouteTimeout: 30_000,
 });
 
@@ -253,6 +222,4 @@ export interface MeshStats {
   evictedSeen: number;
   /** Incoming or outgoing connections refused by a limit. */
   refusedConnections: number;
-  /** Relayed frames not queued for a peer because the node's write budget (`maxNodeWriteBytes`) was spent. */
-  droppedWrites: number;
 }

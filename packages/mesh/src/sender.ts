@@ -10,7 +10,6 @@ import type { FrameCache, Link } from './link';
 import { handshakeFields, peersField } from './payloads';
 import type { PeerTable } from './peer-table';
 import type { Waterfall } from './waterfall';
-import { writeBudgetOf, type WriteBudget } from './write-budget';
 
 /** The 32-byte checksum that precedes the packed packet in a frame body (PROTOCOL.md 1.2). */
 const CHECKSUM_BYTES = 32;
@@ -26,13 +25,9 @@ export class Sender {
   readonly #ctx: MeshContext;
   readonly #table: PeerTable;
   readonly #waterfall: Waterfall;
-  /** The node's account of bytes queued for peers (write-budget.ts). */
-  readonly budget: WriteBudget;
 
   constructor(ctx: MeshContext, table: PeerTable, waterfall: Waterfall) {
     this.#ctx = ctx;
-    this.budget = writeBudgetOf(ctx.limits);
-    this.budget.onDrain(() => ctx.emit('drain'));
     this.#table = table;
     this.#waterfall = waterfall;
   }
@@ -62,28 +57,21 @@ export class Sender {
     const open = !link.closed;
     const fast = link.writePacked(packed, id, flag);
     this.#ctx.metrics.sent(flag, type, open ? 1 : 0);
-    return { id, time, written: open ? 1 : 0, fast, full: this.budget.full };
+    return { id, time, written: open ? 1 : 0, fast };
   }
 
-  /**
-   * Sends to every filed peer, packed once (F21). Everything is encoded and checked against the
-   * node's write budget before anything is written. `full` says some peer is over
-   * `writeHighWaterBytes`: pace with the socket's `drain` / `drained()`.
-   * @throws LimitExceededError when the node budget (`maxNodeWriteBytes`) has no room
-   */
-  sendToAll(flag: number, type: number, packets: readonly unknown[]): SentMessage & { full: boolean } {
+  /** Sends to every filed peer, packed once (F21). Everything is encoded before anything is written. */
+  sendToAll(flag: number, type: number, packets: readonly unknown[]): SentMessage {
     const { packed, id, time } = this.pack(flag, type, packets);
-    const links = [...this.#table.routed()];
-    this.budget.assertRoom((packed.length + CHECKSUM_BYTES + 4) * links.length);
     const cache: FrameCache = new Map();
     let written = 0;
-    for (const link of links) {
+    for (const link of [...this.#table.routed()]) {
       if (link.closed) continue;
       link.writePacked(packed, id, flag, { cache });
       written++;
     }
     this.#ctx.metrics.sent(flag, type, written);
-    return { id, time, written, full: this.budget.full };
+    return { id, time, written };
   }
 
   /**
