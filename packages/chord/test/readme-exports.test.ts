@@ -1,22 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as base from '@p2p/base';
+import { namesInReadme } from '@p2p/testnet';
 import * as self from '../src/index';
 
 // Under strict installs (pnpm, Yarn PnP) a user of @p2p/chord cannot import @p2p/base without
 // installing it too: every base value this README names must come from this package.
 describe('the README needs no other package', () => {
-  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-  const named = new Set<string>();
-  const collect = (text: string): void => {
-    for (const word of text.matchAll(/\b[A-Za-z_]\w*\b/g)) named.add(word[0]);
-  };
-  // Fenced examples first (their backticks would pair up with inline code), then inline code.
-  const prose = readme.replace(/^```[^\n]*\n([\s\S]*?)^```/gm, (_, body: string) => {
-    collect(body);
-    return '';
-  });
-  for (const code of prose.matchAll(/`([^`\n]+)`/g)) collect(code[1]!);
+  const named = namesInReadme(new URL('../README.md', import.meta.url));
 
   it('re-exports every @p2p/base value named in README.md', () => {
     const missing = [...named].filter((name) => name in base && !(name in self));

@@ -14,3 +14,4 @@ export { closeAfterEach, type Closable, type Track } from './cleanup';
 export { readFixture, readVector, typedVector } from './vectors';
 export { RawPeer, RAW_ID, type RawFrame, type RawHandshakeOptions, type HandshakeTarget } from './raw-peer';
 export { openHandles, expectReleased, type HandleSnapshot } from './handles';
+export { namesInReadme } from './readme';
