@@ -248,3 +248,17 @@ export class TlsError extends P2PError {
     super('TLS_ERROR', message, options);
   }
 }
+
+/** Thrown when an identity (key pair, identity file, claimed id) is malformed, unreadable or unsafe. */
+export class IdentityError extends P2PError {
+  constructor(message: string, options?: P2PErrorOptions) {
+    super('IDENTITY_INVALID', message, options);
+  }
+}
+
+/** Emitted (the message dropped) or thrown when a signature does not verify, or a signed field does not match its signer. */
+export class SignatureInvalidError extends P2PError {
+  constructor(message: string, options?: P2PErrorOptions) {
+    super('SIGNATURE_INVALID', message, options);
+  }
+}

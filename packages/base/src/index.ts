@@ -44,6 +44,8 @@ export {
   TlsError,
   KeyNotFoundError,
   NotAMappingError,
+  IdentityError,
+  SignatureInvalidError,
   type P2PErrorOptions,
 } from './errors';
 export {
@@ -61,7 +63,8 @@ export { base58Encode, base58Decode, base58EncodeInt, base58DecodeInt } from './
 export { fieldText, fieldBytes, isMapping, keyBytes, type KeyInput } from './fields';
 export { toHex, fromHex, utf8Encode, utf8Decode, bytesEqual, concatBytes, compareBytes } from './bytes';
 export { sha1, sha224, sha256, sha384, sha512, bytesToBigInt, bigIntToBytes } from './hash';
-export { Protocol, PROTOCOL_VERSION, NODE_POLICY_VERSION } from './protocol-id';
+export { Protocol, PROTOCOL_VERSION, NODE_POLICY_VERSION, AUTH_SCHEME, type ProtocolOptions } from './protocol-id';
+export { Identity, nodeIdFromPublicKey, verifySignature, PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from './identity';
 export { makeNodeId, pythonAddrRepr, randomSalt, nodeIdToBigInt, isValidNodeId } from './node-id';
 export {
   encodeMsgpack,

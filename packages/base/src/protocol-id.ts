@@ -13,20 +13,43 @@ export const NODE_POLICY_VERSION = '870';
 const encoder = new TextEncoder();
 
 /**
+ * What an authenticated subnet appends to the hashed text of its protocol id. No py2p, js2p or
+ * plain @p2p node computes this id, so they never mix with authenticated nodes: they get the
+ * usual protocol mismatch.
+ */
+export const AUTH_SCHEME = 'auth-ed25519/1';
+
+/** Options of a {@link Protocol}. */
+export interface ProtocolOptions {
+  /**
+   * An authenticated subnet: node ids are derived from Ed25519 keys, handshakes prove key
+   * possession, and every message is signed by its originator (docs/protocol.md, "Authenticated
+   * subnets"). Default false: the py2p-compatible subnet.
+   */
+  auth?: boolean;
+}
+
+/**
  * A subnet plus an encryption name (`"Plaintext"`, `"SSL"`), identified by
- * `base58int(sha256(utf8(subnet + encryption + "0.7")))`. Immutable; the id is computed once.
+ * `base58int(sha256(utf8(subnet + encryption + "0.7")))`, or with `{ auth: true }` by
+ * `base58int(sha256(utf8(subnet + encryption + "0.7" + "/" + AUTH_SCHEME)))`. Immutable; the id is
+ * computed once.
  */
 export class Protocol {
   readonly subnet: string;
   readonly encryption: string;
+  /** True for an authenticated subnet ({@link ProtocolOptions.auth}). */
+  readonly auth: boolean;
   /** Base58 text of the id; it travels as the bin of these ASCII bytes ({@link idBytes}). */
   readonly id: string;
 
-  constructor(subnet: string, encryption: string) {
+  constructor(subnet: string, encryption: string, options: ProtocolOptions = {}) {
     this.subnet = subnet;
     this.encryption = encryption;
+    this.auth = options.auth === true;
     // Plain concatenation without separators, as py2p does (so "ab"+"c" equals "a"+"bc").
-    this.id = base58EncodeInt(bytesToBigInt(sha256(utf8Encode(subnet + encryption + PROTOCOL_VERSION))));
+    const text = subnet + encryption + PROTOCOL_VERSION + (this.auth ? `/${AUTH_SCHEME}` : '');
+    this.id = base58EncodeInt(bytesToBigInt(sha256(utf8Encode(text))));
     Object.freeze(this);
   }
 
@@ -41,6 +64,7 @@ export class Protocol {
   }
 
   toString(): string {
-    return `Protocol(subnet=${JSON.stringify(this.subnet)}, encryption=${JSON.stringify(this.encryption)}, id=${this.id})`;
+    const auth = this.auth ? ', auth=true' : '';
+    return `Protocol(subnet=${JSON.stringify(this.subnet)}, encryption=${JSON.stringify(this.encryption)}${auth}, id=${this.id})`;
   }
 }

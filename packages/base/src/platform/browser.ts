@@ -6,7 +6,8 @@
  */
 import { sha1 as nobleSha1 } from '@noble/hashes/legacy.js';
 import { sha224 as nobleSha224, sha256 as nobleSha256, sha384 as nobleSha384, sha512 as nobleSha512 } from '@noble/hashes/sha2.js';
-import { TransportNotFoundError } from '../errors';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { IdentityError, TransportNotFoundError } from '../errors';
 import type * as Tcp from '../tcp-transport';
 import type { TransportFactory } from '../transport-registry';
 
@@ -72,3 +73,35 @@ export const builtInTransports: Readonly<Record<string, TransportFactory>> = Obj
 
 /** What a missing encryption name needs here. */
 export const missingTransportHints: Readonly<Record<string, string>> = Object.freeze({ Plaintext: NO_TCP });
+
+/** A fresh Ed25519 secret key (its 32-byte seed), from `crypto.getRandomValues`. */
+export function ed25519RandomSecretKey(): Uint8Array {
+  return ed25519.utils.randomSecretKey();
+}
+
+/** Returns a signing function for a 32-byte seed and the matching 32-byte public key. */
+export function ed25519Signer(secretKey: Uint8Array): { publicKey: Uint8Array; sign: (data: Uint8Array) => Uint8Array } {
+  const seed = Uint8Array.from(secretKey);
+  return { publicKey: ed25519.getPublicKey(seed), sign: (data) => ed25519.sign(data, seed) };
+}
+
+/** True when `signature` is a valid Ed25519 signature of `data` by `publicKey` (never throws). */
+export function ed25519Verify(publicKey: Uint8Array, data: Uint8Array, signature: Uint8Array): boolean {
+  if (publicKey.length !== 32 || signature.length !== 64) return false;
+  try {
+    return ed25519.verify(signature, data, publicKey);
+  } catch {
+    return false;
+  }
+}
+
+const noFiles = (): never => {
+  throw new IdentityError('identity files need a file system: in a browser, keep the secret key yourself (Identity.fromSecretKey)');
+};
+
+/** Browsers have no files: throws `IDENTITY_INVALID`. */
+export const readPrivateFile = (_path: string): { text: string; mode: number } | undefined => noFiles();
+/** Browsers have no files: throws `IDENTITY_INVALID`. */
+export const writePrivateFile = (_path: string, _text: string): void => noFiles();
+/** File modes do not apply in a browser. */
+export const fileModesApply = false;

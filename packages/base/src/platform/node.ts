@@ -2,7 +2,8 @@
  * The platform seam for Node (`#platform`, default condition): native node:crypto digests,
  * node:zlib, and TCP as the built-in 'Plaintext' transport. `browser.ts` has the same exports.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, verify, type KeyObject } from 'node:crypto';
+import { chmodSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { deflateSync, gzipSync, unzipSync } from 'node:zlib';
 import type { TransportFactory } from '../transport-registry';
 import { tcpTransport } from '../tcp-transport';
@@ -58,3 +59,75 @@ export const builtInTransports: Readonly<Record<string, TransportFactory>> = Obj
 
 /** Extra advice for a missing encryption name on this platform (none in Node). */
 export const missingTransportHints: Readonly<Record<string, string>> = Object.freeze({});
+
+// Ed25519 (RFC 8032) through node:crypto. Raw keys travel as 32 bytes; node:crypto wants DER.
+const PKCS8_ED25519 = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]);
+const SPKI_ED25519 = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00]);
+const withPrefix = (prefix: Uint8Array, key: Uint8Array): Buffer => Buffer.concat([prefix, key]);
+
+/** A fresh Ed25519 secret key (its 32-byte seed). */
+export function ed25519RandomSecretKey(): Uint8Array {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  return plain(privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(PKCS8_ED25519.length));
+}
+
+/** Returns a signing function for a 32-byte seed and the matching 32-byte public key. */
+export function ed25519Signer(secretKey: Uint8Array): { publicKey: Uint8Array; sign: (data: Uint8Array) => Uint8Array } {
+  const key = createPrivateKey({ key: withPrefix(PKCS8_ED25519, secretKey), format: 'der', type: 'pkcs8' });
+  const spki = createPublicKey(key).export({ format: 'der', type: 'spki' });
+  return {
+    publicKey: plain(spki.subarray(SPKI_ED25519.length)),
+    sign: (data) => plain(sign(null, data, key)),
+  };
+}
+
+// Parsed public keys, so a busy peer's key is parsed once. Bounded: the oldest goes first.
+const PUBLIC_KEY_CACHE_LIMIT = 4096;
+const publicKeys = new Map<string, KeyObject>();
+
+function publicKeyObject(publicKey: Uint8Array): KeyObject {
+  const tag = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('latin1');
+  let key = publicKeys.get(tag);
+  if (key === undefined) {
+    key = createPublicKey({ key: withPrefix(SPKI_ED25519, publicKey), format: 'der', type: 'spki' });
+    if (publicKeys.size >= PUBLIC_KEY_CACHE_LIMIT) publicKeys.delete(publicKeys.keys().next().value!);
+    publicKeys.set(tag, key);
+  }
+  return key;
+}
+
+/** True when `signature` is a valid Ed25519 signature of `data` by `publicKey` (never throws). */
+export function ed25519Verify(publicKey: Uint8Array, data: Uint8Array, signature: Uint8Array): boolean {
+  if (publicKey.length !== 32 || signature.length !== 64) return false;
+  try {
+    return verify(null, data, publicKeyObject(publicKey), signature);
+  } catch {
+    return false;
+  }
+}
+
+/** Reads a private file as UTF-8 text, or undefined when it does not exist. */
+export function readPrivateFile(path: string): { text: string; mode: number } | undefined {
+  let mode: number;
+  try {
+    mode = statSync(path).mode;
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  return { text: readFileSync(path, 'utf8'), mode };
+}
+
+/**
+ * Writes `text` to `path` readable by its owner only (mode 0600), atomically: a temporary
+ * file in the same folder is renamed over the target, so a crash never leaves half a key.
+ */
+export function writePrivateFile(path: string, text: string): void {
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, text, { mode: 0o600, flag: 'wx' });
+  chmodSync(temporary, 0o600);
+  renameSync(temporary, path);
+}
+
+/** Whether file modes mean anything here (not on Windows). */
+export const fileModesApply = process.platform !== 'win32';
