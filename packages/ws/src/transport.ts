@@ -6,16 +6,7 @@ import { registerWith, type RegisterWsOptions } from './register';
 import { wsTransport } from './node/ws-transport';
 
 export { wsTransport, type WsTransport } from './node/ws-transport';
-export {
-  type WsTransportOptions,
-  type CertificateKeyPair,
-  normalizeFingerprint,
-  wsUrl,
-  DEFAULT_MAX_PAYLOAD,
-  DEFAULT_UPGRADE_TIMEOUT_MS,
-} from './options';
-export { WebSocketError, WsErrorReason } from './errors';
-export type { RegisterWsOptions } from './register';
+export * from './shared-exports';
 
 /**
  * Registers the WebSocket transports for the encryption names 'ws' and 'wss', so sockets built

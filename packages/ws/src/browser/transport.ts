@@ -3,16 +3,7 @@ import { registerWith, type RegisterWsOptions } from '../register';
 import { wsTransport } from './ws-transport';
 
 export { wsTransport, type WsTransport } from './ws-transport';
-export {
-  type WsTransportOptions,
-  type CertificateKeyPair,
-  normalizeFingerprint,
-  wsUrl,
-  DEFAULT_MAX_PAYLOAD,
-  DEFAULT_UPGRADE_TIMEOUT_MS,
-} from '../options';
-export { WebSocketError, WsErrorReason } from '../errors';
-export type { RegisterWsOptions } from '../register';
+export * from '../shared-exports';
 
 /** Registers the browser WebSocket transports for 'ws' and 'wss' (see the Node entry). */
 export function registerWs(options: RegisterWsOptions = {}): ('ws' | 'wss')[] {
