@@ -42,6 +42,12 @@ describe('browser bundles (esbuild, platform browser, from source)', () => {
       expect(bundle.inputs).toContain('packages/base/src/platform/browser.ts');
       expect(bundle.inputs).not.toContain('packages/base/src/platform/node.ts');
       expect(bundle.inputs).not.toContain('packages/base/src/tcp-transport.ts');
+      if (contents.includes('@p2p/ws')) {
+        // The native WebSocket transport, and nothing of the `ws` package or ws's Node transport.
+        expect(bundle.inputs.filter((p) => /node_modules\/(\.pnpm\/)?ws[@/]/.test(p))).toEqual([]);
+        expect(bundle.inputs).toContain('packages/ws/src/browser/ws-transport.ts');
+        expect(bundle.inputs.filter((p) => p.includes('packages/ws/src/node/'))).toEqual([]);
+      }
     });
   }
 
