@@ -4,7 +4,8 @@
  * its connection, so no keep-alive socket outlives a page.
  */
 import * as http from 'node:http';
-import { build } from 'esbuild';
+import { dirname } from 'node:path';
+import { bundleBrowser } from '@p2p/bundle-check';
 
 export interface PageServer {
   readonly url: string;
@@ -23,20 +24,13 @@ export interface PageServerOptions {
   files?: Record<string, { type: string; body: string | Uint8Array }>;
 }
 
-/** Bundles `entry` for the browser; the bundle must reach no Node built-in (esbuild fails on them). */
+/** Bundles `entry` for the browser (tooling/bundle-check); throws if it reaches a Node built-in. */
 export async function bundlePage(entry: string): Promise<Uint8Array> {
-  const result = await build({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'browser',
-    format: 'esm',
-    target: 'es2022',
-    minify: true,
-    write: false,
-    logLevel: 'silent',
-    conditions: ['@p2p/source'],
-  });
-  return result.outputFiles[0]!.contents;
+  const bundle = await bundleBrowser({ contents: `import ${JSON.stringify(entry)};`, resolveDir: dirname(entry) });
+  if (bundle.builtins.length > 0) {
+    throw new Error(`${entry} reaches Node built-ins: ${bundle.builtins.map((b) => `${b.importer} -> ${b.module}`).join(', ')}`);
+  }
+  return bundle.code;
 }
 
 export async function servePage(options: PageServerOptions): Promise<PageServer> {

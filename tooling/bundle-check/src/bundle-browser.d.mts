@@ -1,4 +1,6 @@
 export interface BrowserBundle {
+  /** The minified ESM bundle. */
+  code: Uint8Array;
   /** Every import of a Node built-in (or a same-named polyfill) and the file it came from. */
   builtins: { module: string; importer: string }[];
   warnings: string[];

@@ -44,6 +44,7 @@ export async function bundleBrowser({ contents, resolveDir, conditions = ['@p2p/
   });
   const code = result.outputFiles[0]?.contents ?? new Uint8Array(0);
   return {
+    code,
     builtins,
     warnings: result.warnings.map((w) => `${w.location?.file ?? ''}:${w.location?.line ?? ''} ${w.text}`),
     inputs: Object.keys(result.metafile?.inputs ?? {}).map((p) => relative(root, p) || p),
