@@ -1,5 +1,6 @@
 /** What every part of a mesh socket shares: identity, clock, limits, and where errors go. */
-import { DEFAULT_COMPRESSIONS, isSupportedCompression, scopedLogger, systemClock, type Clock, type Logger, type P2PError, type Protocol } from '@p2p/base';
+import { DEFAULT_COMPRESSIONS, isSupportedCompression, scopedLogger, systemClock, type Clock, type Identity, type Logger, type P2PError, type Protocol } from '@p2p/base';
+import { resolveIdentity } from './auth-identity';
 import type { MeshEvents } from './events';
 import type { Listeners } from './listeners';
 import { MeshMetrics } from './metrics';
@@ -9,6 +10,8 @@ export interface MeshContext {
   /** This node's id; known from `start()` on. */
   readonly id: string;
   readonly protocol: Protocol;
+  /** This node's key pair in an authenticated subnet (auth-identity.ts); undefined elsewhere. */
+  readonly identity: Identity | undefined;
   readonly outAddr: readonly [string, number];
   readonly clock: Clock;
   readonly logger: Logger;
@@ -33,7 +36,7 @@ export interface MeshContext {
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** What {@link createContext} derives from the options; the socket supplies the rest. */
-type Derived = 'id' | 'protocol' | 'outAddr' | 'clock' | 'logger' | 'metrics' | 'limits' | 'compression' | 'maxOutgoing' | 'closed' | 'nowSeconds';
+type Derived = 'id' | 'protocol' | 'identity' | 'outAddr' | 'clock' | 'logger' | 'metrics' | 'limits' | 'compression' | 'maxOutgoing' | 'closed' | 'nowSeconds';
 
 /** A socket's context before `start()` fills in its identity. */
 export function createContext(options: MeshSocketOptions, protocol: Protocol, rest: Omit<MeshContext, Derived>): Mutable<MeshContext> {
@@ -41,6 +44,7 @@ export function createContext(options: MeshSocketOptions, protocol: Protocol, re
   return {
     id: '',
     protocol,
+    identity: resolveIdentity(options.identity, options.protocol ?? protocol),
     outAddr: ['', 0],
     clock,
     // The socket's kind (`mesh`, `sync`, `chord`) names its DEBUG namespace: p2p:mesh, ...

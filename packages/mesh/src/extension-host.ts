@@ -24,6 +24,8 @@ export function createHost(parts: HostParts): MeshHost {
     get protocol() {
       return ctx.protocol;
     },
+    identity: ctx.identity,
+    authenticated: ctx.identity !== undefined,
     get outAddr() {
       return ctx.outAddr;
     },

@@ -27,7 +27,7 @@
  * and incoming messages are still dispatched); hook and handler exceptions are reported as
  * `HANDLER_ERROR`.
  */
-import type { Clock, Logger, Message, MetricsRegistry, P2PError, Protocol, WireMessage } from '@p2p/base';
+import type { Clock, Identity, Logger, Message, MetricsRegistry, P2PError, Protocol, WireMessage } from '@p2p/base';
 import type { MeshConnection } from './mesh-connection';
 import type { ResolvedLimits } from './options';
 
@@ -80,6 +80,16 @@ export interface MeshExtension {
 export interface MeshHost {
   readonly id: string;
   readonly protocol: Protocol;
+  /**
+   * This node's key pair in an authenticated subnet (the node id is `identity.id`), for a layer
+   * that signs its own records (sync's owned writes, chord's records); undefined elsewhere.
+   */
+  readonly identity: Identity | undefined;
+  /**
+   * True in an authenticated subnet: every peer proved its key in the handshake and every
+   * message a handler sees carried a valid signature of its sender (README, "Authenticated subnets").
+   */
+  readonly authenticated: boolean;
   readonly outAddr: readonly [string, number];
   readonly clock: Clock;
   readonly logger: Logger;

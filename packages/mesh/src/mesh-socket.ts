@@ -18,6 +18,7 @@ import {
   randomSalt,
   scopedLogger,
   type Endpoint,
+  type Identity,
   type Message,
   type P2PError,
 } from '@p2p/base';
@@ -189,7 +190,7 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
     const listeners = (this.#listeners = await Listeners.open(options, ctx.protocol, { accept: (c) => this.#links.accept(c), report: (e) => this.#report(e) }));
     ctx.faces = listeners;
     ctx.outAddr = listeners.primary.outAddr;
-    ctx.id = makeNodeId({ outAddr: ctx.outAddr, protocolId: ctx.protocol.id, salt: options.salt ?? randomSalt() });
+    ctx.id = ctx.identity?.id ?? makeNodeId({ outAddr: ctx.outAddr, protocolId: ctx.protocol.id, salt: options.salt ?? randomSalt() });
     ctx.logger = scopedLogger(options.logger, `${(this.constructor as typeof MeshSocket).defaultProtocol.subnet} ${ctx.id.slice(0, 8)}`);
     ctx.logger.debug(`listening on ${listeners.describe()}`);
     this.#extension?.started?.();
@@ -228,6 +229,11 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
 
   get protocol(): Protocol {
     return this.#ctx.protocol;
+  }
+
+  /** This node's key pair in an authenticated subnet (its id is `identity.id`); undefined elsewhere. */
+  get identity(): Identity | undefined {
+    return this.#ctx.identity;
   }
 
   /** The address actually bound (with the real port when 0 was asked for). */

@@ -1,4 +1,4 @@
-import type { Clock, Logger, Protocol, Transport } from '@p2p/base';
+import type { Clock, Identity, Logger, Protocol, Transport } from '@p2p/base';
 import type { LivenessOptions } from './liveness';
 import type { ReconnectOptions } from './reconnect';
 
@@ -128,6 +128,14 @@ export interface MeshSocketOptions {
   transportOptions?: Readonly<Record<string, unknown>>;
   /** Salt hashed into the node id (py2p uses a random UUID4 text). Fix it for deterministic ids. */
   salt?: string;
+  /**
+   * This node's key pair in an authenticated subnet (`new Protocol(subnet, encryption, { auth: true })`):
+   * the node id is `identity.id`, handshakes prove the key and every message is signed with it
+   * (README, "Authenticated subnets"); `salt` is then unused. Keep it with `Identity.loadOrCreate(path)`.
+   * Giving one for any other protocol throws `INVALID_ARGUMENT`.
+   * @default a fresh `Identity.generate()` in an authenticated subnet; none elsewhere
+   */
+  identity?: Identity;
   /** Automatic connections made from received peers lists stop at this many outgoing peers. @default 4 */
   maxOutgoing?: number;
   /** Compression methods to advertise, best first. @default DEFAULT_COMPRESSIONS ([snappy, zlib, gzip]) */
