@@ -3,8 +3,8 @@
  * certificate library: no dependency, no global polyfills (reflect-metadata), key generation
  * off the main thread.
  */
-import { generateKeyPair, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
-import { InvalidArgumentError } from '@p2p/base';
+import { createPrivateKey, createPublicKey, generateKeyPair, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
+import { InvalidArgumentError, type Identity } from '@p2p/base';
 import * as der from './der';
 
 /** Key algorithm of a generated certificate. */
@@ -29,6 +29,12 @@ export interface CertificateOptions {
    * @default Date.now()
    */
   now?: number;
+  /**
+   * Make the certificate from this node identity's Ed25519 key instead of a fresh key
+   * (RFC 8410: Ed25519 key and signature), so a peer that sees it over TLS learns the node's
+   * public key. Give no `keyType` with it.
+   */
+  identity?: Identity;
 }
 
 /** A generated (or loaded) certificate and its private key, both PEM. */
@@ -52,7 +58,29 @@ const OID = {
   basicConstraints: '2.5.29.19',
   ecdsaWithSha256: '1.2.840.10045.4.3.2',
   sha256WithRsa: '1.2.840.113549.1.1.11',
+  ed25519: '1.3.101.112',
 } as const;
+
+const base64url = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url');
+
+/** The identity's key pair as node:crypto keys (through JWK: no hand-built DER for keys). */
+function identityKeyPair(identity: Identity): { publicKey: KeyObject; privateKey: KeyObject } {
+  const jwk = { kty: 'OKP', crv: 'Ed25519', x: base64url(identity.publicKey), d: base64url(identity.secretKey()) };
+  const privateKey = createPrivateKey({ key: jwk, format: 'jwk' });
+  return { publicKey: createPublicKey(privateKey), privateKey };
+}
+
+/**
+ * The raw 32-byte Ed25519 public key a certificate carries, or undefined when its key is of
+ * another type (ECDSA, RSA). Accepts PEM, DER or a parsed certificate.
+ */
+export function certificatePublicKey(cert: string | Uint8Array | X509Certificate): Uint8Array | undefined {
+  const x509 = cert instanceof X509Certificate ? cert : new X509Certificate(typeof cert === 'string' ? cert : Buffer.from(cert));
+  const key = x509.publicKey;
+  if (key.asymmetricKeyType !== 'ed25519') return undefined;
+  const { x } = key.export({ format: 'jwk' });
+  return x === undefined ? undefined : new Uint8Array(Buffer.from(x, 'base64url'));
+}
 
 function newKeyPair(keyType: CertificateKeyType): Promise<{ publicKey: KeyObject; privateKey: KeyObject }> {
   return new Promise((resolve, reject) => {
@@ -67,8 +95,10 @@ function newKeyPair(keyType: CertificateKeyType): Promise<{ publicKey: KeyObject
 
 function signAsync(data: Uint8Array, key: KeyObject): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
-    // ECDSA signatures come out DER-encoded (dsaEncoding 'der'), as X.509 wants them.
-    sign('sha256', data, key, (err, signature) => (err ? reject(err) : resolve(signature)));
+    // ECDSA signatures come out DER-encoded (dsaEncoding 'der'), as X.509 wants them; Ed25519
+    // hashes internally (no digest name) and its 64 bytes go in as they are (RFC 8410).
+    const digest = key.asymmetricKeyType === 'ed25519' ? null : 'sha256';
+    sign(digest, data, key, (err, signature) => (err ? reject(err) : resolve(signature)));
   });
 }
 
@@ -89,12 +119,26 @@ function name(commonName: string): Uint8Array {
   return der.sequence(der.set(der.sequence(der.oid(OID.commonName), der.utf8String(commonName))));
 }
 
+function isIdentity(value: unknown): value is Identity {
+  const v = value as Partial<Identity> | null;
+  return typeof v === 'object' && v !== null && v.publicKey instanceof Uint8Array && v.publicKey.length === 32 && typeof v.secretKey === 'function';
+}
+
 /**
  * Generates a fresh self-signed certificate (X.509 v3, SHA-256 signature, basicConstraints
- * CA:false critical, random 128-bit serial), as py2p does for each SSL node.
- * @throws InvalidArgumentError (`INVALID_ARGUMENT`) for an unknown key type or empty name.
+ * CA:false critical, random 128-bit serial), as py2p does for each SSL node; with `identity`,
+ * an Ed25519 certificate of that identity's key.
+ * @throws InvalidArgumentError (`INVALID_ARGUMENT`) for an unknown key type, an empty name, or
+ * an `identity` that is not one (or comes with a `keyType`).
  */
 export async function generateCertificate(options: CertificateOptions = {}): Promise<GeneratedCertificate> {
+  const { identity } = options;
+  if (identity !== undefined && !isIdentity(identity)) {
+    throw new InvalidArgumentError('identity must be an Identity from @p2p/base');
+  }
+  if (identity !== undefined && options.keyType !== undefined) {
+    throw new InvalidArgumentError('give identity or keyType, not both: an identity certificate is Ed25519', { details: { keyType: options.keyType } });
+  }
   const keyType = options.keyType ?? 'ec';
   if (keyType !== 'ec' && keyType !== 'rsa') {
     throw new InvalidArgumentError(`keyType must be 'ec' or 'rsa', got ${String(keyType)}`, { details: { keyType } });
@@ -104,9 +148,12 @@ export async function generateCertificate(options: CertificateOptions = {}): Pro
     throw new InvalidArgumentError('commonName must be a string of 1 to 64 characters', { details: { commonName } });
   }
   const now = options.now ?? Date.now();
-  const { publicKey, privateKey } = await newKeyPair(keyType);
-  const algorithm =
-    keyType === 'rsa' ? der.sequence(der.oid(OID.sha256WithRsa), der.nullValue()) : der.sequence(der.oid(OID.ecdsaWithSha256));
+  const { publicKey, privateKey } = identity ? identityKeyPair(identity) : await newKeyPair(keyType);
+  const algorithm = identity
+    ? der.sequence(der.oid(OID.ed25519)) // RFC 8410 3: parameters absent
+    : keyType === 'rsa'
+      ? der.sequence(der.oid(OID.sha256WithRsa), der.nullValue())
+      : der.sequence(der.oid(OID.ecdsaWithSha256));
   const subject = name(commonName);
   const tbs = der.sequence(
     der.explicit(0, der.smallInteger(2)), // v3

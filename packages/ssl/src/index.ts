@@ -19,6 +19,7 @@ export {
   registerSsl,
   type RegisterSslOptions,
   generateCertificate,
+  certificatePublicKey,
   type CertificateOptions,
   type CertificateKeyType,
   type GeneratedCertificate,

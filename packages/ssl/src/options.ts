@@ -1,8 +1,9 @@
 /** User options of the TLS transport, and their validation (they may arrive untyped through
  * `createTransport('SSL', transportOptions)`). */
 import type { SecureVersion } from 'node:tls';
-import { InvalidArgumentError, systemClock, type Clock, type Logger } from '@p2p/base';
-import type { CertificateKeyType } from './certificate';
+import { X509Certificate } from 'node:crypto';
+import { InvalidArgumentError, systemClock, type Clock, type Identity, type Logger } from '@p2p/base';
+import { certificatePublicKey, type CertificateKeyType } from './certificate';
 import { normalizeFingerprint } from './fingerprint';
 
 /** Options of {@link tlsTransport}. All optional. */
@@ -14,6 +15,16 @@ export interface TlsTransportOptions {
   key?: string | Uint8Array;
   /** Certificate (PEM) matching `key`. */
   cert?: string | Uint8Array;
+  /**
+   * The node's identity (authenticated subnets). The transport's certificate is then an
+   * Ed25519 certificate of the identity's key (or the given `cert`, which must carry that key),
+   * every TLS peer, dialed or accepted, must present an Ed25519 certificate (else `TLS_ERROR`,
+   * reason `PEER_KEY_MISSING`), and `connection.info.peerPublicKey` holds the peer's key, which
+   * the mesh checks against the key of the peer's handshake. A MeshSocket in an authenticated
+   * subnet passes its identity here itself.
+   * @default none: any certificate, as py2p
+   */
+  identity?: Identity;
   /**
    * Key type of the generated certificate: 'ec' (ECDSA P-256, fast) or 'rsa' (RSA 2048, as py2p).
    * @default 'ec'
@@ -67,6 +78,12 @@ export interface TlsConnectionInfo {
   readonly peerFingerprint256: string | undefined;
   /** SHA-256 fingerprint of this transport's own certificate. */
   readonly localFingerprint256: string;
+  /**
+   * The raw 32-byte Ed25519 public key of the peer's certificate, proven by the TLS handshake;
+   * present only when the peer presented an Ed25519 certificate (always, for a transport with
+   * an `identity`).
+   */
+  readonly peerPublicKey?: Uint8Array;
 }
 
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -77,6 +94,7 @@ const VERSIONS: readonly SecureVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv
 export interface ResolvedTlsOptions {
   readonly key: string | undefined;
   readonly cert: string | undefined;
+  readonly identity: Identity | undefined;
   readonly keyType: CertificateKeyType;
   readonly pins: ReadonlySet<string>;
   readonly pinClients: boolean;
@@ -98,12 +116,33 @@ function pem(value: unknown, field: string): string | undefined {
   return invalid(`${field} must be a PEM string or bytes`, { field });
 }
 
+/** An identity, with no `keyType` beside it and no `cert` of another key. */
+function checkIdentity(identity: Identity, cert: string | undefined, keyType: unknown): void {
+  const v = identity as Partial<Identity> | null;
+  if (typeof v !== 'object' || v === null || !(v.publicKey instanceof Uint8Array) || v.publicKey.length !== 32 || typeof v.secretKey !== 'function') {
+    invalid('identity must be an Identity from @p2p/base', {});
+  }
+  if (keyType !== undefined) invalid('give identity or keyType, not both: an identity certificate is Ed25519', { keyType });
+  if (cert === undefined) return;
+  let own: Uint8Array | undefined;
+  try {
+    own = certificatePublicKey(new X509Certificate(cert));
+  } catch (err) {
+    invalid(`cert does not parse: ${err instanceof Error ? err.message : String(err)}`, {});
+  }
+  if (own === undefined || !Buffer.from(own).equals(Buffer.from(identity.publicKey))) {
+    invalid("cert is not a certificate of the identity's Ed25519 key", { id: identity.id });
+  }
+}
+
 /** @throws InvalidArgumentError (`INVALID_ARGUMENT`) for options out of their domain. */
 export function resolveOptions(options: TlsTransportOptions = {}): ResolvedTlsOptions {
   if (options === null || typeof options !== 'object') invalid('options must be an object', {});
   const key = pem(options.key, 'key');
   const cert = pem(options.cert, 'cert');
   if ((key === undefined) !== (cert === undefined)) invalid('give key and cert together, or neither', {});
+  const identity = options.identity;
+  if (identity !== undefined) checkIdentity(identity, cert, options.keyType);
   const keyType = options.keyType ?? 'ec';
   if (keyType !== 'ec' && keyType !== 'rsa') invalid(`keyType must be 'ec' or 'rsa'`, { keyType });
   const pinned = options.pinnedFingerprints ?? [];
@@ -124,6 +163,7 @@ export function resolveOptions(options: TlsTransportOptions = {}): ResolvedTlsOp
   return Object.freeze({
     key,
     cert,
+    identity,
     keyType,
     pins,
     pinClients,

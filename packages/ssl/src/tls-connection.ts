@@ -1,27 +1,33 @@
 /** Wrapping an established TLS socket as a base `TransportConnection`. */
 import type * as tls from 'node:tls';
 import { NetSocketConnection } from '@p2p/base';
-import type { GeneratedCertificate } from './certificate';
+import { certificatePublicKey, type GeneratedCertificate } from './certificate';
 import type { TlsConnectionInfo } from './options';
 
-/**
- * The SHA-256 fingerprint of the certificate the peer presented, if any. Call it once per
- * socket: on the client side Node returns the certificate only the first time.
- */
-export function peerFingerprint(socket: tls.TLSSocket): string | undefined {
-  return socket.getPeerX509Certificate()?.fingerprint256;
+/** What the peer's certificate says about it. */
+export interface PeerCertificate {
+  readonly fingerprint256: string;
+  /** Its raw Ed25519 key; undefined for another key type. */
+  readonly publicKey: Uint8Array | undefined;
 }
 
-export function connectionOf(
-  socket: tls.TLSSocket,
-  identity: GeneratedCertificate,
-  peerFingerprint256: string | undefined,
-): NetSocketConnection {
+/**
+ * The certificate the peer presented, if any. Call it once per socket: on the client side Node
+ * returns the certificate only the first time.
+ */
+export function peerCertificate(socket: tls.TLSSocket): PeerCertificate | undefined {
+  const x509 = socket.getPeerX509Certificate();
+  if (x509 === undefined) return undefined;
+  return { fingerprint256: x509.fingerprint256, publicKey: certificatePublicKey(x509) };
+}
+
+export function connectionOf(socket: tls.TLSSocket, own: GeneratedCertificate, peer: PeerCertificate | undefined): NetSocketConnection {
   const info: TlsConnectionInfo = {
     protocol: socket.getProtocol() ?? undefined,
     cipher: socket.getCipher()?.name,
-    peerFingerprint256,
-    localFingerprint256: identity.fingerprint256,
+    peerFingerprint256: peer?.fingerprint256,
+    localFingerprint256: own.fingerprint256,
+    ...(peer?.publicKey ? { peerPublicKey: peer.publicKey } : {}),
   };
   return new NetSocketConnection(socket, { encrypted: true, info: { ...info } });
 }

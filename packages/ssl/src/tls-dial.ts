@@ -15,12 +15,13 @@ import {
 } from '@p2p/base';
 import type { GeneratedCertificate } from './certificate';
 import type { ResolvedTlsOptions } from './options';
-import { connectionOf, peerFingerprint } from './tls-connection';
-import { fingerprintMismatchError, handshakeError, handshakeTimeoutError } from './tls-errors';
+import { checkPeer } from './peer-check';
+import { connectionOf, peerCertificate } from './tls-connection';
+import { handshakeError, handshakeTimeoutError } from './tls-errors';
 
 export function dialTls(
   options: DialOptions,
-  identity: GeneratedCertificate,
+  own: GeneratedCertificate,
   config: ResolvedTlsOptions,
   log: Logger,
 ): Promise<TransportConnection> {
@@ -32,9 +33,10 @@ export function dialTls(
         const socket = tls.connect({
           host: options.host,
           port: options.port,
-          // Presented only when a server asks (an @p2p server with pinClients); py2p never does.
-          key: identity.key,
-          cert: identity.cert,
+          // Presented only when a server asks (an @p2p server with pinClients or an identity);
+          // py2p never does.
+          key: own.key,
+          cert: own.cert,
           minVersion: config.minVersion,
           maxVersion: config.maxVersion,
           // Self-signed certificates everywhere (PROTOCOL.md 7): trust comes from pins, if any.
@@ -83,14 +85,15 @@ export function dialTls(
           onError(err);
         };
         const onSecure = (): void => {
-          const peer = peerFingerprint(socket);
-          if (config.pins.size > 0 && (peer === undefined || !config.pins.has(peer))) {
-            fail(fingerprintMismatchError(peer, remote, 'outgoing'));
+          const peer = peerCertificate(socket);
+          const refused = checkPeer(config, peer, remote, 'outgoing');
+          if (refused) {
+            fail(refused);
             return;
           }
           cleanup();
           log.debug(`connected to ${remote.host}:${remote.port} over ${socket.getProtocol()}`);
-          resolve(connectionOf(socket, identity, peer));
+          resolve(connectionOf(socket, own, peer));
         };
         const onAbort = (): void => fail(signal.reason);
 

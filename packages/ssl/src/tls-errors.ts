@@ -11,6 +11,8 @@ export const TlsErrorReason = {
   handshakeTimeout: 'HANDSHAKE_TIMEOUT',
   /** The peer's certificate (or its absence) does not match `pinnedFingerprints`. */
   fingerprintMismatch: 'FINGERPRINT_MISMATCH',
+  /** A transport with an identity met a peer with no Ed25519 certificate (not an authenticated node). */
+  peerKeyMissing: 'PEER_KEY_MISSING',
 } as const;
 export type TlsErrorReason = (typeof TlsErrorReason)[keyof typeof TlsErrorReason];
 
@@ -69,4 +71,12 @@ export function fingerprintMismatchError(
   return new TlsError(`${where(remote)} presented ${got}, which is not pinned`, {
     details: { reason: TlsErrorReason.fingerprintMismatch, actual, remote, side },
   });
+}
+
+export function peerKeyMissingError(actual: string | undefined, remote: Endpoint | undefined, side: 'incoming' | 'outgoing'): TlsError {
+  const got = actual === undefined ? 'no certificate' : `a certificate (${actual}) whose key is not Ed25519`;
+  return new TlsError(
+    `${where(remote)} presented ${got}: nodes of an authenticated subnet present the Ed25519 certificate of their identity; the peer is probably not in one (Protocol(subnet, 'SSL', { auth: true }))`,
+    { details: { reason: TlsErrorReason.peerKeyMissing, actual, remote, side } },
+  );
 }

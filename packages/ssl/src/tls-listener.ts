@@ -17,8 +17,9 @@ import {
 } from '@p2p/base';
 import type { GeneratedCertificate } from './certificate';
 import type { ResolvedTlsOptions } from './options';
-import { connectionOf, peerFingerprint } from './tls-connection';
-import { fingerprintMismatchError, handshakeError, handshakeTimeoutError } from './tls-errors';
+import { checkPeer } from './peer-check';
+import { connectionOf, peerCertificate } from './tls-connection';
+import { handshakeError, handshakeTimeoutError } from './tls-errors';
 
 /** One accepted TCP connection whose TLS handshake has not finished. */
 interface Pending {
@@ -60,7 +61,7 @@ class TlsListener implements TransportListener {
 
 export function listenTls(
   options: ListenOptions,
-  identity: GeneratedCertificate,
+  own: GeneratedCertificate,
   config: ResolvedTlsOptions,
   log: Logger,
 ): Promise<TransportListener> {
@@ -69,12 +70,13 @@ export function listenTls(
   const { clock, handshakeTimeout } = config;
 
   const server = tls.createServer({
-    key: identity.key,
-    cert: identity.cert,
+    key: own.key,
+    cert: own.cert,
     minVersion: config.minVersion,
     maxVersion: config.maxVersion,
-    // py2p never sends a client certificate; ask for one only when the user pins clients.
-    requestCert: config.pinClients,
+    // py2p never sends a client certificate; ask for one only when the user pins clients, or
+    // when an identity needs the client's key (authenticated subnets have no py2p nodes).
+    requestCert: config.pinClients || config.identity !== undefined,
     // Self-signed certificates everywhere: trust comes from pins, not from a CA.
     rejectUnauthorized: false,
     // Node's own timer is idle-based; ours (below) is absolute. Node's stays as a backstop.
@@ -132,10 +134,10 @@ export function listenTls(
       socket.destroy();
       return;
     }
-    const peer = peerFingerprint(socket);
-    if (config.pinClients && (peer === undefined || !config.pins.has(peer))) {
+    const peer = peerCertificate(socket);
+    const error = checkPeer(config, peer, remote, 'incoming');
+    if (error) {
       socket.destroy();
-      const error = fingerprintMismatchError(peer, remote, 'incoming');
       log.debug(error.message);
       try {
         options.onError?.(error, remote);
@@ -146,7 +148,7 @@ export function listenTls(
     }
     let connection: TransportConnection;
     try {
-      connection = connectionOf(socket, identity, peer);
+      connection = connectionOf(socket, own, peer);
     } catch (err) {
       socket.destroy();
       log.error('cannot wrap an accepted TLS socket', err);

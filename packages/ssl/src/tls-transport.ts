@@ -18,45 +18,46 @@ export interface TlsTransport extends Transport {
 
 /**
  * Builds a TLS transport. Each transport has one certificate: the user's `{ key, cert }`, or a
- * self-signed one generated the first time it listens or dials.
+ * self-signed one generated the first time it listens or dials (from `identity` when given).
  * @throws InvalidArgumentError (`INVALID_ARGUMENT`) for bad options (fingerprints, versions, ...).
  */
 export function tlsTransport(options: TlsTransportOptions = {}): TlsTransport {
   const config = resolveOptions(options);
   const log = scopedLogger(config.logger, 'ssl');
-  let identity: Promise<GeneratedCertificate> | undefined;
+  let own: Promise<GeneratedCertificate> | undefined;
 
-  const getIdentity = (): Promise<GeneratedCertificate> => {
-    if (!identity) {
+  const getCertificate = (): Promise<GeneratedCertificate> => {
+    if (!own) {
       if (config.key !== undefined && config.cert !== undefined) {
         const { key, cert } = config;
-        identity = Promise.resolve().then(() => Object.freeze({ key, cert, fingerprint256: certificateFingerprint(cert) }));
+        own = Promise.resolve().then(() => Object.freeze({ key, cert, fingerprint256: certificateFingerprint(cert) }));
       } else {
         const started = Date.now();
-        identity = generateCertificate({ keyType: config.keyType }).then((c) => {
-          log.debug(`generated a ${config.keyType} certificate ${c.fingerprint256} in ${Date.now() - started} ms`);
+        const { identity, keyType } = config;
+        own = generateCertificate(identity ? { identity } : { keyType }).then((c) => {
+          log.debug(`generated ${identity ? `the Ed25519 certificate of ${identity.id}` : `a ${keyType} certificate`} ${c.fingerprint256} in ${Date.now() - started} ms`);
           return c;
         });
       }
       // A failure is not cached: the next call tries again.
-      identity.catch(() => {
-        identity = undefined;
+      own.catch(() => {
+        own = undefined;
       });
     }
-    return identity;
+    return own;
   };
 
   return Object.freeze({
     encryption: 'SSL' as const,
     async certificate() {
-      const { cert, fingerprint256 } = await getIdentity();
+      const { cert, fingerprint256 } = await getCertificate();
       return { cert, fingerprint256 };
     },
     async listen(listenOptions: ListenOptions) {
-      return listenTls(listenOptions, await getIdentity(), config, log);
+      return listenTls(listenOptions, await getCertificate(), config, log);
     },
     async dial(dialOptions: DialOptions) {
-      return dialTls(dialOptions, await getIdentity(), config, log);
+      return dialTls(dialOptions, await getCertificate(), config, log);
     },
   });
 }

@@ -12,7 +12,7 @@
  */
 export { tlsTransport, type TlsTransport } from './tls-transport';
 export { registerSsl, type RegisterSslOptions } from './register';
-export { generateCertificate, type CertificateOptions, type CertificateKeyType, type GeneratedCertificate } from './certificate';
+export { generateCertificate, certificatePublicKey, type CertificateOptions, type CertificateKeyType, type GeneratedCertificate } from './certificate';
 export { normalizeFingerprint, certificateFingerprint } from './fingerprint';
 export { type TlsTransportOptions, type TlsConnectionInfo, DEFAULT_HANDSHAKE_TIMEOUT_MS } from './options';
 export { TlsErrorReason } from './tls-errors';
