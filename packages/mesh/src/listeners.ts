@@ -14,6 +14,7 @@ import {
   createTransport,
   lanAddress,
   type Endpoint,
+  type Identity,
   type P2PError,
   type Transport,
   type TransportConnection,
@@ -63,6 +64,17 @@ export interface ListenersDeps {
   accept(connection: TransportConnection): void;
   /** An incoming connection failed before it was handed over. */
   report(error: P2PError): void;
+  /** The node's identity in an authenticated subnet. @default `options.identity` */
+  readonly identity?: Identity | undefined;
+}
+
+/**
+ * In an authenticated subnet every transport factory gets the node's identity as
+ * `transportOptions.identity` (the TLS transport makes its certificate from it and reports each
+ * peer's key, which the handshake must match).
+ */
+function withIdentity(transportOptions: Readonly<Record<string, unknown>> | undefined, identity: Identity | undefined): Readonly<Record<string, unknown>> | undefined {
+  return identity ? { ...transportOptions, identity } : transportOptions;
 }
 
 export class Listeners {
@@ -93,11 +105,13 @@ export class Listeners {
       throw new InvalidArgumentError('listen must be an array of listener options', { details: { listen: specs } });
     }
     const transports = new Map<string, Transport>();
+    const identity = protocol.auth ? (deps.identity ?? options.identity) : undefined;
     const transportFor = (encryption: string, spec?: MeshListenOptions): Transport => {
       let t = transports.get(encryption);
       if (!t) {
         const given = encryption === protocol.encryption ? options.transport : undefined;
-        t = given ?? createTransport(encryption, spec?.transportOptions ?? (encryption === protocol.encryption ? options.transportOptions : undefined));
+        const factoryOptions = spec?.transportOptions ?? (encryption === protocol.encryption ? options.transportOptions : undefined);
+        t = given ?? createTransport(encryption, withIdentity(factoryOptions, identity));
         transports.set(encryption, t);
       }
       return t;
