@@ -97,6 +97,11 @@ export function isSupportedCompression(flag: number): boolean {
   return METHODS.has(flag);
 }
 
+/** The method for `flag`, or undefined when this package does not implement it (never throws). */
+export function findCompression(flag: number): CompressionMethod | undefined {
+  return METHODS.get(flag);
+}
+
 /**
  * The method for `flag`. Throws `UNKNOWN_COMPRESSION` for anything not implemented, including
  * py2p's bz2 (0x10) and lzma (0x12) and the reserved names 0x14..0x1F.

@@ -2,9 +2,9 @@
  * The frame codec (PROTOCOL.md 1.2-1.4): `u32be(len) ++ C(sha256(packed) ++ packed)` where
  * `packed = msgpack([type, sender, time, ...payload])`.
  */
-import { getCompression } from './compression';
-import { CompressionFlags } from './flags';
-import { bytesEqual, utf8Encode } from './bytes';
+import { findCompression, getCompression } from './compression';
+import { CompressionFlags, MainFlags } from './flags';
+import { utf8Encode } from './bytes';
 import {
   ChecksumMismatchError,
   DecompressionError,
@@ -17,6 +17,7 @@ import {
 } from './errors';
 import { DEFAULT_MAX_DEPTH, frameDecodedBudget, frameElementBudget, type DecodeLimits } from './decode-limits';
 import { sha256 } from './hash';
+import { snappyPrefix } from './snappy';
 import { decodeMsgpack, encodeMsgpack } from './msgpack';
 
 /** The fields of a packet array; `payload[0]` is the sub-flag. */
@@ -40,6 +41,12 @@ export interface WireMessage extends PacketFields {
   frameLength: number;
   /** The compression flag that decoded the body, or null for raw. */
   compression: number | null;
+  /**
+   * The frame body as it crossed the wire (compressed under `compression`), so a relay to a
+   * link using the same method forwards it without compressing again. Set by
+   * {@link decodeFrameBody}.
+   */
+  body?: Uint8Array;
 }
 
 /** Default cap on a frame body and on its decompressed size (PROTOCOL.md 9, F2). */
@@ -77,6 +84,15 @@ export function frameFromPacked(packed: Uint8Array, id: Uint8Array, compression:
   inner.set(id, 0);
   inner.set(packed, CHECKSUM_BYTES);
   const body = method.compress(inner);
+  checkBodyLength(body.length);
+  const frame = new Uint8Array(HEADER_BYTES + body.length);
+  writeHeader(frame, body.length);
+  frame.set(body, HEADER_BYTES);
+  return frame;
+}
+
+/** Puts the length header in front of a frame body, e.g. a received one relayed unchanged. */
+export function frameFromBody(body: Uint8Array): Uint8Array {
   checkBodyLength(body.length);
   const frame = new Uint8Array(HEADER_BYTES + body.length);
   writeHeader(frame, body.length);
@@ -137,47 +153,122 @@ export function decodeFrameBody(body: Uint8Array, options: DecodeFrameOptions = 
   const wireMax = options.maxBytes ?? DEFAULT_MAX_FRAME_BYTES;
   if (body.length > wireMax) throw oversized(body.length, wireMax);
   const maxBytes = options.maxDecodedBytes ?? frameDecodedBudget(body.length, wireMax);
-  const candidates = options.candidates === undefined || options.candidates.length === 0 ? [null] : options.candidates;
-  let found: { inner: Uint8Array; compression: number | null } | undefined;
+  const candidates = options.candidates === undefined || options.candidates.length === 0 ? RAW_ONLY : options.candidates;
+  // The common case, the first candidate verifying, builds no error and catches nothing.
+  let compression: number | null = candidates[0]!;
+  let inner = attempt(compression, body, maxBytes);
+  if (inner === undefined) {
+    const found = tryEveryCandidate(candidates, body, maxBytes);
+    inner = found.inner;
+    compression = found.compression;
+  }
+  const packed = inner.subarray(CHECKSUM_BYTES);
+  const value = decodeMsgpack(packed, {
+    maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
+    maxElements: options.maxElements ?? frameElementBudget(body.length),
+  });
+  if (!Array.isArray(value)) throw new MalformedPacketError('packet is not a msgpack array');
+  if (value.length < 3) {
+    throw new MalformedPacketError(`packet array has ${value.length} elements, at least 3 required`, {
+      details: { length: value.length },
+    });
+  }
+  const type = toNumber(value[0]);
+  if (type === undefined) throw new MalformedPacketError('packet main flag is not a number');
+  const time = toNumber(value[2]);
+  if (time === undefined) throw new MalformedPacketError('packet timestamp is not a number');
+  return {
+    type,
+    sender: senderText(value[1]),
+    time,
+    payload: value.slice(3),
+    id: inner.subarray(0, CHECKSUM_BYTES),
+    packed,
+    frameLength: HEADER_BYTES + body.length,
+    compression,
+    body,
+  };
+}
+
+const RAW_ONLY: readonly (number | null)[] = Object.freeze([null]);
+
+/**
+ * The inner bytes (checksum ++ packed) one candidate yields when they verify, else undefined.
+ * Never throws: the failure is worked out again, with its error, by {@link tryEveryCandidate}.
+ */
+function attempt(candidate: number | null, body: Uint8Array, maxBytes: number): Uint8Array | undefined {
+  let inner: Uint8Array;
+  if (candidate === null) {
+    if (body.length > maxBytes) return undefined;
+    inner = body;
+  } else {
+    const method = findCompression(candidate);
+    if (method === undefined) return undefined;
+    try {
+      inner = method.decompress(body, maxBytes);
+    } catch {
+      return undefined;
+    }
+  }
+  return inner.length >= CHECKSUM_BYTES && checksumMatches(inner) ? inner : undefined;
+}
+
+function checksumMatches(inner: Uint8Array): boolean {
+  const digest = sha256(inner.subarray(CHECKSUM_BYTES));
+  for (let i = 0; i < CHECKSUM_BYTES; i++) if (digest[i] !== inner[i]) return false;
+  return true;
+}
+
+/** The slow path: every candidate in order, each failure kept, the most telling one thrown. */
+function tryEveryCandidate(
+  candidates: readonly (number | null)[],
+  body: Uint8Array,
+  maxBytes: number,
+): { inner: Uint8Array; compression: number | null } {
   const failures: P2PError[] = [];
   const attempts: { compression: number | null; code: string }[] = [];
-
   for (const candidate of candidates) {
     try {
       const inner = candidate === null ? rawInner(body, maxBytes) : decompressInner(candidate, body, maxBytes);
       if (inner.length < CHECKSUM_BYTES) {
         throw new TruncatedFrameError(`frame body of ${inner.length} bytes is shorter than its checksum`);
       }
-      const checksum = inner.subarray(0, CHECKSUM_BYTES);
-      if (!bytesEqual(sha256(inner.subarray(CHECKSUM_BYTES)), checksum)) {
+      if (!checksumMatches(inner)) {
         throw new ChecksumMismatchError('frame checksum does not match its msgpack bytes');
       }
-      found = { inner, compression: candidate };
-      break;
+      return { inner, compression: candidate };
     } catch (err) {
       if (!(err instanceof P2PError)) throw err;
       failures.push(err);
       attempts.push({ compression: candidate, code: err.code });
     }
   }
-  if (found === undefined) throw worstFailure(failures, attempts);
-
-  const { inner, compression } = found;
-  const packed = inner.subarray(CHECKSUM_BYTES);
-  const fields = parsePacket(
-    decodeMsgpack(packed, {
-      maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
-      maxElements: options.maxElements ?? frameElementBudget(body.length),
-    }),
-  );
-  return {
-    ...fields,
-    id: inner.subarray(0, CHECKSUM_BYTES),
-    packed,
-    frameLength: HEADER_BYTES + body.length,
-    compression,
-  };
+  throw worstFailure(failures, attempts);
 }
+
+/**
+ * The message id a frame body claims when it claims to be a broadcast, read without verifying
+ * anything: from the first bytes of a raw body, or of a snappy body's opening literal (where a
+ * real frame has its checksum and the start of its packet). Undefined when the body does not
+ * show a broadcast that cheaply (zlib, gzip, an unusual snappy block, another main flag). A
+ * receiver may drop a frame whose claimed id it has already accepted (a duplicate broadcast)
+ * before decoding it: a frame that verifies under that id is the very packet already accepted.
+ * Anything else must go through {@link decodeFrameBody}.
+ */
+export function peekBroadcastId(body: Uint8Array, compression: number | null): Uint8Array | undefined {
+  let head: Uint8Array | undefined;
+  if (compression === null) head = body.length >= PEEK_BYTES ? body : undefined;
+  else if (compression === CompressionFlags.snappy) head = snappyPrefix(body, PEEK_BYTES);
+  if (head === undefined) return undefined;
+  // The packet array's header, a fixarray or array16 of at least 4 elements, then main flag 0.
+  const t = head[CHECKSUM_BYTES]!;
+  const flagAt = t >= 0x94 && t <= 0x9f ? CHECKSUM_BYTES + 1 : t === 0xdc ? CHECKSUM_BYTES + 3 : -1;
+  if (flagAt < 0 || head[flagAt] !== MainFlags.broadcast) return undefined;
+  return head.subarray(0, CHECKSUM_BYTES);
+}
+
+/** Checksum, array header (at most 3 bytes) and main flag. */
+const PEEK_BYTES = CHECKSUM_BYTES + 4;
 
 /**
  * Decodes one whole frame (header included). The header must announce exactly the bytes that
@@ -305,20 +396,6 @@ export class FrameReader {
   }
 }
 
-function parsePacket(value: unknown): PacketFields {
-  if (!Array.isArray(value)) throw new MalformedPacketError('packet is not a msgpack array');
-  if (value.length < 3) {
-    throw new MalformedPacketError(`packet array has ${value.length} elements, at least 3 required`, {
-      details: { length: value.length },
-    });
-  }
-  const type = toNumber(value[0]);
-  if (type === undefined) throw new MalformedPacketError('packet main flag is not a number');
-  const time = toNumber(value[2]);
-  if (time === undefined) throw new MalformedPacketError('packet timestamp is not a number');
-  return { type, sender: senderText(value[1]), time, payload: value.slice(3) };
-}
-
 function toNumber(value: unknown): number | undefined {
   if (typeof value === 'number') return value;
   if (typeof value === 'bigint') return Number(value);
@@ -332,6 +409,8 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 function senderText(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value instanceof Uint8Array) {
+    const ascii = asciiText(value);
+    if (ascii !== undefined) return ascii;
     try {
       return strictUtf8.decode(value);
     } catch (err) {
@@ -339,6 +418,13 @@ function senderText(value: unknown): string {
     }
   }
   throw new MalformedPacketError('packet sender is neither str nor bin');
+}
+
+/** Text of all-ASCII bytes (every real node id), or undefined: a cheaper path than TextDecoder. */
+function asciiText(bytes: Uint8Array): string | undefined {
+  if (bytes.length > 128) return undefined;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return undefined;
+  return String.fromCharCode.apply(null, bytes as unknown as number[]);
 }
 
 function rawInner(body: Uint8Array, maxBytes: number): Uint8Array {

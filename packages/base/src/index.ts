@@ -101,8 +101,10 @@ export {
   DEFAULT_MAX_FRAME_BYTES,
   packPacket,
   frameFromPacked,
+  frameFromBody,
   encodeFrame,
   decodeFrameBody,
+  peekBroadcastId,
   decodeFrame,
   FrameReader,
 } from './frame';

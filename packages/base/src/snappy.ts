@@ -85,3 +85,35 @@ export function snappyDecompress(data: Uint8Array, maxOutputBytes: number): Uint
 function corrupt(reason: string): DecompressionError {
   return new DecompressionError(`invalid snappy data: ${reason}`, { details: { compression: 0x20 } });
 }
+
+/**
+ * The first `n` bytes a snappy block decodes to, without decoding the rest (a message id is
+ * the first 32). Undefined when the block is shorter or its start is not well formed; never
+ * throws. Only a hint: the full decode still checks the whole block.
+ */
+export function snappyPrefix(data: Uint8Array, n: number): Uint8Array | undefined {
+  const end = data.length;
+  let pos = 0;
+  let length = 0;
+  for (let shift = 0; ; shift += 7) {
+    if (pos >= end || shift > 28) return undefined;
+    const c = data[pos++]!;
+    length += (c & 0x7f) * 2 ** shift;
+    if (c < 0x80) break;
+  }
+  if (length < n) return undefined;
+  const tag = data[pos++];
+  // A block starts with a literal (nothing to copy from yet); one long enough is the common case.
+  if (tag === undefined || (tag & 3) !== 0) return undefined;
+  let len = (tag >>> 2) + 1;
+  if (len > 60) {
+    const extra = len - 60;
+    if (pos + extra > end) return undefined;
+    len = 0;
+    for (let i = extra - 1; i >= 0; i--) len = len * 256 + data[pos + i]!;
+    len += 1;
+    pos += extra;
+  }
+  if (len < n || pos + n > end) return undefined;
+  return data.subarray(pos, pos + n);
+}
