@@ -72,6 +72,12 @@ export class Connections {
         if (isUserTraffic(wire)) deps.table.active(link);
         deps.dispatch(link, wire);
       },
+      seen: (id) => sender.seen(id),
+      onDuplicate: (link, frameLength, compression) => {
+        // As a decoded duplicate would: the peer is active, the drop and its bytes are counted.
+        deps.table.active(link);
+        ctx.metrics.duplicateFrame(frameLength, compression);
+      },
       onFailure: (link, error) => this.#onFailure(link, error),
       onClosed: (link, reason) => this.#onClosed(link, reason),
     };

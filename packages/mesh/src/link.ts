@@ -17,7 +17,9 @@ import {
   concatBytes,
   decodeCandidates,
   decodeFrameBody,
+  frameFromBody,
   frameFromPacked,
+  peekBroadcastId,
   type Clock,
   type Endpoint,
   type Logger,
@@ -46,6 +48,13 @@ export interface LinkContext {
   pack(flag: number, type: number, packets: readonly unknown[]): Packed;
   /** A decoded message arrived. */
   onMessage(link: Link, wire: WireMessage): void;
+  /**
+   * True when a broadcast with this id was already accepted or sent (the waterfall). A frame
+   * claiming such an id is dropped before it is decoded: see `peekBroadcastId`.
+   */
+  seen?(id: Uint8Array): boolean;
+  /** A frame of `frameLength` bytes (compressed as `compression` guesses) was such a duplicate. */
+  onDuplicate?(link: Link, frameLength: number, compression: number | null): void;
   /** The link failed (bad frame, stall, overflow) and is being dropped. */
   onFailure(link: Link, error: P2PError): void;
   /** The link is gone; `reason` is undefined for a clean close. */
@@ -57,11 +66,20 @@ function looksLikeTls(chunk: Uint8Array): boolean {
   return chunk.length >= 2 && (chunk[0] === 0x16 || chunk[0] === 0x15) && chunk[1] === 0x03;
 }
 
+/** The length header in front of every frame body (PROTOCOL.md 1.2). */
+const FRAME_HEADER_BYTES = 4;
+
 /** `send()` returns false (slow down) once this much is queued for one peer. */
 const HIGH_WATER_BYTES = 64 * 1024;
 
 /** Frames of one message already built per compression method, shared across connections. */
 export type FrameCache = Map<number | null, Uint8Array>;
+
+/** A received frame body and the method it is compressed with, fit to forward as it is. */
+export interface ReceivedBody {
+  readonly body: Uint8Array;
+  readonly compression: number | null;
+}
 
 export class Link {
   /** The public face of this link, handed to users, handlers and extensions. */
@@ -210,13 +228,15 @@ export class Link {
     packed: Uint8Array,
     id: Uint8Array,
     flag: number,
-    options: { uncompressed?: boolean; cache?: FrameCache; relay?: boolean } = {},
+    options: { uncompressed?: boolean; cache?: FrameCache; relay?: boolean; received?: ReceivedBody } = {},
   ): boolean {
     if (this.closed) return false;
     const method = options.uncompressed ? null : this.#sendMethod;
     let frame = options.cache?.get(method);
     if (!frame) {
-      frame = frameFromPacked(packed, id, method);
+      const received = options.received;
+      // A relay under the method the frame arrived with forwards the body it arrived as.
+      frame = received !== undefined && received.compression === method ? frameFromBody(received.body) : frameFromPacked(packed, id, method);
       options.cache?.set(method, frame);
     }
     // PROTOCOL.md 1.7.5: `resend` repeats the last whisper or broadcast this node originated.
@@ -333,8 +353,18 @@ export class Link {
       this.#failWith(err);
       return;
     }
+    const seen = this.#state === 'open' ? this.#ctx.seen : undefined;
     for (const body of bodies) {
       if (this.#dropped) return;
+      if (seen !== undefined) {
+        // A broadcast already accepted costs a map lookup, not a decompression and a digest.
+        const method = this.#candidates[0]!;
+        const id = peekBroadcastId(body, method);
+        if (id !== undefined && seen(id)) {
+          this.#ctx.onDuplicate?.(this, body.length + FRAME_HEADER_BYTES, method);
+          continue;
+        }
+      }
       let wire: WireMessage;
       try {
         wire = decodeFrameBody(body, { candidates: this.#candidates, maxBytes: this.#ctx.limits.maxFrameBytes });

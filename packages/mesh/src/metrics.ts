@@ -50,6 +50,8 @@ export class MeshMetrics {
   readonly #dropped = new Map<DropReason, CounterSeries>();
   readonly #closed = new Map<string, CounterSeries>();
   readonly #handshakeFailed = new Map<string, CounterSeries>();
+  readonly #authFailed = new Map<string, CounterSeries>();
+  readonly #signatureFailed = new Map<string, CounterSeries>();
   readonly #messagesIn: Counter;
   readonly #messagesOut: Counter;
   readonly #relays: Counter;
@@ -60,6 +62,8 @@ export class MeshMetrics {
   readonly #opened: { incoming: CounterSeries; outgoing: CounterSeries };
   readonly #closes: Counter;
   readonly #handshakeFailures: Counter;
+  readonly #authFailures: Counter;
+  readonly #signatureFailures: Counter;
   readonly #latency: Histogram;
   #queue: { readonly dropped: number } | undefined;
   #stats: (() => MeshStats) | undefined;
@@ -80,6 +84,8 @@ export class MeshMetrics {
     this.#opened = { incoming: opened.series('incoming'), outgoing: opened.series('outgoing') };
     this.#closes = r.counter('p2p_connections_closed_total', 'Connections closed, by error code (clean for none)', ['reason']);
     this.#handshakeFailures = r.counter('p2p_handshake_failures_total', 'Connections that closed with an error before the peer handshake was accepted, by error code', ['reason']);
+    this.#authFailures = r.counter('p2p_auth_failures_total', 'Authenticated-subnet handshakes refused (key does not match the id, failed proof, TLS key mismatch), by reason', ['reason']);
+    this.#signatureFailures = r.counter('p2p_signature_failures_total', 'Messages dropped in an authenticated subnet for a missing or invalid signature (the neighbour that passed one on is dropped), by reason', ['reason']);
     const started = clock.now() / 1000;
     r.gauge('p2p_start_time_seconds', 'When this socket was created, in seconds since the epoch', [], (report) => report(started));
     this.#latency = r.histogram('p2p_delivery_latency_seconds', "Time from a received packet's timestamp to its receipt (clock skew included)", LATENCY_BUCKETS);
@@ -146,6 +152,12 @@ export class MeshMetrics {
     this.#byMethod(this.#bytesOut, this.#bytesOutBy, method).inc(bytes);
   }
 
+  /** A frame of an already seen broadcast was dropped before decoding: its bytes, and the drop. */
+  duplicateFrame(frameLength: number, compression: number | null): void {
+    this.#byMethod(this.#bytesIn, this.#bytesInBy, compression).inc(frameLength);
+    this.dropped('duplicate');
+  }
+
   /** A received message was dropped. */
   dropped(reason: DropReason): void {
     if (reason === 'duplicate') this.#duplicates.inc();
@@ -163,6 +175,16 @@ export class MeshMetrics {
     const code = reason?.code ?? 'clean';
     bySeries(this.#closed, this.#closes, code).inc();
     if (!handshaken && reason !== undefined) bySeries(this.#handshakeFailed, this.#handshakeFailures, code).inc();
+  }
+
+  /** An authenticated-subnet handshake was refused (auth-session.ts). */
+  authFailed(reason: string): void {
+    bySeries(this.#authFailed, this.#authFailures, reason).inc();
+  }
+
+  /** A received message's signature was refused (message-signing.ts). */
+  signatureFailed(reason: string): void {
+    bySeries(this.#signatureFailed, this.#signatureFailures, reason).inc();
   }
 
   #count(cache: Array<CounterSeries | undefined>, counter: Counter, flag: number, sub: unknown, n: number): void {

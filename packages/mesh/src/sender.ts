@@ -3,10 +3,10 @@
  * logical send, F21; the id remembered so an echo is ignored, 4.6), then written on one link,
  * on every filed peer (packed once, compressed once per method), or relayed as received.
  */
-import { FrameTooLargeError, MainFlags, SubFlags, packPacket, type WireMessage } from '@p2p/base';
+import { CompressionFlags, FrameTooLargeError, MainFlags, SubFlags, packPacket, type WireMessage } from '@p2p/base';
 import type { MeshContext } from './context';
 import type { SentMessage } from './extension';
-import type { FrameCache, Link } from './link';
+import type { FrameCache, Link, ReceivedBody } from './link';
 import { handshakeFields, peersField } from './payloads';
 import type { PeerTable } from './peer-table';
 import type { Waterfall } from './waterfall';
@@ -51,6 +51,11 @@ export class Sender {
     return { packed, id, time };
   }
 
+  /** True when a broadcast with this id was accepted or sent here and is still remembered: its frames can be dropped undecoded. */
+  seen(id: Uint8Array): boolean {
+    return this.#waterfall.seen(id);
+  }
+
   /** Sends on one link; `fast` is false under backpressure. */
   sendTo(link: Link, flag: number, type: number, packets: readonly unknown[]): SentMessage & { fast: boolean } {
     const { packed, id, time } = this.pack(flag, type, packets);
@@ -80,10 +85,11 @@ export class Sender {
    */
   relay(wire: WireMessage, from: Link | undefined): void {
     const cache: FrameCache = new Map();
+    const received = forwardable(wire);
     let relayed = 0;
     for (const link of this.#table.routed()) {
       if (link === from || link.peerId === wire.sender) continue;
-      if (link.writePacked(wire.packed, wire.id, wire.type, { cache, relay: true }) || !link.closed) relayed++;
+      if (link.writePacked(wire.packed, wire.id, wire.type, { cache, relay: true, received }) || !link.closed) relayed++;
     }
     this.#ctx.metrics.relayed(wire, relayed);
   }
@@ -109,4 +115,14 @@ export class Sender {
     });
     this.sendTo(link, MainFlags.whisper, SubFlags.peers, peersField(entries));
   }
+}
+
+/**
+ * The received body of `wire` when another link may take it as it is: raw, or snappy (one
+ * format per flag). Not zlib or gzip, which py2p accepts under either flag and js2p does not.
+ */
+function forwardable(wire: WireMessage): ReceivedBody | undefined {
+  const { body, compression } = wire;
+  if (body === undefined || (compression !== null && compression !== CompressionFlags.snappy)) return undefined;
+  return { body, compression };
 }

@@ -10,7 +10,7 @@ export type WaterfallVerdict = 'new' | 'duplicate' | 'expired';
  */
 export class Waterfall {
   readonly #max: number;
-  // Insertion order doubles as eviction order when the set is full.
+  // Insertion order doubles as eviction order when the set is full. Key: the id; value: its timestamp.
   readonly #entries = new Map<string, number>();
   #lastPrune = -Infinity;
   /** Entries evicted because the set was full (not by age). */
@@ -34,8 +34,8 @@ export class Waterfall {
       this.expired++;
       return 'expired';
     }
-    const key = entryKey(id, time);
-    if (this.#entries.has(key)) return 'duplicate';
+    const key = entryKey(id);
+    if (this.#entries.get(key) === time) return 'duplicate';
     this.#insert(key, time);
     this.prune(now);
     return 'new';
@@ -43,13 +43,22 @@ export class Waterfall {
 
   /** Remembers a message this node sent, so its echo is suppressed. */
   remember(id: Uint8Array, time: number, now: number): void {
-    const key = entryKey(id, time);
-    if (!this.#entries.has(key)) this.#insert(key, time);
+    const key = entryKey(id);
+    if (this.#entries.get(key) !== time) this.#insert(key, time);
     this.prune(now);
   }
 
   has(id: Uint8Array, time: number): boolean {
-    return this.#entries.has(entryKey(id, time));
+    return this.#entries.get(entryKey(id)) === time;
+  }
+
+  /**
+   * True when a message with this id was admitted or sent and is still remembered, whatever its
+   * timestamp: for dropping a duplicate before decoding it (the id, a SHA-256 of the packet,
+   * fixes the timestamp of any frame that would verify).
+   */
+  seen(id: Uint8Array): boolean {
+    return this.#entries.has(entryKey(id));
   }
 
   /**
@@ -68,6 +77,8 @@ export class Waterfall {
   }
 
   #insert(key: string, time: number): void {
+    // A new time for a known id (only a forged packet could have one) refreshes the entry.
+    this.#entries.delete(key);
     this.#entries.set(key, time);
     while (this.#entries.size > this.#max) {
       const oldest = this.#entries.keys().next().value as string;
@@ -77,7 +88,9 @@ export class Waterfall {
   }
 }
 
-// One UTF-16 unit per id byte: cheaper than hex on the hot path, and just as unique.
-function entryKey(id: Uint8Array, time: number): string {
-  return `${String.fromCharCode.apply(null, id as unknown as number[])}:${time}`;
+// Keyed by the id alone, one UTF-16 unit per byte: no hex, no concatenation on the hot path. A
+// verified id determines its packet, timestamp included, so (id, timestamp) pairs (PROTOCOL.md
+// 4.8) need only the id as key; the timestamp is the value, for pruning and for `has`.
+function entryKey(id: Uint8Array): string {
+  return String.fromCharCode.apply(null, id as unknown as number[]);
 }
