@@ -10,3 +10,14 @@ export class NoConsensusError extends P2PError {
     super('NO_CONSENSUS', message, options);
   }
 }
+
+/**
+ * Emitted (the write refused, the held record kept) when a signed record's sequence number is
+ * not above the one a storer holds (an old-sequence replay, or another value under the same
+ * seq); thrown by `records.put` for an explicit `seq` not above the last one known here.
+ */
+export class StaleRecordError extends P2PError {
+  constructor(message: string, options?: P2PErrorOptions) {
+    super('RECORD_STALE', message, options);
+  }
+}

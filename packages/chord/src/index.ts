@@ -20,7 +20,9 @@ export { ChordSocket, type ChordNode, type GetOptions } from './chord-socket';
 export type { ChordEvents } from './events';
 export type { ChordSocketOptions } from './options';
 export { HASH_METHODS, RING_SIZE, getHashes, distance, type HashMethod, type ChordKey } from './hashing';
-export { NoConsensusError } from './errors';
+export { NoConsensusError, StaleRecordError } from './errors';
+export { ChordRecords, type ChordRecord, type PutRecordOptions, type GetRecordOptions, type RecordName, type RecordOwner } from './records-api';
+export { RECORD_TAG, MAX_RECORD_NAME_BYTES, isRecordKey } from './records';
 export { KeyNotFoundError, NotAMappingError } from '@p2p/base';
 // What this README uses, so `npm install @p2p/chord` alone is enough.
 export {
@@ -37,4 +39,7 @@ export {
   BadMessageError,
   LimitExceededError,
   ClosedError,
+  Identity,
+  SignatureInvalidError,
+  InvalidArgumentError,
 } from '@p2p/base';

@@ -30,3 +30,14 @@ export function lookupMetrics(registry: MetricsRegistry, state: { readonly size:
     hops: registry.counter('p2p_chord_lookup_hops_total', "Peers' retrieves this node forwarded toward the responsible node (one hop each)").series(),
   };
 }
+
+/** Why a record write or answer was refused (README, "Signed records"). */
+export type RecordRefusal = 'malformed' | 'signature' | 'location' | 'unsigned' | 'stale';
+/** Where it was refused: a received store, backup or retrieved answer, a local write, or a record read. */
+export type RecordVia = 'store' | 'backup' | 'answer' | 'local' | 'read';
+
+/** `p2p_chord_records_refused_total{reason, via}`; series resolved on first use (refusals are rare). */
+export function recordMetrics(registry: MetricsRegistry): (reason: RecordRefusal, via: RecordVia) => void {
+  const refused = registry.counter('p2p_chord_records_refused_total', 'Signed-record writes and answers refused, by reason and where', ['reason', 'via']);
+  return (reason, via) => refused.series(reason, via).inc();
+}

@@ -1,7 +1,8 @@
 /**
  * One read of a key (PROTOCOL.md 6.5): five tables asked, the first value three of them agree
- * on wins. {@link decideQuorum} is the pure decision over the answers so far; {@link QuorumRead}
- * asks, records, re-asks nil slots, and settles on that decision.
+ * on wins. {@link decideQuorum} is the pure decision over the answers so far; {@link SlotRead}
+ * asks, hears answers, re-asks, and settles on a policy's decision: {@link QuorumRead} with
+ * decideQuorum for `get()`, records-read.ts for signed records.
  */
 import { AbortError, KeyNotFoundError, TimeoutError, encodeMsgpack, toHex, type Clock, type P2PError, type TimerHandle } from '@p2p/base';
 import { NoConsensusError } from './errors';
@@ -10,7 +11,7 @@ import type { LookupResult } from './lookups';
 import { AGREEMENT } from './options';
 
 /** How often a read asks again the tables that answered nil. */
-const GET_RETRY_MS = 250;
+export const GET_RETRY_MS = 250;
 
 /**
  * One table's answer so far: `open` (none yet), `nil` (nil, which a forwarder sends before the
@@ -62,26 +63,41 @@ export interface QuorumReadOptions {
   readonly timeout: number;
   readonly signal?: AbortSignal | undefined;
   readonly clock: Clock;
-  /** Looks table `i` up; `onAnswer` hears each remote answer. */
-  lookup(i: number, onAnswer: (value: unknown) => void): LookupResult;
+  /** Looks table `i` up; `onAnswer` hears each remote answer (its value, and its msgpack bytes when known). */
+  lookup(i: number, onAnswer: (value: unknown, raw?: Uint8Array) => void): LookupResult;
   /** True once the node closed: retries stop. */
   isClosed(): boolean;
 }
 
-export class QuorumRead {
+/** How a read turns answers into a result: what {@link SlotRead} asks of its policy. */
+export interface ReadPolicy {
+  /** Table `i` answered `value` (null for nil) with msgpack bytes `raw`; `local` when from this node's own table (final). */
+  record(i: number, value: unknown, raw: Uint8Array | undefined, local: boolean): void;
+  /** A retry round begins (every {@link GET_RETRY_MS}); returns the tables to ask again. */
+  retry(): number[];
+  /** `undefined` to wait; else the result, or the error to reject with. `final` at the deadline. */
+  decide(final: boolean): { readonly value: unknown } | { readonly error: P2PError } | undefined;
+}
+
+/**
+ * One read of five tables: asks them, hears their answers, re-asks on each retry round and
+ * settles on its policy's decision, the deadline, an abort, or {@link fail}.
+ */
+export class SlotRead {
   readonly #opts: QuorumReadOptions;
-  readonly #answers: SlotAnswer[] = HASH_METHODS.map(() => ({ state: 'open', value: null }));
+  readonly #policy: ReadPolicy;
   readonly #releases: Array<() => void> = [];
   #timer: TimerHandle | undefined;
   #retryTimer: TimerHandle | undefined;
   #settle: { resolve(value: unknown): void; reject(error: P2PError): void } | undefined;
   #done = false;
 
-  constructor(options: QuorumReadOptions) {
+  constructor(options: QuorumReadOptions, policy: ReadPolicy) {
     this.#opts = options;
+    this.#policy = policy;
   }
 
-  /** Asks all five tables; resolves with the agreed value or rejects with the decision's error. */
+  /** Asks all five tables; resolves with the policy's result or rejects with its error. */
   run(): Promise<unknown> {
     const promise = new Promise<unknown>((resolve, reject) => (this.#settle = { resolve, reject }));
     const { signal, clock, timeout } = this.#opts;
@@ -99,27 +115,19 @@ export class QuorumRead {
   }
 
   #ask(i: number): void {
-    const result = this.#opts.lookup(i, (value) => {
-      this.#record(i, value, false);
+    const result = this.#opts.lookup(i, (value, raw) => {
+      this.#policy.record(i, value ?? null, raw, false);
       this.#decide(false);
     });
-    if (result.kind === 'local') this.#record(i, result.value, true);
+    if (result.kind === 'local') this.#policy.record(i, result.value ?? null, result.entry?.raw, true);
     else this.#releases.push(result.release);
-  }
-
-  #record(i: number, value: unknown, final: boolean): void {
-    if (this.#answers[i]!.state === 'final') return;
-    this.#answers[i] =
-      value === null || value === undefined
-        ? { state: final ? 'final' : 'nil', value: null }
-        : { state: 'final', value, enc: toHex(encodeMsgpack(value)) };
   }
 
   /** A nil answer may be stale (a write still in flight) or a forwarder's first reply: ask again. */
   #scheduleRetry(): void {
     this.#retryTimer = this.#opts.clock.setTimeout(() => {
       if (this.#done || this.#opts.isClosed()) return;
-      this.#answers.forEach((slot, i) => slot.state === 'nil' && this.#ask(i));
+      for (const i of this.#policy.retry()) this.#ask(i);
       this.#decide(false);
       if (!this.#done) this.#scheduleRetry();
     }, GET_RETRY_MS);
@@ -127,26 +135,14 @@ export class QuorumRead {
 
   #decide(final: boolean): void {
     if (this.#done) return;
-    const decision = decideQuorum(this.#answers, final);
-    const details = { key: toHex(this.#opts.key) };
-    switch (decision.kind) {
-      case 'wait':
-        return;
-      case 'value':
-        return this.#finish(decision.value);
-      case 'no-consensus':
-        return this.#finish(undefined, new NoConsensusError('the replicas of this key disagree', { details }));
-      case 'timeout': {
-        const timeout = this.#opts.timeout;
-        return this.#finish(undefined, new TimeoutError(`get timed out after ${timeout} ms`, { details: { ...details, timeout } }));
-      }
-      case 'not-found':
-        return this.#finish(undefined, new KeyNotFoundError('no such key', { details }));
-    }
+    const decision = this.#policy.decide(final);
+    if (decision === undefined) return;
+    if ('error' in decision) this.#finish(undefined, decision.error);
+    else this.#finish(decision.value);
   }
 
   readonly #onAbort = (): void => {
-    this.#finish(undefined, new AbortError('get was aborted', { cause: this.#opts.signal?.reason }));
+    this.#finish(undefined, new AbortError('read was aborted', { cause: this.#opts.signal?.reason }));
   };
 
   #finish(value: unknown, error?: P2PError): void {
@@ -159,5 +155,52 @@ export class QuorumRead {
     for (const release of this.#releases) release();
     if (error) this.#settle!.reject(error);
     else this.#settle!.resolve(value);
+  }
+}
+
+/** The plain read of `get()`: {@link decideQuorum} over the answers. */
+export class QuorumRead extends SlotRead {
+  constructor(options: QuorumReadOptions) {
+    super(options, new QuorumPolicy(options));
+  }
+}
+
+class QuorumPolicy implements ReadPolicy {
+  readonly #opts: QuorumReadOptions;
+  readonly #answers: SlotAnswer[] = HASH_METHODS.map(() => ({ state: 'open', value: null }));
+
+  constructor(options: QuorumReadOptions) {
+    this.#opts = options;
+  }
+
+  record(i: number, value: unknown, _raw: Uint8Array | undefined, local: boolean): void {
+    if (this.#answers[i]!.state === 'final') return;
+    this.#answers[i] =
+      value === null || value === undefined
+        ? { state: local ? 'final' : 'nil', value: null }
+        : { state: 'final', value, enc: toHex(encodeMsgpack(value)) };
+  }
+
+  retry(): number[] {
+    return this.#answers.flatMap((slot, i) => (slot.state === 'nil' ? [i] : []));
+  }
+
+  decide(final: boolean): { value: unknown } | { error: P2PError } | undefined {
+    const decision = decideQuorum(this.#answers, final);
+    const details = { key: toHex(this.#opts.key) };
+    switch (decision.kind) {
+      case 'wait':
+        return undefined;
+      case 'value':
+        return { value: decision.value };
+      case 'no-consensus':
+        return { error: new NoConsensusError('the replicas of this key disagree', { details }) };
+      case 'timeout': {
+        const timeout = this.#opts.timeout;
+        return { error: new TimeoutError(`get timed out after ${timeout} ms`, { details: { ...details, timeout } }) };
+      }
+      case 'not-found':
+        return { error: new KeyNotFoundError('no such key', { details }) };
+    }
   }
 }

@@ -1,7 +1,9 @@
 /**
  * Writes to one slot (PROTOCOL.md 6.4 `store_one`): applied here when this node is responsible
  * (or nobody is), else forwarded to the node that is. Every change applied here also goes to
- * the `backupCopies` nodes behind as backup copies.
+ * the `backupCopies` nodes behind as backup copies. In an authenticated subnet a write applied
+ * here passes the record guard first (records-guard.ts): a slot holding a signed record changes
+ * only to a higher sequence of it.
  */
 import { NotAMappingError, encodeMsgpack, isMapping } from '@p2p/base';
 import type { MeshConnection } from '@p2p/mesh';
@@ -9,17 +11,24 @@ import { remote, type ChordContext } from './context';
 import type { HashMethod } from './hashing';
 import { backupMessage, deltaMessage, sendMessage, storeMessage } from './messages';
 import { mergeMapping, type Mapping } from './payloads';
+import { RecordGuard } from './records-guard';
 import type { Entry } from './tables';
 
 export class Writes {
   readonly #ctx: ChordContext;
+  /** Signed-record checks of every write received or applied here. */
+  readonly records: RecordGuard;
 
   constructor(ctx: ChordContext) {
     this.#ctx = ctx;
+    this.records = new RecordGuard(ctx);
   }
 
-  /** Stores `entry` (null deletes) in slot `(method, k)`, here or at the responsible node. */
-  store(method: HashMethod, k: bigint, entry: Entry | null): void {
+  /**
+   * Stores `entry` (null deletes) in slot `(method, k)`, here or at the responsible node. `from`
+   * is the peer whose store this is (undefined for this node's own writes).
+   */
+  store(method: HashMethod, k: bigint, entry: Entry | null, from?: MeshConnection): void {
     const ctx = this.#ctx;
     const target = ctx.ring.find(k);
     const conn = remote(ctx, target);
@@ -27,18 +36,20 @@ export class Writes {
       sendMessage(ctx.host, conn, storeMessage(method, k, entry));
       return;
     }
+    if (!this.records.admit(ctx.store.tables, method, k, entry, from ? 'store' : 'local', from?.peerId)) return;
     const changed = ctx.store.apply(method, k, entry);
     if (changed !== undefined && ctx.ring.storing) this.backup(method, k, changed);
   }
 
-  /** Merges `delta` into slot `(method, k)`, here or at the responsible node. */
-  delta(method: HashMethod, k: bigint, delta: Mapping): void {
+  /** Merges `delta` into slot `(method, k)`, here or at the responsible node (`from` as in {@link store}). */
+  delta(method: HashMethod, k: bigint, delta: Mapping, from?: MeshConnection): void {
     const ctx = this.#ctx;
     const conn = remote(ctx, ctx.ring.find(k));
     if (conn) {
       sendMessage(ctx.host, conn, deltaMessage(method, k, delta));
       return;
     }
+    if (!this.records.admit(ctx.store.tables, method, k, 'delta', from ? 'store' : 'local', from?.peerId)) return;
     const current = ctx.store.tables.get(method, k)?.value;
     if (current !== undefined && current !== null && !isMapping(current)) {
       ctx.host.reportError(new NotAMappingError('delta for an entry that is not a map; ignored', { details: { method } }));

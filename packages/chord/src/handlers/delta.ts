@@ -10,6 +10,6 @@ export const handleDelta: ChordHandler = (ctx, message, conn) => {
     reject(ctx, message, conn, 'chord delta carries no map');
     return true;
   }
-  ctx.writes.delta(slot.method, slot.k, delta);
+  ctx.writes.delta(slot.method, slot.k, delta, conn);
   return true;
 };

@@ -1,6 +1,7 @@
 /** `whisper / retrieved [method, key, value | nil]`: an answer to a retrieve (PROTOCOL.md 6.4). */
 import { fieldText } from '@p2p/base';
-import { rawPayloadField } from '../payloads';
+import { isHashMethod } from '../hashing';
+import { parseRingKey, rawPayloadField } from '../payloads';
 import { reject, type ChordHandler } from './parse';
 
 export const handleRetrieved: ChordHandler = (ctx, message, conn, wire) => {
@@ -13,6 +14,9 @@ export const handleRetrieved: ChordHandler = (ctx, message, conn, wire) => {
   }
   const value = packets[3] ?? null;
   const raw = value === null ? undefined : rawPayloadField(wire, 3);
+  // Authenticated subnets: a forged record answer is dropped here, never passed on or heard.
+  const { records } = ctx.writes;
+  if (records.enabled && !records.answered(raw, isHashMethod(method) ? method : undefined, parseRingKey(key), conn)) return true;
   ctx.lookups.answer(method, key, value, raw, conn);
   return true;
 };

@@ -7,12 +7,10 @@ export const handleStore: ChordHandler = (ctx, message, conn, wire) => {
   const slot = parseSlot(ctx, message, conn, 4);
   if (!slot) return true;
   const value = message.packets[3];
-  if (value === null) {
-    // F10: deleting an entry we do not hold is a no-op (py2p drops the link).
-    ctx.writes.store(slot.method, slot.k, null);
-  } else {
-    const raw = rawPayloadField(wire, 3) ?? encodeMsgpack(value).slice();
-    ctx.writes.store(slot.method, slot.k, { value, raw });
-  }
+  // F10: deleting an entry we do not hold is a no-op (py2p drops the link).
+  const entry = value === null ? null : { value, raw: rawPayloadField(wire, 3) ?? encodeMsgpack(value).slice() };
+  // Authenticated subnets: a forged record is refused before it is stored or forwarded.
+  if (!ctx.writes.records.received(entry, slot.method, slot.k, conn, 'store')) return true;
+  ctx.writes.store(slot.method, slot.k, entry, conn);
   return true;
 };
