@@ -1,6 +1,7 @@
 /** What every part of a mesh socket shares: identity, clock, limits, and where errors go. */
 import { DEFAULT_COMPRESSIONS, isSupportedCompression, scopedLogger, systemClock, type Clock, type Identity, type Logger, type P2PError, type Protocol } from '@p2p/base';
 import { resolveIdentity } from './auth-identity';
+import { MessageSigner } from './message-signing';
 import type { MeshEvents } from './events';
 import type { Listeners } from './listeners';
 import { MeshMetrics } from './metrics';
@@ -12,6 +13,8 @@ export interface MeshContext {
   readonly protocol: Protocol;
   /** This node's key pair in an authenticated subnet (auth-identity.ts); undefined elsewhere. */
   readonly identity: Identity | undefined;
+  /** Signs what this node packs, with `identity` (message-signing.ts); undefined outside authenticated subnets. */
+  readonly signer: MessageSigner | undefined;
   readonly outAddr: readonly [string, number];
   readonly clock: Clock;
   readonly logger: Logger;
@@ -36,15 +39,18 @@ export interface MeshContext {
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** What {@link createContext} derives from the options; the socket supplies the rest. */
-type Derived = 'id' | 'protocol' | 'identity' | 'outAddr' | 'clock' | 'logger' | 'metrics' | 'limits' | 'compression' | 'maxOutgoing' | 'closed' | 'nowSeconds';
+type Derived = 'id' | 'protocol' | 'identity' | 'signer' | 'outAddr' | 'clock' | 'logger' | 'metrics' | 'limits' | 'compression' | 'maxOutgoing' | 'closed' | 'nowSeconds';
 
 /** A socket's context before `start()` fills in its identity. */
 export function createContext(options: MeshSocketOptions, protocol: Protocol, rest: Omit<MeshContext, Derived>): Mutable<MeshContext> {
   const clock = options.clock ?? systemClock;
+  const joined = options.protocol ?? protocol;
+  const identity = resolveIdentity(options.identity, joined);
   return {
     id: '',
     protocol,
-    identity: resolveIdentity(options.identity, options.protocol ?? protocol),
+    identity,
+    signer: identity && new MessageSigner(identity, joined.subnet),
     outAddr: ['', 0],
     clock,
     // The socket's kind (`mesh`, `sync`, `chord`) names its DEBUG namespace: p2p:mesh, ...

@@ -9,14 +9,17 @@ import {
   HandlerError,
   MainFlags,
   Message,
+  SignatureInvalidError,
   SubFlags,
   isP2PError,
   negotiateReply,
   type P2PError,
   type WireMessage,
 } from '@p2p/base';
+import { AUTH_SUBFLAG } from './auth-handshake';
 import type { MeshContext } from './context';
 import { InvalidHandlerError } from './errors';
+import { openSigned, signingScope, type SignatureFailure } from './message-signing';
 import type { MessageHandler } from './events';
 import type { Link } from './link';
 import { parseCompressionList } from './payloads';
@@ -42,6 +45,8 @@ export class Dispatcher {
   readonly #deps: DispatcherDeps;
   readonly #handlers = new Map<number, LinkHandler[]>();
   #user: MessageHandler[] = [];
+  /** What signatures of this subnet sign first (authenticated subnets; known once the socket started). */
+  #scope: Uint8Array | undefined;
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
@@ -72,17 +77,24 @@ export class Dispatcher {
     };
   }
 
-  dispatch(link: Link, wire: WireMessage): void {
+  dispatch(link: Link, received: WireMessage): void {
     const { ctx, waterfall, sender } = this.#deps;
+    let wire = received;
     // One clock read per frame, shared by the latency metric and the waterfall.
     const now = ctx.clock.now();
     ctx.metrics.received(wire, now);
     if (this.#deps.stopped()) return ctx.metrics.dropped('stopped');
     // PROTOCOL.md 1.4 step 4: an empty payload is accepted and ignored.
     if (wire.payload.length === 0) return ctx.metrics.dropped('empty');
-    // Every peer speaks its handshake first (4.2): anything else before it is neither relayed
-    // nor handled, and the link is dropped.
-    if (link.state === 'handshaking' && !(wire.type === MainFlags.whisper && wire.payload[0] === SubFlags.handshake)) {
+    // Authenticated subnets: verified before it is relayed, handled or delivered.
+    if (ctx.signer) {
+      const opened = this.#verify(link, wire);
+      if (opened === undefined) return;
+      wire = opened;
+    }
+    // Every peer speaks its handshake first (4.2), then in an authenticated subnet its hello and
+    // proof: anything else before it is neither relayed nor handled, and the link is dropped.
+    if (link.state === 'handshaking' && !(wire.type === MainFlags.whisper && (wire.payload[0] === SubFlags.handshake || (ctx.signer && wire.payload[0] === AUTH_SUBFLAG)))) {
       ctx.metrics.dropped('before_handshake');
       link.fail(new BadMessageError('a message before the handshake', { details: { remote: link.remote, type: wire.type, subFlag: wire.payload[0] } }));
       return;
@@ -114,6 +126,28 @@ export class Dispatcher {
     }
     // 4.7 step 4
     if (sub === SubFlags.broadcast || sub === SubFlags.whisper) this.#deps.deliver(message);
+  }
+
+  /**
+   * A received message's signature (message-signing.ts): the message without its envelope, or
+   * undefined when refused. A whisper must also come from the neighbour that signed it (only
+   * broadcasts are relayed). The penalty rule: honest nodes verify before they relay, so the
+   * neighbour that passed on a bad signature is faulty or hostile, and its link is dropped.
+   */
+  #verify(link: Link, wire: WireMessage): WireMessage | undefined {
+    const { ctx } = this.#deps;
+    const opened = openSigned(wire, (this.#scope ??= signingScope(ctx.protocol.subnet)));
+    let failure: SignatureFailure | 'path' | undefined = typeof opened === 'string' ? opened : undefined;
+    if (failure === undefined && wire.type !== MainFlags.broadcast && link.peerId !== undefined && wire.sender !== link.peerId) failure = 'path';
+    if (failure === undefined) return opened as WireMessage;
+    ctx.metrics.signatureFailed(failure);
+    const why = { missing: 'carries no signature', sender: "is signed by a key that is not its sender's", signature: 'has a signature that does not verify', path: 'is a whisper of another node' }[failure];
+    link.fail(
+      new SignatureInvalidError(`a message from ${link.peerId?.slice(0, 12) ?? `${link.remote.host}:${link.remote.port}`} ${why}; dropped it and the connection`, {
+        details: { reason: failure, peer: link.peerId, sender: wire.sender, remote: link.remote, type: wire.type, subFlag: wire.payload[0] },
+      }),
+    );
+    return undefined;
   }
 
   /**

@@ -52,3 +52,15 @@ export class IdChangedError extends P2PError {
     super('ID_CHANGED', message, options);
   }
 }
+
+/**
+ * Emitted (and a pending `connect()` rejects with it) when a peer in an authenticated subnet fails
+ * its handshake proof: a bad or replayed proof, a proof or hello out of order, or a TLS
+ * certificate key that is not its handshake key. The link is dropped. (An id that is not its
+ * key's is `IDENTITY_INVALID`; a message with a bad signature is `SIGNATURE_INVALID`.)
+ */
+export class AuthFailedError extends P2PError {
+  constructor(message: string, options?: P2PErrorOptions) {
+    super('AUTH_FAILED', message, options);
+  }
+}

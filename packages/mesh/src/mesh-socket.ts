@@ -22,6 +22,7 @@ import {
   type Message,
   type P2PError,
 } from '@p2p/base';
+import { AUTH_SUBFLAG } from './auth-handshake';
 import { createContext, type MeshContext, type Mutable } from './context';
 import { Dialer, type ConnectOptions } from './dialer';
 import { Dispatcher } from './dispatcher';
@@ -130,6 +131,7 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
     });
     // PROTOCOL.md 4.7: py2p's built-in order is handshake, peers, response, request.
     this.#dispatcher.on(SubFlags.handshake, this.#exchange.onHandshake);
+    if (ctx.signer) this.#dispatcher.on(AUTH_SUBFLAG, this.#exchange.onAuth);
     this.#dispatcher.on(SubFlags.peers, this.#dialer.onPeers); // a connect() resolves here, never claims
     this.#dispatcher.on(SubFlags.peers, this.#exchange.onPeers);
     this.#dispatcher.on(SubFlags.response, this.#router.onResponse);
@@ -142,7 +144,7 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
       exchange: () => this.#exchange,
       dispatch: (link, wire) => this.#dispatcher.dispatch(link, wire),
       greeted: (link) => (this.#sender.handshake(link), this.#exchange.opened(link), this.#extension?.handshakeSent?.(link.connection)),
-      adopted: (link, transport) => this.#listeners?.bind(link, transport),
+      adopted: (link, transport) => (this.#listeners?.bind(link, transport), this.#exchange.adopted(link, transport)),
       closed: (link, why) => (this.#upkeep.closed(link), this.#extension?.connectionClosed?.(link.connection, why)),
       requestPeers: () => this.requestPeers(),
     });
@@ -207,13 +209,7 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
     for (const [sub, handler] of extension.handlers ?? []) {
       this.#dispatcher.on(sub, (message, link, wire) => handler(message, link.connection, wire));
     }
-    return createHost({
-      ctx: this.#ctx,
-      table: this.#table,
-      sender: this.#sender,
-      dispatcher: this.#dispatcher,
-      deliver: (message) => this.#deliver(message),
-    });
+    return createHost({ ctx: this.#ctx, table: this.#table, sender: this.#sender, dispatcher: this.#dispatcher, deliver: (message) => this.#deliver(message) });
   }
 
   // ---------------------------------------------------------------- public state

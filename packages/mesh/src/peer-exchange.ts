@@ -1,9 +1,11 @@
 /**
  * Acting on what peers say about themselves and others: a handshake (decided by handshake.ts)
  * files, replaces, probes for or refuses a link (PROTOCOL.md 4.3, 4.5, F1); a peers message
- * starts automatic dials (4.4).
+ * starts automatic dials (4.4). In an authenticated subnet a handshake with our protocol id
+ * waits in auth-session.ts until the peer has proven its key.
  */
-import { BadMessageError, MainFlags, ProtocolMismatchError, SubFlags, type Message, type TimerHandle } from '@p2p/base';
+import { BadMessageError, MainFlags, ProtocolMismatchError, SubFlags, type Message, type TimerHandle, type TransportConnection, type WireMessage } from '@p2p/base';
+import { AuthSessions } from './auth-session';
 import type { MeshContext } from './context';
 import type { Dialer } from './dialer';
 import { IdChangedError, IdInUseError, SelfConnectError } from './errors';
@@ -32,10 +34,23 @@ export class PeerExchange {
   readonly #openedAt = new WeakMap<Link, number>();
   /** Filed links being probed because another link claims their id, with the probe's timers. */
   readonly #probes = new Map<Link, TimerHandle[]>();
+  /** The key proofs of an authenticated subnet; undefined elsewhere. */
+  readonly #auth: AuthSessions | undefined;
 
   constructor(deps: PeerExchangeDeps) {
     this.#deps = deps;
+    const { ctx, sender } = deps;
+    const identity = ctx.identity;
+    if (identity) this.#auth = new AuthSessions({ ctx, identity, sender, proven: (message, link) => this.#handshake(message, link, undefined) });
   }
+
+  /** A new link over `transport` (the TLS key binding of an authenticated subnet). */
+  adopted(link: Link, transport: TransportConnection): void {
+    this.#auth?.adopted(link, transport);
+  }
+
+  /** Handler of the hello and proof sub-flag (auth-handshake.ts); registered in authenticated subnets. */
+  onAuth = (message: Message, link: Link, wire: WireMessage): boolean => this.#auth?.onAuth(message, link, wire) ?? false;
 
   /** True when `link` lost a conflict (its close is not a disconnect). */
   wasReplaced(link: Link): boolean {
@@ -45,6 +60,7 @@ export class PeerExchange {
   /** This node sent its first handshake on `link` (the link is open). */
   opened(link: Link): void {
     this.#openedAt.set(link, this.#deps.ctx.clock.now());
+    this.#auth?.opened(link);
   }
 
   /** Stops every probe (the socket is closing). */
@@ -60,11 +76,13 @@ export class PeerExchange {
     const hs = parseHandshake(message.packets);
     // Other lengths are not mesh handshakes (chord meta has 2 fields, F14).
     if (hs === undefined) return false;
-    const other = hs === 'invalid' ? undefined : table.get(hs.id);
-    const existing = other !== link ? other : undefined;
     // The protocol of this link's transport: a TCP-and-WebSocket node is on two subnets (listeners.ts).
     const ourProtocol = ctx.faces?.of(link).protocol ?? ctx.protocol;
     const ours = ourProtocol.id;
+    // Authenticated subnets: nothing is decided on a claim until its key is proven.
+    if (this.#auth && hs !== 'invalid' && hs.protocolId === ours && this.#auth.defer(message, link, hs.id)) return true;
+    const other = hs === 'invalid' ? undefined : table.get(hs.id);
+    const existing = other !== link ? other : undefined;
     const decision = decideHandshake({
       myId: ctx.id,
       myProtocolId: ours,

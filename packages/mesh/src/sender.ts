@@ -40,7 +40,9 @@ export class Sender {
    */
   pack(flag: number, type: number, packets: readonly unknown[]): Packed {
     const time = this.#ctx.nowSeconds();
-    const { packed, id } = packPacket({ type: flag, sender: this.#ctx.id, time, payload: [type, ...packets] });
+    const fields = { type: flag, sender: this.#ctx.id, time, payload: [type, ...packets] };
+    // Authenticated subnets: the originator's signature (message-signing.ts).
+    const { packed, id } = this.#ctx.signer ? this.#ctx.signer.pack(fields) : packPacket(fields);
     const max = this.#ctx.limits.maxFrameBytes;
     if (packed.length + CHECKSUM_BYTES > max) {
       throw new FrameTooLargeError(`message of ${packed.length + CHECKSUM_BYTES} bytes exceeds maxFrameBytes (${max}); nothing was sent`, {
