@@ -10,13 +10,17 @@ export const name = 'ws';
 export const description = 'mesh throughput over WebSocket beside TCP: 8 nodes (each dials i+1 and i+3 mod 8), one broadcasts N small messages';
 
 const WARMUP = 200;
-/** Alternating rounds; each transport reports its median round, so a load spike hits both alike. */
-const ROUNDS = 3;
+/** Messages per round when -n is not given. */
+const DEFAULT_MESSAGES = 2_000;
+
+/** This scenario alternates its own rounds (`runs` of them): the runner calls it once. */
+export const repeats = false;
 
 const WS = { encryption: 'ws', transport: () => wsTransport('ws') };
+const sum = (runs, key) => runs.reduce((total, r) => total + r[key], 0);
 const median = (runs) => [...runs].sort((x, y) => x.messagesPerSecond - y.messagesPerSecond)[Math.floor(runs.length / 2)];
 
-export async function run({ messages }) {
+export async function run({ messages = DEFAULT_MESSAGES, runs: ROUNDS = 3 }) {
   // A short unreported run of each first, so neither pays for the JIT warming up.
   await runMesh(Math.min(WARMUP, messages));
   await runMesh(Math.min(WARMUP, messages), WS);
@@ -24,8 +28,8 @@ export async function run({ messages }) {
   const tcpRuns = [];
   const wsRuns = [];
   for (let round = 0; round < ROUNDS; round++) {
-    tcpRuns.push(summarise(await runMesh(messages), messages));
-    wsRuns.push(summarise(await runMesh(messages, WS), messages));
+    tcpRuns.push(summarise(await runMesh(messages)));
+    wsRuns.push(summarise(await runMesh(messages, WS)));
   }
   const tcp = median(tcpRuns);
   const ws = median(wsRuns);
@@ -42,6 +46,7 @@ export async function run({ messages }) {
       { label: 'TCP:       messages/s delivered to every node', value: tcp.messagesPerSecond, unit: 'msg/s' },
       { label: 'WebSocket: messages/s delivered to every node', value: ws.messagesPerSecond, unit: 'msg/s' },
       { label: 'WebSocket / TCP throughput', value: ws.messagesPerSecond / tcp.messagesPerSecond, unit: 'x' },
+      { label: 'lost / duplicate deliveries, every round: TCP, WebSocket', value: `${sum(tcpRuns, 'lost')} / ${sum(tcpRuns, 'duplicates')}, ${sum(wsRuns, 'lost')} / ${sum(wsRuns, 'duplicates')}` },
       { label: 'TCP:       every round', value: range(tcpRuns), unit: 'msg/s' },
       { label: 'WebSocket: every round', value: range(wsRuns), unit: 'msg/s' },
       { label: 'TCP:       latency p50 / p99', value: `${tcp.p50Ms.toFixed(2)} / ${tcp.p99Ms.toFixed(2)}`, unit: 'ms' },
