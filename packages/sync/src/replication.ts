@@ -52,6 +52,8 @@ interface Offered extends SyncMeta {
 
 export class Replication {
   #host!: MeshHost;
+  /** Sends the local writes still queued for this tick (outbox.ts), so nothing overtakes them. */
+  #flushWrites: () => void = () => {};
   #refusals: CounterSeries | undefined;
   readonly #state: SyncState;
   readonly #leasing: boolean;
@@ -70,9 +72,10 @@ export class Replication {
     this.#epoch = globalThis.crypto.getRandomValues(new Uint8Array(EPOCH_BYTES));
   }
 
-  /** The host `extend()` returned; set before the socket starts. */
-  attach(host: MeshHost): void {
+  /** The host `extend()` returned and the outbox's flush; set before the socket starts. */
+  attach(host: MeshHost, flushWrites: () => void): void {
     this.#host = host;
+    this.#flushWrites = flushWrites;
     this.#refusals = leaseRefusals(host.metrics).peer;
   }
 
@@ -137,12 +140,14 @@ export class Replication {
 
   /** Everything up to the current change was sent on `conn`: ask the peer to confirm it. */
   #mark(conn: MeshConnection): void {
+    this.#flushWrites();
     this.#marked.set(conn, this.#state.seq);
     this.#host.sendTo(conn, MainFlags.whisper, SESSION_SUBFLAG, [SessionKind.mark, this.#state.seq]);
   }
 
   #replay(conn: MeshConnection): void {
     if (conn.closed || conn.peerId === undefined) return;
+    this.#flushWrites();
     const from = this.#checkpoints.replayFrom(conn.peerId, this.#hellos.get(conn));
     const now = this.#host.nowSeconds();
     for (const entry of this.#state.entriesSince(from)) {
@@ -183,8 +188,8 @@ export class Replication {
       if (replaces) this.#state.remove(id, store.key, meta, now);
       return true;
     }
-    // Not allowed: ignored silently, as py2p.
-    if (this.#mayWrite(held, meta, false)) this.#state.put(id, { key: store.key, raw: store.raw, ...meta });
+    // Not allowed: ignored silently, as py2p. The event takes the message's decoded value (unshared: sync claims the message).
+    if (this.#mayWrite(held, meta, false)) this.#state.put(id, { key: store.key, raw: store.raw, ...meta }, message.packets[2]);
     return true;
   }
 
@@ -286,6 +291,7 @@ export class Replication {
 
   /** `whisper / store [key, value, owner, timestamp]`, or the TS-only `whisper / deleted [key, owner, timestamp]`. */
   #send(conn: MeshConnection, version: Offered): void {
+    this.#flushWrites();
     if (version.raw === undefined) {
       this.#host.sendTo(conn, MainFlags.whisper, DELETED_SUBFLAG, [version.key, utf8Encode(version.owner), version.timestamp]);
     } else {

@@ -19,6 +19,8 @@ export interface Entry extends SyncMeta {
 export type Held = Entry | Tombstone;
 
 export interface StateEvents {
+  /** Whether anyone listens to `update` (else the event, and decoding its value, is skipped). */
+  wantsUpdates(): boolean;
   update(update: SyncUpdate): void;
   delete(event: SyncDelete): void;
 }
@@ -40,15 +42,19 @@ export class SyncState {
     return this.data.get(id) ?? this.tombstones.get(id, now);
   }
 
-  /** Stores a value (replacing a tombstone) and emits `update`. */
-  put(id: string, version: { key: Uint8Array; raw: Uint8Array } & SyncMeta): Entry {
+  /**
+   * Stores a value (replacing a tombstone) and emits `update`. `value` is the decoded value when
+   * the caller already holds an unshared copy of it (a received message's), else it is decoded.
+   */
+  put(id: string, version: { key: Uint8Array; raw: Uint8Array } & SyncMeta, value?: unknown): Entry {
     const entry: Entry = { key: version.key, raw: version.raw, owner: version.owner, timestamp: version.timestamp, seq: ++this.seq };
     this.tombstones.delete(id);
     // Re-inserting moves nothing: a Map keeps the original position of an existing key.
     this.data.set(id, entry);
+    if (!this.#events.wantsUpdates()) return entry;
     this.#events.update({
       key: entry.key.slice(),
-      value: decodeMsgpack(entry.raw),
+      value: value === undefined ? decodeMsgpack(entry.raw) : value,
       meta: Object.freeze({ owner: entry.owner, timestamp: entry.timestamp }),
     });
     return entry;

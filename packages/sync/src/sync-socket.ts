@@ -5,6 +5,8 @@
  */
 import {
   ClosedError,
+  HandlerError,
+  asP2PError,
   KeyNotFoundError,
   NotAMappingError,
   Protocol,
@@ -17,13 +19,15 @@ import {
   toHex,
   type CounterSeries,
 } from '@p2p/base';
-import { MeshSocket, type MeshHost, type SentMessage } from '@p2p/mesh';
+import { MeshSocket, type MeshHost } from '@p2p/mesh';
 import { LeaseHeldError, leaseHeldMessage } from './errors';
 import type { SyncEvents } from './events';
 import { keyId, type SyncKey } from './keys';
 import { allowed, type SyncMeta } from './lease';
 import { leaseRefusals } from './metrics';
 import type { SyncSocketOptions } from './options';
+import { Outbox } from './outbox';
+import { WriteClock } from './write-clock';
 import { isRawMap, mergeRawMaps } from './raw-map';
 import { Replication } from './replication';
 import { SyncState } from './state';
@@ -45,20 +49,33 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
   readonly #data: SyncState['data'];
   readonly #host: MeshHost;
   readonly #refused: CounterSeries;
+  readonly #outbox: Outbox;
+  readonly #clock: WriteClock;
 
   protected constructor(options: SyncSocketOptions = {}) {
     const leasing = options.leasing ?? true;
     // PROTOCOL.md 5.1: subnet + "1" with leasing, + "0" without.
     const base = options.protocol ?? SyncSocket.defaultProtocol;
-    super({ ...options, protocol: new Protocol(base.subnet + (leasing ? '1' : '0'), base.encryption) });
+    const clock = new WriteClock(options.clock);
+    super({ ...options, clock, protocol: new Protocol(base.subnet + (leasing ? '1' : '0'), base.encryption) });
     this.#leasing = leasing;
+    this.#clock = clock;
     this.#state = new SyncState({
       keepSeconds: options.tombstoneSeconds ?? DEFAULT_TOMBSTONE_SECONDS,
       maxTombstones: options.maxTombstones ?? DEFAULT_MAX_TOMBSTONES,
-      events: { update: (u) => this.emit('update', u), delete: (d) => this.emit('delete', d) },
+      events: {
+        wantsUpdates: () => this.listenerCount('update') > 0,
+        update: (u) => this.emit('update', u),
+        delete: (d) => this.emit('delete', d),
+      },
     });
     this.#data = this.#state.data;
     const replication = new Replication(this.#state, leasing);
+    const outbox = new Outbox({
+      send: (write) => clock.at(write.atMs, () => this.#host.broadcast(write.type, write.packets)),
+      report: (err) => this.#host.reportError(asP2PError(err, HandlerError)),
+    });
+    this.#outbox = outbox;
     // PROTOCOL.md 4.7: after the mesh's built-ins, sync's store then delta (then TS-only ones).
     this.#host = this.extend({
       handlers: replication.handlers(),
@@ -67,9 +84,14 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
       // PROTOCOL.md 5.3: after a peer's handshake, send it what it lacks, with metadata.
       peerHandshake: (conn) => replication.peerHandshake(conn),
       connectionClosed: (conn) => replication.connectionClosed(conn),
-      closed: () => replication.closed(),
+      // Writes queued in this tick leave before the links close.
+      closing: () => outbox.flush(),
+      closed: () => {
+        outbox.clear();
+        replication.closed();
+      },
     });
-    replication.attach(this.#host);
+    replication.attach(this.#host, () => outbox.flush());
     this.#refused = leaseRefusals(this.#host.metrics).local;
   }
 
@@ -173,8 +195,7 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
     const raw = ownBytes(encodeMsgpack(value));
     const id = keyId(bytes);
     this.#checkLease(id, bytes, this.#ownMeta(), false);
-    const sent = this.#host.broadcast(SubFlags.store, [bytes, new RawMsgpack(raw)]);
-    this.#put(id, { key: bytes, raw, ...this.#metaOf(sent) });
+    this.#store(id, bytes, raw);
   }
 
   /**
@@ -189,7 +210,7 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
     const entry = this.#data.get(id);
     if (entry === undefined) throw notFound(bytes);
     this.#checkLease(id, bytes, this.#ownMeta(), false);
-    this.#remove(id, bytes, this.#host.broadcast(SubFlags.store, [bytes, null]));
+    this.#remove(id, bytes);
   }
 
   /** py2p / js2p's name for {@link delete}. */
@@ -226,12 +247,8 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
         return { bytes, id, raw };
       });
       for (const { bytes, id, raw } of prepared) {
-        if (raw === undefined) {
-          this.#remove(id, bytes, this.#host.broadcast(SubFlags.store, [bytes, null]));
-        } else {
-          const sent = this.#host.broadcast(SubFlags.store, [bytes, new RawMsgpack(raw)]);
-          this.#put(id, { key: bytes, raw, ...this.#metaOf(sent) });
-        }
+        if (raw === undefined) this.#remove(id, bytes);
+        else this.#store(id, bytes, raw);
       }
     }
   }
@@ -253,8 +270,10 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
       throw new NotAMappingError('the value stored under this key is not a map', { details: { key: toHex(bytes) } });
     }
     this.#checkLease(id, bytes, this.#ownMeta(), true);
-    const sent = this.#host.broadcast(SubFlags.delta, [bytes, new RawMsgpack(deltaRaw)]);
-    this.#put(id, { key: bytes, raw: mergeRawMaps(entry?.raw, deltaRaw), ...this.#metaOf(sent) });
+    const merged = mergeRawMaps(entry?.raw, deltaRaw);
+    this.#write(SubFlags.delta, [bytes, new RawMsgpack(deltaRaw)], bytes.length + deltaRaw.length, (meta) =>
+      this.#state.put(id, { key: bytes, raw: merged, ...meta }),
+    );
   }
 
   /** py2p's name for {@link applyDelta}. */
@@ -304,12 +323,34 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
 
   // ---------------------------------------------------------------- internals
 
-  #put(id: string, version: { key: Uint8Array; raw: Uint8Array } & SyncMeta): void {
-    this.#state.put(id, version);
+  /** `store [key, value]`: the local version now, its broadcast at the end of the tick. */
+  #store(id: string, key: Uint8Array, raw: Uint8Array): void {
+    this.#write(SubFlags.store, [key, new RawMsgpack(raw)], key.length + raw.length, (meta) =>
+      this.#state.put(id, { key, raw, ...meta }),
+    );
   }
 
-  #remove(id: string, key: Uint8Array, sent: SentMessage): void {
-    this.#state.remove(id, key, this.#metaOf(sent), this.#host.nowSeconds());
+  /** `store [key, nil]`: a delete, recorded now, broadcast at the end of the tick. */
+  #remove(id: string, key: Uint8Array): void {
+    this.#write(SubFlags.store, [key, null], key.length, (meta) => this.#state.remove(id, key, meta, this.#host.nowSeconds()));
+  }
+
+  /**
+   * Applies a local write (`apply` with its metadata) and queues its broadcast for the end of
+   * the tick (outbox.ts), dated now: the message carries this time (write-clock.ts), as every
+   * receiver records it. A write that may come near `maxFrameBytes` goes out at once, before
+   * anything is applied, so `FRAME_TOO_LARGE` is thrown by the call with nothing stored.
+   */
+  #write(type: number, packets: unknown[], bytes: number, apply: (meta: SyncMeta) => void): void {
+    if (bytes + this.id.length + INLINE_MARGIN_BYTES > this.#host.limits.maxFrameBytes) {
+      this.#outbox.flush();
+      const sent = this.#host.broadcast(type, packets);
+      apply({ owner: this.id, timestamp: sent.time });
+      return;
+    }
+    const atMs = this.#clock.now();
+    apply({ owner: this.id, timestamp: Math.floor(atMs / 1000) });
+    this.#outbox.push({ type, packets, atMs });
   }
 
   #allowed(entry: SyncMeta | undefined, meta: SyncMeta, isDelta: boolean): boolean {
@@ -330,18 +371,17 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
     return { owner: this.id, timestamp: this.#host.nowSeconds() };
   }
 
-  /**
-   * The metadata of a sent write: the time of the message that carries it, which receivers
-   * use as its metadata, so both sides store the same version.
-   */
-  #metaOf(sent: SentMessage): SyncMeta {
-    return { owner: this.id, timestamp: sent.time };
-  }
-
   #assertOpen(): void {
     if (this.closed) throw new ClosedError('the socket is closed');
   }
 }
+
+/**
+ * Room left in a frame, beyond the key, the value and the sender id, for the rest of a store
+ * message (headers, time, sub-flag, checksum, and in an authenticated subnet the signatures
+ * and public key); a write that could come closer to `maxFrameBytes` is sent at once.
+ */
+const INLINE_MARGIN_BYTES = 512;
 
 function notFound(bytes: Uint8Array): KeyNotFoundError {
   return new KeyNotFoundError('no value is held for this key', { details: { key: toHex(bytes) } });
