@@ -5,6 +5,7 @@
  */
 import * as net from 'node:net';
 import {
+  CompressionFlags,
   FrameReader,
   Identity,
   MainFlags,
@@ -40,6 +41,8 @@ export interface JoinOptions {
   claim?: string;
   /** Hello bytes to send instead of a hello of our own (a replayed one). */
   hello?: Uint8Array;
+  /** The sender field (and so the key that must sign) of the proof message. @default the claim */
+  proofSender?: string;
   /** Stop after sending the proof (do not wait for the peers reply). */
   noWait?: boolean;
 }
@@ -76,7 +79,7 @@ export class KeyedPeer {
     });
     await raw.nextWhere((f) => f.wire.payload[0] === AUTH_SUBFLAG && f.wire.payload[1] === AuthKind.proof).catch(() => undefined);
     if (raw.socket.destroyed) return peer;
-    peer.sendSigned({ type: MainFlags.whisper, sender: claim, time: now(), payload: [AUTH_SUBFLAG, AuthKind.proof, proof] });
+    peer.sendSigned({ type: MainFlags.whisper, sender: options.proofSender ?? claim, time: now(), payload: [AUTH_SUBFLAG, AuthKind.proof, proof] });
     if (!options.noWait) await raw.nextWhere((f) => f.wire.payload[0] === SubFlags.peers);
     return peer;
   }
@@ -130,9 +133,9 @@ export async function recordingProxy(port: number): Promise<{ port: number; fram
   return { port: (server.address() as net.AddressInfo).port, frames, close };
 }
 
-/** A recorded frame, decoded (raw: handshakes and hellos are never compressed). */
+/** A recorded frame, decoded (under any compression). */
 export function decodeRecorded(frame: Uint8Array): WireMessage {
-  return decodeFrameBody(frame.subarray(4));
+  return decodeFrameBody(frame.subarray(4), { candidates: [null, CompressionFlags.snappy, CompressionFlags.zlib, CompressionFlags.gzip] });
 }
 
 /** TCP whose connections report `info.peerPublicKey`, as @p2p/ssl does for an Ed25519 certificate. */
