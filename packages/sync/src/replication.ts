@@ -91,7 +91,7 @@ export class Replication {
 
   /** Our handshake went out: announce this instance, so the peer can trust its checkpoint of us. */
   handshakeSent(conn: MeshConnection): void {
-    this.#host.sendTo(conn, MainFlags.whisper, SESSION_SUBFLAG, [SessionKind.hello, this.#epoch]);
+    this.#whisper(conn, SESSION_SUBFLAG, [SessionKind.hello, this.#epoch]);
   }
 
   /** PROTOCOL.md 5.3: after a peer's handshake, replay (waiting briefly for its hello when we hold a checkpoint). */
@@ -140,9 +140,8 @@ export class Replication {
 
   /** Everything up to the current change was sent on `conn`: ask the peer to confirm it. */
   #mark(conn: MeshConnection): void {
-    this.#flushWrites();
     this.#marked.set(conn, this.#state.seq);
-    this.#host.sendTo(conn, MainFlags.whisper, SESSION_SUBFLAG, [SessionKind.mark, this.#state.seq]);
+    this.#whisper(conn, SESSION_SUBFLAG, [SessionKind.mark, this.#state.seq]);
   }
 
   #replay(conn: MeshConnection): void {
@@ -245,7 +244,7 @@ export class Replication {
         break;
       }
       case 'mark':
-        this.#host.sendTo(conn, MainFlags.whisper, SESSION_SUBFLAG, [SessionKind.ack, session.seq, this.#epoch]);
+        this.#whisper(conn, SESSION_SUBFLAG, [SessionKind.ack, session.seq, this.#epoch]);
         break;
       case 'ack':
         if (session.seq <= this.#state.seq) this.#checkpoints.confirm(conn.peerId!, toHex(session.epoch), session.seq);
@@ -291,12 +290,17 @@ export class Replication {
 
   /** `whisper / store [key, value, owner, timestamp]`, or the TS-only `whisper / deleted [key, owner, timestamp]`. */
   #send(conn: MeshConnection, version: Offered): void {
-    this.#flushWrites();
     if (version.raw === undefined) {
-      this.#host.sendTo(conn, MainFlags.whisper, DELETED_SUBFLAG, [version.key, utf8Encode(version.owner), version.timestamp]);
+      this.#whisper(conn, DELETED_SUBFLAG, [version.key, utf8Encode(version.owner), version.timestamp]);
     } else {
-      this.#host.sendTo(conn, MainFlags.whisper, SubFlags.store, [version.key, new RawMsgpack(version.raw), utf8Encode(version.owner), version.timestamp]);
+      this.#whisper(conn, SubFlags.store, [version.key, new RawMsgpack(version.raw), utf8Encode(version.owner), version.timestamp]);
     }
+  }
+
+  /** Every message sync sends on one link: after the local writes still queued, never before them. */
+  #whisper(conn: MeshConnection, type: number, packets: readonly unknown[]): void {
+    this.#flushWrites();
+    this.#host.sendTo(conn, MainFlags.whisper, type, packets);
   }
 
   /** May a live write with `meta` replace what is held (a value under the lease rules, or a delete)? */
