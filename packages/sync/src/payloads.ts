@@ -45,28 +45,84 @@ function payloadRaw(packed: Uint8Array): Uint8Array[] {
   return decodeArrayWithRaw(packed).raw.slice(HEADER_FIELDS);
 }
 
+/**
+ * The last element's bytes of `packed` when it is a 6-element array (header, sub-flag, key,
+ * value: every live store and delta) whose first five elements are scalars, found without
+ * decoding anything; undefined otherwise (the caller then decodes). `packed` is one valid msgpack
+ * value (the frame decoder checked it, trailing bytes included).
+ */
+export function lastOfSix(packed: Uint8Array): Uint8Array | undefined {
+  if (packed[0] !== 0x96) return undefined;
+  let pos = 1;
+  for (let i = 0; i < 5; i++) {
+    pos = skipScalar(packed, pos);
+    if (pos < 0 || pos >= packed.length) return undefined;
+  }
+  return packed.subarray(pos);
+}
+
+/** The end of the scalar (nil, bool, int, float, str, bin) starting at `pos`, or -1 for anything else. */
+function skipScalar(b: Uint8Array, pos: number): number {
+  const t = b[pos];
+  if (t === undefined) return -1;
+  if (t <= 0x7f || t >= 0xe0 || t === 0xc0 || t === 0xc2 || t === 0xc3) return pos + 1;
+  if (t >= 0xa0 && t <= 0xbf) return pos + 1 + (t & 0x1f);
+  switch (t) {
+    case 0xcc:
+    case 0xd0:
+      return pos + 2;
+    case 0xcd:
+    case 0xd1:
+      return pos + 3;
+    case 0xca:
+    case 0xce:
+    case 0xd2:
+      return pos + 5;
+    case 0xcb:
+    case 0xcf:
+    case 0xd3:
+      return pos + 9;
+    case 0xc4:
+    case 0xd9:
+      return pos + 2 + (b[pos + 1] ?? 0);
+    case 0xc5:
+    case 0xda:
+      return pos + 3 + (((b[pos + 1] ?? 0) << 8) | (b[pos + 2] ?? 0));
+    case 0xc6:
+    case 0xdb:
+      return pos + 5 + (((b[pos + 1] ?? 0) << 24) >>> 0) + ((b[pos + 2] ?? 0) << 16) + ((b[pos + 3] ?? 0) << 8) + (b[pos + 4] ?? 0);
+    default:
+      return -1;
+  }
+}
+
+/** Payload element 2 (the value) of a store or delta. */
+function valueRaw(packets: readonly unknown[], packed: Uint8Array): Uint8Array {
+  return (packets.length === 3 ? lastOfSix(packed) : undefined) ?? payloadRaw(packed)[2]!;
+}
+
 /** `packets` is `Message.packets` (sub-flag first), `packed` the message's msgpack. */
 export function parseStore(packets: readonly unknown[], packed: Uint8Array): PlainStore | ReplayStore | Malformed {
   if (packets.length < 3) return { kind: 'malformed', reason: `store with ${packets.length - 1} fields, at least 2 required` };
   const key = fieldBytes(packets[1]);
   if (key === undefined) return { kind: 'malformed', reason: 'store key is neither bin nor str' };
-  const valueRaw = payloadRaw(packed)[2]!.slice();
+  const value = valueRaw(packets, packed).slice();
   if (packets.length !== 5) {
-    return { kind: 'store', key, raw: valueRaw[0] === NIL ? undefined : valueRaw };
+    return { kind: 'store', key, raw: value[0] === NIL ? undefined : value };
   }
-  if (valueRaw[0] === NIL) return { kind: 'malformed', reason: 'join-replay store without a value' };
+  if (value[0] === NIL) return { kind: 'malformed', reason: 'join-replay store without a value' };
   const owner = ownerText(packets[3]);
   if (owner === undefined) return { kind: 'malformed', reason: 'store owner is not a node id' };
   const timestamp = toTimestamp(packets[4]);
   if (timestamp === undefined) return { kind: 'malformed', reason: 'store timestamp is not a number' };
-  return { kind: 'replay', key, raw: valueRaw, owner, timestamp };
+  return { kind: 'replay', key, raw: value, owner, timestamp };
 }
 
 export function parseDelta(packets: readonly unknown[], packed: Uint8Array): Delta | Malformed {
   if (packets.length < 3) return { kind: 'malformed', reason: `delta with ${packets.length - 1} fields, at least 2 required` };
   const key = fieldBytes(packets[1]);
   if (key === undefined) return { kind: 'malformed', reason: 'delta key is neither bin nor str' };
-  const raw = payloadRaw(packed)[2]!;
+  const raw = valueRaw(packets, packed);
   if (!isRawMap(raw)) return { kind: 'malformed', reason: 'delta is not a map' };
   return { kind: 'delta', key, raw: raw.slice() };
 }

@@ -1,10 +1,10 @@
 /** Pure parts: the lease rules, the join-replay order, raw map merges, keys, payload parsing. */
 import { describe, expect, it } from 'vitest';
-import { MsgpackFloat, decodeMsgpack, encodeMsgpack, toHex, utf8Encode } from '@p2p/base';
+import { MsgpackFloat, RawMsgpack, decodeArrayWithRaw, decodeMsgpack, encodeMsgpack, toHex, utf8Encode } from '@p2p/base';
 import { fieldBytes as wireKey, keyBytes } from '@p2p/base';
 import { keyId } from '../src/keys';
 import { LEASE_SECONDS, allowed, compareOwners, supersedes, type Version } from '../src/lease';
-import { parseDelta, parseStore } from '../src/payloads';
+import { lastOfSix, parseDelta, parseStore } from '../src/payloads';
 import { isRawMap, joinRawMap, mergeRawMaps, splitRawMap } from '../src/raw-map';
 import { RAW_ID } from './helpers';
 
@@ -156,5 +156,37 @@ describe('payload parsing', () => {
     for (const bad of [[17, k], [17, 1, { x: 1 }], [17, k, [1]], [17, k, 'x']]) {
       expect(parseDelta(bad, packedOf(bad)).kind).toBe('malformed');
     }
+  });
+});
+
+describe('lastOfSix: the value of a live store or delta without decoding', () => {
+  const long = (n: number) => new Uint8Array(n).fill(7);
+  const headers: unknown[][] = [
+    [0, utf8Encode(RAW_ID), NOW, 11, utf8Encode('k')],
+    [3, RAW_ID, NOW, 17, 'k'],
+    [0, RAW_ID, 1, 11, long(300)],
+    [0, RAW_ID, 2 ** 40, 11, long(70_000)],
+    [0, RAW_ID, -5, 11, 'x'.repeat(40)],
+    [0, RAW_ID, new MsgpackFloat(1.5), 11, 'x'.repeat(300)],
+    [0, RAW_ID, -(2 ** 40), 11, true],
+    [0, null, -200, 11, false],
+    [0, RAW_ID, 200, 11, 'x'.repeat(70_000)],
+  ];
+  const values: unknown[] = ['v', null, 1, { a: [1, 2, { b: long(3) }] }, [1, 'two'], long(256), new RawMsgpack(new Uint8Array([0xcb, 0x40, 0, 0, 0, 0, 0, 0, 0]))];
+
+  it('finds exactly the bytes the full decoder finds', () => {
+    for (const header of headers) {
+      for (const value of values) {
+        const packed = encodeMsgpack([...header, value]);
+        expect(toHex(lastOfSix(packed)!)).toBe(toHex(decodeArrayWithRaw(packed).raw[5]!));
+      }
+    }
+  });
+  it('gives up (undefined) on other lengths and on a non-scalar header element', () => {
+    expect(lastOfSix(encodeMsgpack([0, RAW_ID, NOW, 11, 'k', 'v', RAW_ID, NOW]))).toBeUndefined();
+    expect(lastOfSix(encodeMsgpack([0, RAW_ID, NOW, 11, 'k']))).toBeUndefined();
+    expect(lastOfSix(encodeMsgpack([0, RAW_ID, NOW, 11, { a: 1 }, 'v']))).toBeUndefined();
+    expect(lastOfSix(encodeMsgpack([0, RAW_ID, NOW, [11], 'k', 'v']))).toBeUndefined();
+    expect(lastOfSix(encodeMsgpack('not an array'))).toBeUndefined();
   });
 });
