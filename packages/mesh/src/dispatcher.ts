@@ -19,7 +19,7 @@ import {
 import { AUTH_SUBFLAG } from './auth-handshake';
 import type { MeshContext } from './context';
 import { InvalidHandlerError } from './errors';
-import { openSigned, signingScope, type SignatureFailure } from './message-signing';
+import { MessageVerifier, type SignatureFailure } from './message-signing';
 import type { MessageHandler } from './events';
 import type { Link } from './link';
 import { parseCompressionList } from './payloads';
@@ -45,8 +45,8 @@ export class Dispatcher {
   readonly #deps: DispatcherDeps;
   readonly #handlers = new Map<number, LinkHandler[]>();
   #user: MessageHandler[] = [];
-  /** What signatures of this subnet sign first (authenticated subnets; known once the socket started). */
-  #scope: Uint8Array | undefined;
+  /** Checks signatures in authenticated subnets (made once the socket started and knows its subnet). */
+  #verifier: MessageVerifier | undefined;
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
@@ -136,7 +136,7 @@ export class Dispatcher {
    */
   #verify(link: Link, wire: WireMessage): WireMessage | undefined {
     const { ctx } = this.#deps;
-    const opened = openSigned(wire, (this.#scope ??= signingScope(ctx.protocol.subnet)));
+    const opened = (this.#verifier ??= new MessageVerifier(ctx.protocol.subnet)).open(wire);
     let failure: SignatureFailure | 'path' | undefined = typeof opened === 'string' ? opened : undefined;
     if (failure === undefined && wire.type !== MainFlags.broadcast && link.peerId !== undefined && wire.sender !== link.peerId) failure = 'path';
     if (failure === undefined) return opened as WireMessage;

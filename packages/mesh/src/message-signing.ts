@@ -102,39 +102,63 @@ export class MessageSigner {
   }
 }
 
-/**
- * Checks a received message's signature: the received `wire` without its two trailing fields
- * (relays still forward `packed`, the original bytes), a mesh handshake as it is, or why it was
- * refused. `scope` is {@link signingScope} of this node's subnet.
- */
-export function openSigned(wire: WireMessage, scope: Uint8Array): WireMessage | SignatureFailure {
-  const p = wire.packed;
-  const n = wire.payload.length;
-  const end = p.length;
-  const enveloped =
-    n >= 3 &&
-    isBin(wire.payload[n - 2], KEY_BYTES) &&
-    isBin(wire.payload[n - 1], SIG_BYTES) &&
-    p[end - ENVELOPE_BYTES] === KEY_TAG &&
-    p[end - ENVELOPE_BYTES + 1] === KEY_BYTES &&
-    p[end - SIG_BYTES - 2] === KEY_TAG &&
-    p[end - SIG_BYTES - 1] === SIG_BYTES;
-  if (!enveloped) return isMeshHandshake(wire.type, wire.payload) ? wire : 'missing';
-  const key = p.subarray(end - ENVELOPE_BYTES + 2, end - SIG_BYTES - 2);
-  if (nodeIdFromPublicKey(key) !== wire.sender) return 'sender';
-  const { headerBytes, count } = arrayHeader(p);
-  // The shortest header only: another form of it would give the same signed bytes a second id,
-  // and the copy would pass the de-duplication.
-  if (headerBytes !== encodeArrayHeader(count).length) return 'signature';
-  const body = p.subarray(headerBytes, end - ENVELOPE_BYTES);
-  const signed = new Uint8Array(scope.length + body.length);
-  signed.set(scope, 0);
-  signed.set(body, scope.length);
-  if (!verifySignature(key, signed, p.subarray(end - SIG_BYTES))) return 'signature';
-  return { ...wire, payload: wire.payload.slice(0, n - 2) };
+/** Node ids of recently seen keys: hashing and base58-encoding a key costs more than a lookup. */
+const KEY_IDS_KEPT = 1024;
+
+/** Checks received messages' signatures for one subnet (the dispatcher's one instance). */
+export class MessageVerifier {
+  readonly #scope: Uint8Array;
+  /** Key (as latin1 text) to node id, bounded, oldest dropped first. */
+  readonly #ids = new Map<string, string>();
+
+  constructor(subnet: string) {
+    this.#scope = signingScope(subnet);
+  }
+
+  /**
+   * The received `wire` without its two trailing fields (relays still forward `packed`, the
+   * original bytes), a mesh handshake as it is, or why it was refused.
+   */
+  open(wire: WireMessage): WireMessage | SignatureFailure {
+    const p = wire.packed;
+    const n = wire.payload.length;
+    const end = p.length;
+    const enveloped =
+      n >= 3 &&
+      isBin(wire.payload[n - 2], KEY_BYTES) &&
+      isBin(wire.payload[n - 1], SIG_BYTES) &&
+      p[end - ENVELOPE_BYTES] === KEY_TAG &&
+      p[end - ENVELOPE_BYTES + 1] === KEY_BYTES &&
+      p[end - SIG_BYTES - 2] === KEY_TAG &&
+      p[end - SIG_BYTES - 1] === SIG_BYTES;
+    if (!enveloped) return isMeshHandshake(wire.type, wire.payload) ? wire : 'missing';
+    const key = p.subarray(end - ENVELOPE_BYTES + 2, end - SIG_BYTES - 2);
+    if (this.#idOf(key) !== wire.sender) return 'sender';
+    const { headerBytes, count } = arrayHeader(p);
+    // The shortest header only: another form of it would give the same signed bytes a second id,
+    // and the copy would pass the de-duplication.
+    if (headerBytes !== encodeArrayHeader(count).length) return 'signature';
+    const body = p.subarray(headerBytes, end - ENVELOPE_BYTES);
+    const signed = new Uint8Array(this.#scope.length + body.length);
+    signed.set(this.#scope, 0);
+    signed.set(body, this.#scope.length);
+    if (!verifySignature(key, signed, p.subarray(end - SIG_BYTES))) return 'signature';
+    return { ...wire, payload: wire.payload.slice(0, n - 2) };
+  }
+
+  #idOf(key: Uint8Array): string {
+    const text = String.fromCharCode(...key);
+    let id = this.#ids.get(text);
+    if (id === undefined) {
+      id = nodeIdFromPublicKey(key);
+      if (this.#ids.size >= KEY_IDS_KEPT) this.#ids.delete(this.#ids.keys().next().value!);
+      this.#ids.set(text, id);
+    }
+    return id;
+  }
 }
 
-/** The public key of a message {@link openSigned} accepted with an envelope (the node id of its sender). */
+/** The public key of a message {@link MessageVerifier.open} accepted with an envelope (the node id of its sender). */
 export function signerKey(wire: WireMessage): Uint8Array {
   const end = wire.packed.length;
   return wire.packed.subarray(end - ENVELOPE_BYTES + 2, end - SIG_BYTES - 2);
