@@ -5,11 +5,12 @@
  * On a terminal a status line (peers, messages, bytes, uptime) is redrawn above the prompt;
  * `--metrics` serves the node's metrics over HTTP while it runs.
  */
-import { Protocol, type Logger, type Message } from '@p2p/base';
+import { Identity, Protocol, isP2PError, type Logger, type Message } from '@p2p/base';
 import type { MeshSocket, MeshEvents } from '@p2p/mesh';
 import { describeError, failureText, UsageError } from './errors';
 import { addrText, formatValue, shortId } from './format';
 import { writeLine, type CliIo } from './io';
+import { openIdentity } from './identity-file';
 import { debugLogger } from './logger';
 import { serveMetrics, type MetricsServer } from './metrics-server';
 import { parseHostPort, type NodeCommandOptions } from './options';
@@ -27,7 +28,7 @@ export interface NodeKind<S extends AnySocket> {
   /** `mesh`, `sync` or `chord`. */
   readonly name: string;
   readonly defaultSubnet: string;
-  listen(options: { host: string; port: number; protocol: Protocol; logger?: Logger }): Promise<S>;
+  listen(options: { host: string; port: number; protocol: Protocol; logger?: Logger; identity?: Identity }): Promise<S>;
   /** Runs once the node listens (chord joins here). */
   started?(socket: S): void;
   /** Prompt commands of this kind; `print` writes one line. */
@@ -41,15 +42,38 @@ export interface NodeKind<S extends AnySocket> {
 }
 
 /** Loads the TLS transport when the protocol asks for it. */
-export async function protocolFor(subnet: string, ssl: boolean): Promise<Protocol> {
+export async function protocolFor(subnet: string, ssl: boolean, auth = false): Promise<Protocol> {
   if (ssl) await import('@p2p/ssl');
-  return new Protocol(subnet, ssl ? 'SSL' : 'Plaintext');
+  return new Protocol(subnet, ssl ? 'SSL' : 'Plaintext', { auth });
+}
+
+/** `subnet "x", SSL` and, for an authenticated subnet, `, authenticated`. */
+function networkText(protocol: Protocol): string {
+  return `subnet "${protocol.subnet}", ${protocol.encryption}${protocol.auth ? ', authenticated' : ''}`;
+}
+
+/** What to add to a PROTOCOL_MISMATCH: the one setting its text cannot show. */
+function mismatchHint(protocol: Protocol): string {
+  return protocol.auth
+    ? '; this node runs --auth, so only nodes started with --auth (or --identity) connect to it'
+    : '; if the peer runs --auth (or --identity), this node needs it too';
 }
 
 /** Runs one interactive node until end of input, `quit` or a signal; returns the exit code. */
 export async function runNode<S extends AnySocket>(kind: NodeKind<S>, options: NodeCommandOptions, io: CliIo): Promise<number> {
   const subnet = options.subnet ?? kind.defaultSubnet;
-  const protocol = await protocolFor(subnet, options.ssl);
+  let identity: { identity: Identity; created: boolean } | undefined;
+  if (options.identity !== undefined) {
+    try {
+      identity = openIdentity(options.identity);
+    } catch (err) {
+      writeLine(io.stderr, `p2p: cannot use identity file ${options.identity}: ${describeError(err)}`);
+      return 1;
+    }
+  }
+  // --auth alone runs with a fresh identity, given explicitly so every transport (TLS) gets it.
+  if (options.auth && identity === undefined) identity = { identity: Identity.generate(), created: false };
+  const protocol = await protocolFor(subnet, options.ssl, identity !== undefined);
   const logger = debugLogger(options.debug, io.stderr);
   // Listen for signals from the start: one that arrives while starting ends the session at once.
   let stop: (() => void) | undefined;
@@ -61,7 +85,13 @@ export async function runNode<S extends AnySocket>(kind: NodeKind<S>, options: N
   try {
     let socket: S;
     try {
-      socket = await kind.listen({ host: options.host, port: options.port, protocol, ...(logger ? { logger } : {}) });
+      socket = await kind.listen({
+        host: options.host,
+        port: options.port,
+        protocol,
+        ...(logger ? { logger } : {}),
+        ...(identity ? { identity: identity.identity } : {}),
+      });
     } catch (err) {
       writeLine(io.stderr, `p2p: cannot listen on ${addrText([options.host, options.port])}: ${describeError(err)}`);
       return 1;
@@ -79,7 +109,8 @@ export async function runNode<S extends AnySocket>(kind: NodeKind<S>, options: N
     const session = new NodeSession(kind, socket, io, metrics);
     stop = () => session.stop();
     if (stopped) session.stop();
-    return await session.run(options.connect, options.bootstrap ?? []);
+    const created = identity?.created ? options.identity : undefined;
+    return await session.run(options.connect, options.bootstrap ?? [], created);
   } finally {
     offSignal();
   }
@@ -114,11 +145,13 @@ class NodeSession<S extends AnySocket> {
     this.#repl.end();
   }
 
-  async run(connect: ReadonlyArray<[string, number]>, bootstrap: ReadonlyArray<[string, number]> = []): Promise<number> {
+  /** `createdIdentity`: the identity file made for this run, announced after the address. */
+  async run(connect: ReadonlyArray<[string, number]>, bootstrap: ReadonlyArray<[string, number]> = [], createdIdentity?: string): Promise<number> {
     const socket = this.#socket;
     const print = (line: string): void => this.#repl.print(line);
     const { protocol } = socket;
-    print(`listening on ${addrText(socket.outAddr)} as ${socket.id} (${this.#kind.name}, subnet "${protocol.subnet}", ${protocol.encryption})`);
+    print(`listening on ${addrText(socket.outAddr)} as ${socket.id} (${this.#kind.name}, ${networkText(protocol)})`);
+    if (createdIdentity !== undefined) print(`created identity file ${createdIdentity} (mode 0600); keep it private, whoever holds it is this node`);
     if (this.#metrics) print(`metrics on ${this.#metrics.url}`);
     const offs = [
       socket.on('peer:connect', (peer) =>
@@ -173,7 +206,8 @@ class NodeSession<S extends AnySocket> {
       this.#repl.print(`connected to ${shortId(peer.id)} at ${addrText(addr)}`);
       return true;
     } catch (err) {
-      const text = failureText(`cannot connect to ${addrText(addr)}`, err);
+      const hint = isP2PError(err, 'PROTOCOL_MISMATCH') ? mismatchHint(this.#socket.protocol) : '';
+      const text = failureText(`cannot connect to ${addrText(addr)}`, err) + hint;
       if (atPrompt) this.#repl.print(`error: ${text}`);
       else writeLine(this.#io.stderr, `p2p: ${text}`);
       return false;
@@ -217,7 +251,7 @@ class NodeSession<S extends AnySocket> {
           const protocol = socket.protocol;
           print(`id        ${socket.id}`);
           print(`address   ${addrText(socket.outAddr)}`);
-          print(`network   ${this.#kind.name}, subnet "${protocol.subnet}", ${protocol.encryption} (protocol id ${protocol.id})`);
+          print(`network   ${this.#kind.name}, ${networkText(protocol)} (protocol id ${protocol.id})`);
           print(`peers     ${socket.peers.size} (${socket.incomingIds().length} incoming, ${socket.outgoingIds().length} outgoing)`);
           print(`received  ${this.#received} message${this.#received === 1 ? '' : 's'}`);
           for (const line of this.#kind.status?.(socket) ?? []) print(line);

@@ -1,6 +1,6 @@
 /**
  * The options every node command shares (`--host`, `--port`, `--connect`, `--subnet`, `--ssl`,
- * `--debug`, `--metrics`) and their parsers. Parsers throw commander's InvalidArgumentError, which the
+ * `--auth`, `--identity`, `--debug`, `--metrics`) and their parsers. Parsers throw commander's InvalidArgumentError, which the
  * program reports as a usage error (exit code 2).
  */
 import { InvalidArgumentError, type Command } from 'commander';
@@ -14,6 +14,10 @@ export interface NodeCommandOptions {
   bootstrap: Array<[string, number]>;
   subnet?: string;
   ssl: boolean;
+  /** An authenticated subnet (`Protocol(subnet, encryption, { auth: true })`). */
+  auth: boolean;
+  /** An identity file to load, or to create when missing; implies `auth`. */
+  identity?: string;
   debug: number;
   /** Where to serve Prometheus metrics over HTTP. */
   metrics?: [string, number];
@@ -53,6 +57,11 @@ export function parseSubnet(text: string): string {
   return text;
 }
 
+export function parseIdentityPath(text: string): string {
+  if (text.length === 0) throw new InvalidArgumentError('the identity file name cannot be empty.');
+  return text;
+}
+
 function collect(text: string, previous: Array<[string, number]>): Array<[string, number]> {
   return [...previous, parseHostPort(text)];
 }
@@ -66,6 +75,8 @@ export function addNodeOptions(command: Command, defaults: { port?: number } = {
     .option('--bootstrap <host:port...>', 'seed(s) (p2p seed) to find other nodes through at start (repeatable)', collect, [])
     .option('--subnet <name>', 'network name; only nodes with the same subnet connect', parseSubnet)
     .option('--ssl', 'encrypt connections with TLS (Protocol encryption "SSL")', false)
+    .option('--auth', 'join an authenticated subnet: ids bound to Ed25519 keys, every message signed (plain and py2p nodes cannot join)', false)
+    .option('--identity <file>', 'identity file (Ed25519 key) to load, or to create with mode 0600 when missing; implies --auth', parseIdentityPath)
     .option('--debug <level>', 'log to stderr: 1 warnings, 2 info, 3 debug', parseDebugLevel, 0)
     .option('--metrics <host:port>', 'serve Prometheus metrics over HTTP (a bare port binds 127.0.0.1; 0 = any free port)', parseMetricsAddress);
 }

@@ -6,14 +6,16 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import pkg from '../package.json';
 import { chordCommand } from './commands/chord';
 import { demoCommand } from './commands/demo-command';
+import { identityCommand } from './commands/identity';
 import { meshCommand } from './commands/mesh';
 import { seedCommand, type SeedCommandOptions } from './commands/seed';
 import { statusCommand } from './commands/status';
 import { syncCommand, type SyncCommandOptions } from './commands/sync';
 import { DEMO_MAX_NODES, DEMO_MIN_NODES } from './commands/demo';
 import { describeError, UsageError } from './errors';
+import { DEFAULT_IDENTITY_FILE } from './identity-file';
 import { writeLine, type CliIo } from './io';
-import { addNodeOptions, parseDebugLevel, parseHostPort, parseMetricsAddress, parsePort, type NodeCommandOptions } from './options';
+import { addNodeOptions, parseDebugLevel, parseHostPort, parseIdentityPath, parseMetricsAddress, parsePort, type NodeCommandOptions } from './options';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -54,6 +56,8 @@ Examples:
   p2p sync --connect 127.0.0.1:5555         a replicated dictionary (get, set, del, keys)
   p2p seed --port 44565                     a bootstrap seed for others
   p2p mesh --bootstrap 127.0.0.1:44565      a node that finds the others through that seed
+  p2p mesh --identity node.identity         an authenticated node: its id is its key's, messages signed
+  p2p identity node.identity                print that file's node id (creating the file)
   p2p mesh --metrics 127.0.0.1:9464         a node serving Prometheus metrics
   p2p status 127.0.0.1:9464                 that node's peers, messages, bytes and uptime
 
@@ -91,6 +95,12 @@ stdin (type help); they work the same with stdin from a pipe or a file.`,
     .description("print a running node's status (peers, messages, bytes, uptime) from its --metrics endpoint")
     .argument('<host:port>', 'the address given to --metrics (a bare port means 127.0.0.1)', parseMetricsAddress)
     .action(async (addr: [string, number]) => setExit(await statusCommand(addr, io)));
+
+  program
+    .command('identity')
+    .description(`print the node id of an identity file (an Ed25519 key for --identity), creating it with mode 0600 when missing`)
+    .argument('[file]', `the identity file (default ${DEFAULT_IDENTITY_FILE} in the current directory)`, parseIdentityPath)
+    .action((file: string | undefined) => setExit(identityCommand(file ?? DEFAULT_IDENTITY_FILE, io)));
 
   program
     .command('demo')
