@@ -86,8 +86,8 @@ export class Dispatcher {
     if (this.#deps.stopped()) return ctx.metrics.dropped('stopped');
     // PROTOCOL.md 1.4 step 4: an empty payload is accepted and ignored.
     if (wire.payload.length === 0) return ctx.metrics.dropped('empty');
-    // Authenticated subnets: verified before it is relayed, handled or delivered.
-    if (ctx.signer) {
+    // Authenticated subnets: verified before it is handled, delivered or (a broadcast, below) relayed.
+    if (ctx.signer && wire.type !== MainFlags.broadcast) {
       const opened = this.#verify(link, wire);
       if (opened === undefined) return;
       wire = opened;
@@ -108,6 +108,12 @@ export class Dispatcher {
     if (wire.type === MainFlags.broadcast) {
       const verdict = waterfall.admit(wire.id, wire.time, Math.floor(now / 1000));
       if (verdict !== 'new') return ctx.metrics.dropped(verdict);
+      // A copy of an accepted broadcast has its bytes (its id is their hash): checked once.
+      if (ctx.signer) {
+        const opened = this.#verify(link, wire);
+        if (opened === undefined) return;
+        wire = opened;
+      }
       sender.relay(wire, link);
     }
     const message = new Message({
