@@ -26,7 +26,7 @@ export type { MeshExtension, MeshHost, ExtensionHandler, SentMessage } from './e
 export type { MeshEvents, PeerInfo, MessageHandler, BuiltinHandler } from './events';
 export { offerable, DIAL_ONLY_ADDR, type Face, type ListeningAddress } from './listeners';
 export { type MeshSocketOptions, type MeshListenOptions, type MeshLimits, type ResolvedLimits, DEFAULT_LIMITS, DEFAULT_MAX_OUTGOING } from './options';
-export { InvalidHandlerError, ReplyRouteTimeoutError, SelfConnectError, PeerUnresponsiveError, BootstrapFailedError, IdInUseError, IdChangedError } from './errors';
+export { InvalidHandlerError, ReplyRouteTimeoutError, SelfConnectError, PeerUnresponsiveError, BootstrapFailedError, IdInUseError, IdChangedError, AuthFailedError } from './errors';
 export { type ReconnectOptions, DEFAULT_RECONNECT, redialDelay } from './reconnect';
 export { type LivenessOptions, DEFAULT_LIVENESS } from './liveness';
 export type { BootstrapOptions, BootstrapResult } from './seed-client';
@@ -60,6 +60,7 @@ export {
   ClosedError,
   ListenFailedError,
   TransportNotFoundError,
+  InvalidArgumentError,
   Identity,
   IdentityError,
   SignatureInvalidError,

@@ -13,4 +13,16 @@ describe('README example', () => {
     }
     expect(lines).toEqual(['alice got answers from bob and carol']);
   });
+
+  it('examples/authenticated.mjs runs: a signed broadcast crosses an authenticated subnet, a plain node is refused', async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' ')));
+    try {
+      // @ts-expect-error: a plain .mjs example without types
+      await import('../examples/authenticated.mjs');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(lines).toEqual(['carol got "signed hello" from alice: true; plain node: PROTOCOL_MISMATCH']);
+  });
 });
