@@ -301,17 +301,25 @@ export interface FrameReaderOptions {
    * @default DEFAULT_MAX_FRAME_BYTES
    */
   maxFrameBytes?: number;
+  /**
+   * Return a body that lies within one pushed chunk as a view into it instead of a copy. The
+   * view pins the chunk: a caller that keeps the body, or values decoded from it, copies it
+   * first (`body.slice()`). For a reader that drops most frames after a glance (duplicates).
+   * @default false
+   */
+  views?: boolean;
 }
 
 /**
  * Incremental frame splitter for one stream (PROTOCOL.md 1.4): accepts chunks split anywhere
- * and returns each complete body as its own copy, so decoded bin views never pin a socket
- * chunk. Partial data is kept as a list of chunks and joined once, so a large frame arriving in
+ * and returns each complete body as its own copy (unless `views`), so decoded bin views never
+ * pin a socket chunk. Partial data is kept as a list of chunks and joined once, so a large frame arriving in
  * many pieces costs linear time. After a throw the stream is out of sync: every later `push`
  * rethrows the same error.
  */
 export class FrameReader {
   readonly #maxFrameBytes: number;
+  readonly #views: boolean;
   #chunks: Uint8Array[] = [];
   /** Offset of the first unread byte in `#chunks[0]`. */
   #head = 0;
@@ -323,6 +331,7 @@ export class FrameReader {
 
   constructor(options: FrameReaderOptions = {}) {
     this.#maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.#views = options.views === true;
   }
 
   /**
@@ -333,14 +342,15 @@ export class FrameReader {
   push(chunk: Uint8Array): Uint8Array[] {
     if (this.#failure !== undefined) throw this.#failure;
     if (chunk.length > 0) {
-      this.#chunks.push(chunk);
+      // A plain view: slicing a Buffer makes a Buffer object per slice.
+      this.#chunks.push(chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
       this.#buffered += chunk.length;
     }
     const bodies: Uint8Array[] = [];
     for (;;) {
       if (this.#expected < 0) {
         if (this.#buffered < HEADER_BYTES) break;
-        const length = readHeader(this.#take(HEADER_BYTES), 0);
+        const length = this.#takeHeader();
         if (length > this.#maxFrameBytes) this.#fail(oversized(length, this.#maxFrameBytes));
         if (length < CHECKSUM_BYTES) {
           this.#fail(new TruncatedFrameError(`frame body of ${length} bytes is shorter than its checksum`, { details: { announced: length } }));
@@ -374,25 +384,52 @@ export class FrameReader {
 
   /** Removes and returns the next `n` buffered bytes as a fresh array (caller checked `n`). */
   #take(n: number): Uint8Array {
+    const first = this.#chunks[0]!;
+    const head = this.#head;
+    if (first.length - head >= n) {
+      // The common case: the whole body inside one chunk, one copy (or none).
+      const out = this.#views ? first.subarray(head, head + n) : first.slice(head, head + n);
+      this.#consume(n);
+      return out;
+    }
     const out = new Uint8Array(n);
     let filled = 0;
-    let used = 0;
     while (filled < n) {
-      const chunk = this.#chunks[used]!;
-      const start = used === 0 ? this.#head : 0;
-      const count = Math.min(chunk.length - start, n - filled);
-      out.set(chunk.subarray(start, start + count), filled);
+      const chunk = this.#chunks[0]!;
+      const count = Math.min(chunk.length - this.#head, n - filled);
+      out.set(chunk.subarray(this.#head, this.#head + count), filled);
       filled += count;
-      if (start + count === chunk.length) {
-        used++;
-        this.#head = 0;
-      } else {
-        this.#head = start + count;
+      this.#consume(count);
+    }
+    return out;
+  }
+
+  /** Removes and returns the next length header (caller checked that 4 bytes are buffered). */
+  #takeHeader(): number {
+    const first = this.#chunks[0]!;
+    const head = this.#head;
+    let length: number;
+    if (first.length - head >= HEADER_BYTES) {
+      length = readHeader(first, head);
+      this.#consume(HEADER_BYTES);
+    } else {
+      length = 0;
+      for (let i = 0; i < HEADER_BYTES; i++) {
+        length = length * 256 + this.#chunks[0]![this.#head]!;
+        this.#consume(1);
       }
     }
-    if (used > 0) this.#chunks.splice(0, used);
+    return length;
+  }
+
+  /** Moves past `n` bytes of the first chunk (`n` at most what is left of it). */
+  #consume(n: number): void {
+    this.#head += n;
     this.#buffered -= n;
-    return out;
+    if (this.#head === this.#chunks[0]!.length) {
+      this.#chunks.shift();
+      this.#head = 0;
+    }
   }
 }
 

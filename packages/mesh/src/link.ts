@@ -112,7 +112,8 @@ export class Link {
     this.#ctx = ctx;
     this.#transport = transport;
     this.#outgoing = outgoing;
-    this.#reader = new FrameReader({ maxFrameBytes: ctx.limits.maxFrameBytes });
+    // Views: a duplicate is dropped without a copy; every other body is copied before decoding.
+    this.#reader = new FrameReader({ maxFrameBytes: ctx.limits.maxFrameBytes, views: true });
     // A handshake always travels uncompressed (PROTOCOL.md 4.2): nothing is inflated for a
     // peer that has not handshaken yet.
     this.#candidates = [null];
@@ -354,17 +355,19 @@ export class Link {
       return;
     }
     const seen = this.#state === 'open' ? this.#ctx.seen : undefined;
-    for (const body of bodies) {
+    for (const view of bodies) {
       if (this.#dropped) return;
       if (seen !== undefined) {
         // A broadcast already accepted costs a map lookup, not a decompression and a digest.
         const method = this.#candidates[0]!;
-        const id = peekBroadcastId(body, method);
+        const id = peekBroadcastId(view, method);
         if (id !== undefined && seen(id)) {
-          this.#ctx.onDuplicate?.(this, body.length + FRAME_HEADER_BYTES, method);
+          this.#ctx.onDuplicate?.(this, view.length + FRAME_HEADER_BYTES, method);
           continue;
         }
       }
+      // Decoded values are views into the body: they must not pin the transport's chunk.
+      const body = view.slice();
       let wire: WireMessage;
       try {
         wire = decodeFrameBody(body, { candidates: this.#candidates, maxBytes: this.#ctx.limits.maxFrameBytes });
