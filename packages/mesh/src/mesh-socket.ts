@@ -189,7 +189,7 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
     const options = this.#options;
     const ctx = this.#ctx;
     ctx.protocol = options.protocol ?? (this.constructor as typeof MeshSocket).defaultProtocol;
-    const listeners = (this.#listeners = await Listeners.open(options, ctx.protocol, { accept: (c) => this.#links.accept(c), report: (e) => this.#report(e) }));
+    const listeners = (this.#listeners = await Listeners.open(options, ctx.protocol, { accept: (c) => this.#links.accept(c), report: (e) => this.#report(e), identity: ctx.identity }));
     ctx.faces = listeners;
     ctx.outAddr = listeners.primary.outAddr;
     ctx.id = ctx.identity?.id ?? makeNodeId({ outAddr: ctx.outAddr, protocolId: ctx.protocol.id, salt: options.salt ?? randomSalt() });

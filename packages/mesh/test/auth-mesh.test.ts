@@ -79,3 +79,11 @@ describe('authenticated subnets: a key the transport authenticated', () => {
     expect(a.peers.has(b.id)).toBe(true);
   });
 });
+
+describe('authenticated subnets: self', () => {
+  it('a node dialing itself gets SELF_CONNECT after the proofs', async () => {
+    const a = await node({ protocol: AUTH });
+    await expect(a.connect(...a.outAddr, { timeout: 5000 })).rejects.toMatchObject({ code: 'SELF_CONNECT' });
+    expect(count(a, 'p2p_auth_failures_total')).toBe(0);
+  });
+});
