@@ -148,3 +148,70 @@ function toTimestamp(value: unknown): number | undefined {
   if (typeof value === 'bigint') return Number(value);
   return undefined;
 }
+
+// ---------------------------------------------------------------- authenticated subnets
+
+/** A store's or delete's owner proof as it travels: `publicKey: bin(32), signature: bin(64)` (signed-writes.ts). */
+export interface Proof {
+  readonly publicKey: Uint8Array;
+  readonly signature: Uint8Array;
+}
+
+/** `store [key, value | nil, publicKey, signature]`: a live write by the message's sender, dated by its packet. */
+export interface SignedStore extends Omit<PlainStore, 'kind'> {
+  kind: 'store';
+  proof: Proof;
+}
+
+/** `store [key, value, owner, timestamp, publicKey, signature]`: the join replay of a signed version. */
+export interface SignedReplay extends Omit<ReplayStore, 'kind'> {
+  kind: 'replay';
+  proof: Proof;
+}
+
+/** The proof in `packets[at]`, `packets[at + 1]`, or undefined. */
+function proofAt(packets: readonly unknown[], at: number): Proof | undefined {
+  const publicKey = packets[at];
+  const signature = packets[at + 1];
+  if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) return undefined;
+  if (!(signature instanceof Uint8Array) || signature.length !== 64) return undefined;
+  return { publicKey: publicKey.slice(), signature: signature.slice() };
+}
+
+/**
+ * A store in an authenticated subnet (its own layouts: no py2p node is ever in one). `packets`
+ * is `Message.packets` (the mesh's envelope already removed), `packed` the message's msgpack.
+ */
+export function parseSignedStore(packets: readonly unknown[], packed: Uint8Array): SignedStore | SignedReplay | Malformed {
+  if (packets.length !== 5 && packets.length !== 7) {
+    return { kind: 'malformed', reason: `signed store with ${packets.length - 1} fields, 4 or 6 required` };
+  }
+  const key = fieldBytes(packets[1]);
+  if (key === undefined) return { kind: 'malformed', reason: 'store key is neither bin nor str' };
+  const proof = proofAt(packets, packets.length - 2);
+  if (proof === undefined) return { kind: 'malformed', reason: 'store without its owner proof (a 32-byte key and a 64-byte signature)' };
+  const value = payloadRaw(packed)[2]!.slice();
+  if (packets.length === 5) return { kind: 'store', key, raw: value[0] === NIL ? undefined : value, proof };
+  if (value[0] === NIL) return { kind: 'malformed', reason: 'join-replay store without a value' };
+  const owner = ownerText(packets[3]);
+  if (owner === undefined) return { kind: 'malformed', reason: 'store owner is not a node id' };
+  const timestamp = toTimestamp(packets[4]);
+  if (timestamp === undefined) return { kind: 'malformed', reason: 'store timestamp is not a number' };
+  return { kind: 'replay', key, raw: value, owner, timestamp, proof };
+}
+
+/** `deleted [key, owner, timestamp, publicKey, signature]`: a recorded delete's replay in an authenticated subnet. */
+export function parseSignedDeleted(
+  packets: readonly unknown[],
+): { kind: 'deleted'; key: Uint8Array; owner: string; timestamp: number; proof: Proof } | Malformed {
+  if (packets.length !== 6) return { kind: 'malformed', reason: `signed deleted with ${packets.length - 1} fields, 5 required` };
+  const key = fieldBytes(packets[1]);
+  if (key === undefined) return { kind: 'malformed', reason: 'deleted key is neither bin nor str' };
+  const owner = ownerText(packets[2]);
+  if (owner === undefined) return { kind: 'malformed', reason: 'deleted owner is not a node id' };
+  const timestamp = toTimestamp(packets[3]);
+  if (timestamp === undefined) return { kind: 'malformed', reason: 'deleted timestamp is not a number' };
+  const proof = proofAt(packets, 4);
+  if (proof === undefined) return { kind: 'malformed', reason: 'deleted without its owner proof' };
+  return { kind: 'deleted', key, owner, timestamp, proof };
+}

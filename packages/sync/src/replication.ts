@@ -10,6 +10,7 @@ import {
   MainFlags,
   NotAMappingError,
   RawMsgpack,
+  SignatureInvalidError,
   SubFlags,
   sha256,
   toHex,
@@ -24,8 +25,9 @@ import { Checkpoints } from './checkpoints';
 import { FutureTimestampError } from './errors';
 import { keyId } from './keys';
 import { allowed, allowedAfterDelete, isFutureDated, supersedes, type SyncMeta } from './lease';
-import { leaseRefusals } from './metrics';
-import { parseDelta, parseStore } from './payloads';
+import { leaseRefusals, signatureRefusals, type SignatureRefusals } from './metrics';
+import { parseDelta, parseSignedDeleted, parseSignedStore, parseStore } from './payloads';
+import { checkProof, type WriteProof } from './signed-writes';
 import { isRawMap, mergeRawMaps } from './raw-map';
 import {
   DELETED_SUBFLAG,
@@ -44,10 +46,11 @@ const HELLO_WAIT_MS = 2000;
 /** How often TS peers are sent a mark when something changed since the last one, moving their checkpoint forward. */
 const MARK_INTERVAL_MS = 1000;
 
-/** A version as replayed: a value (`raw`) or a delete (`raw` undefined). */
+/** A version as replayed: a value (`raw`) or a delete (`raw` undefined), with its owner's proof in an authenticated subnet. */
 interface Offered extends SyncMeta {
   readonly key: Uint8Array;
   readonly raw: Uint8Array | undefined;
+  readonly proof?: WriteProof;
 }
 
 export class Replication {
@@ -55,6 +58,9 @@ export class Replication {
   /** Sends the local writes still queued for this tick (outbox.ts), so nothing overtakes them. */
   #flushWrites: () => void = () => {};
   #refusals: CounterSeries | undefined;
+  #forgeries: SignatureRefusals | undefined;
+  /** The subnet writes are signed for, in an authenticated subnet; undefined elsewhere. */
+  #signedSubnet: string | undefined;
   readonly #state: SyncState;
   readonly #leasing: boolean;
   readonly #epoch: Uint8Array;
@@ -77,6 +83,10 @@ export class Replication {
     this.#host = host;
     this.#flushWrites = flushWrites;
     this.#refusals = leaseRefusals(host.metrics).peer;
+    if (host.authenticated) {
+      this.#signedSubnet = host.protocol.subnet;
+      this.#forgeries = signatureRefusals(host.metrics);
+    }
   }
 
   /** Handlers by sub-flag, in PROTOCOL.md 4.7 order (store, delta), then the TS-only ones. */
@@ -165,17 +175,19 @@ export class Replication {
   #onStore(message: Message, conn: MeshConnection, wire: WireMessage): boolean {
     if (message.packets[0] !== SubFlags.store) return false;
     if (!this.#handshaken(conn, wire, 'store')) return true;
-    const store = parseStore(message.packets, wire.packed);
+    const store = this.#signedSubnet === undefined ? parseStore(message.packets, wire.packed) : parseSignedStore(message.packets, wire.packed);
     if (store.kind === 'malformed') {
       this.#host.malformed(conn, wire, badMessage(`malformed store: ${store.reason}`, conn, wire));
       return true;
     }
     if (store.kind === 'replay') {
-      if (!this.#futureDated(store.timestamp, conn, wire, store.key)) this.#offer(conn, store);
+      if (!this.#futureDated(store.timestamp, conn, wire, store.key) && this.#proven(store, conn, wire, 'replay')) this.#offer(conn, store);
       return true;
     }
-    const meta: SyncMeta = { owner: wire.sender, timestamp: wire.time };
+    const proof = (store as { proof?: WriteProof }).proof;
+    const meta: SyncMeta & { proof?: WriteProof } = { owner: wire.sender, timestamp: wire.time, proof };
     if (this.#futureDated(meta.timestamp, conn, wire, store.key)) return true;
+    if (proof !== undefined && !this.#proven({ key: store.key, raw: store.raw, ...meta, proof }, conn, wire, 'live')) return true;
     const id = keyId(store.key);
     const now = this.#host.nowSeconds();
     const held = this.#state.held(id, now);
@@ -195,6 +207,11 @@ export class Replication {
   #onDelta(message: Message, conn: MeshConnection, wire: WireMessage): boolean {
     if (message.packets[0] !== SubFlags.delta) return false;
     if (!this.#handshaken(conn, wire, 'delta')) return true;
+    if (this.#signedSubnet !== undefined) {
+      // An authenticated subnet signs whole versions: a delta names no version its owner signed.
+      this.#refuseForgery('live', 'an unsigned delta (authenticated subnets send a delta as the signed store of the merged map)', conn, wire);
+      return true;
+    }
     const delta = parseDelta(message.packets, wire.packed);
     if (delta.kind === 'malformed') {
       // F10: a bad delta is reported and ignored; the connection stays.
@@ -220,12 +237,14 @@ export class Replication {
 
   #onDeleted(message: Message, conn: MeshConnection, wire: WireMessage): boolean {
     if (!this.#handshaken(conn, wire, 'deleted')) return true;
-    const deleted = parseDeleted(message.packets);
+    const deleted = this.#signedSubnet === undefined ? parseDeleted(message.packets) : parseSignedDeleted(message.packets);
     if (deleted.kind === 'malformed') {
       this.#host.malformed(conn, wire, badMessage(`malformed deleted: ${deleted.reason}`, conn, wire));
       return true;
     }
-    if (!this.#futureDated(deleted.timestamp, conn, wire, deleted.key)) this.#offer(conn, { ...deleted, raw: undefined });
+    const version: Offered = { ...deleted, raw: undefined };
+    if (this.#futureDated(deleted.timestamp, conn, wire, deleted.key) || !this.#proven(version, conn, wire, 'replay')) return true;
+    this.#offer(conn, version);
     return true;
   }
 
@@ -269,7 +288,7 @@ export class Replication {
     if (heldVersion !== undefined && sameVersion(heldVersion, incoming)) return;
     if (heldVersion === undefined || supersedes(incoming, heldVersion, this.#options(now))) {
       if (incoming.raw === undefined) this.#state.remove(id, incoming.key, incoming, now);
-      else this.#state.put(id, { key: incoming.key, raw: incoming.raw, owner: incoming.owner, timestamp: incoming.timestamp });
+      else this.#state.put(id, { key: incoming.key, raw: incoming.raw, owner: incoming.owner, timestamp: incoming.timestamp, proof: incoming.proof });
       for (const peer of this.#host.peers.values()) if (peer !== conn) this.#tell(peer, incoming);
     } else {
       this.#tell(conn, heldVersion);
@@ -290,11 +309,36 @@ export class Replication {
 
   /** `whisper / store [key, value, owner, timestamp]`, or the TS-only `whisper / deleted [key, owner, timestamp]`. */
   #send(conn: MeshConnection, version: Offered): void {
+    // In an authenticated subnet every held version is proven (ours signed, others' verified).
+    const proof = this.#signedSubnet === undefined || version.proof === undefined ? [] : [version.proof.publicKey, version.proof.signature];
+    if (this.#signedSubnet !== undefined && proof.length === 0) return;
     if (version.raw === undefined) {
-      this.#whisper(conn, DELETED_SUBFLAG, [version.key, utf8Encode(version.owner), version.timestamp]);
+      this.#whisper(conn, DELETED_SUBFLAG, [version.key, utf8Encode(version.owner), version.timestamp, ...proof]);
     } else {
-      this.#whisper(conn, SubFlags.store, [version.key, new RawMsgpack(version.raw), utf8Encode(version.owner), version.timestamp]);
+      this.#whisper(conn, SubFlags.store, [version.key, new RawMsgpack(version.raw), utf8Encode(version.owner), version.timestamp, ...proof]);
     }
+  }
+
+  /**
+   * In an authenticated subnet, true when `version` carries its owner's valid signature; a
+   * failure is refused: counted, reported as `SIGNATURE_INVALID`, never applied (the link stays:
+   * a live broadcast may have come through honest relays, which do not check sync's signatures).
+   * Always true elsewhere.
+   */
+  #proven(version: Offered, conn: MeshConnection, wire: WireMessage, origin: 'live' | 'replay'): boolean {
+    if (this.#signedSubnet === undefined) return true;
+    const failure = version.proof === undefined ? 'malformed' : checkProof(this.#signedSubnet, version, version.proof);
+    if (failure === undefined) return true;
+    const why = failure === 'owner' ? "its key is not the owner's" : failure === 'signature' ? "its signature is not the owner's" : 'it carries no usable proof';
+    this.#refuseForgery(origin, `refused a sync ${version.raw === undefined ? 'delete' : 'store'} in the name of ${version.owner.slice(0, 8)}…: ${why}`, conn, wire, version.key);
+    return false;
+  }
+
+  #refuseForgery(origin: 'live' | 'replay', reason: string, conn: MeshConnection, wire: WireMessage, key?: Uint8Array): void {
+    this.#forgeries?.[origin].inc();
+    this.#host.reportError(
+      new SignatureInvalidError(reason, { details: { key: key === undefined ? undefined : toHex(key), sender: wire.sender, peer: conn.peerId } }),
+    );
   }
 
   /** Every message sync sends on one link: after the local writes still queued, never before them. */

@@ -6,6 +6,7 @@
 import { decodeMsgpack } from '@p2p/base';
 import type { SyncDelete, SyncUpdate } from './events';
 import type { SyncMeta } from './lease';
+import type { WriteProof } from './signed-writes';
 import { Tombstones, type Tombstone } from './tombstones';
 
 /** One stored key: its bytes, the msgpack of its value, the lease metadata, the change counter. */
@@ -13,7 +14,12 @@ export interface Entry extends SyncMeta {
   readonly key: Uint8Array;
   readonly raw: Uint8Array;
   readonly seq: number;
+  /** In an authenticated subnet, the owner's signature of this version (replayed as it came). */
+  readonly proof?: WriteProof;
 }
+
+/** A version to store: key, value, metadata, and its owner's proof in an authenticated subnet. */
+export type StoredVersion = { key: Uint8Array; raw: Uint8Array; proof?: WriteProof } & SyncMeta;
 
 /** What a key holds: a value, a recorded delete, or nothing. */
 export type Held = Entry | Tombstone;
@@ -46,8 +52,10 @@ export class SyncState {
    * Stores a value (replacing a tombstone) and emits `update`. `value` is the decoded value when
    * the caller already holds an unshared copy of it (a received message's), else it is decoded.
    */
-  put(id: string, version: { key: Uint8Array; raw: Uint8Array } & SyncMeta, value?: unknown): Entry {
-    const entry: Entry = { key: version.key, raw: version.raw, owner: version.owner, timestamp: version.timestamp, seq: ++this.seq };
+  put(id: string, version: StoredVersion, value?: unknown): Entry {
+    const { key, raw, owner, timestamp, proof } = version;
+    const seq = ++this.seq;
+    const entry: Entry = proof === undefined ? { key, raw, owner, timestamp, seq } : { key, raw, owner, timestamp, seq, proof };
     this.tombstones.delete(id);
     // Re-inserting moves nothing: a Map keeps the original position of an existing key.
     this.data.set(id, entry);
@@ -61,8 +69,10 @@ export class SyncState {
   }
 
   /** Records a delete with its metadata; removes the value and emits `delete` when one was held. */
-  remove(id: string, key: Uint8Array, meta: SyncMeta, now: number): Tombstone {
-    const tombstone: Tombstone = { key, owner: meta.owner, timestamp: meta.timestamp, seq: ++this.seq };
+  remove(id: string, key: Uint8Array, meta: SyncMeta & { proof?: WriteProof }, now: number): Tombstone {
+    const { owner, timestamp, proof } = meta;
+    const seq = ++this.seq;
+    const tombstone: Tombstone = proof === undefined ? { key, owner, timestamp, seq } : { key, owner, timestamp, seq, proof };
     this.tombstones.set(id, tombstone, now);
     const entry = this.data.get(id);
     if (entry !== undefined) {

@@ -27,6 +27,7 @@ import { allowed, type SyncMeta } from './lease';
 import { leaseRefusals } from './metrics';
 import type { SyncSocketOptions } from './options';
 import { Outbox } from './outbox';
+import { signWrite } from './signed-writes';
 import { WriteClock } from './write-clock';
 import { isRawMap, mergeRawMaps } from './raw-map';
 import { Replication } from './replication';
@@ -57,7 +58,7 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
     // PROTOCOL.md 5.1: subnet + "1" with leasing, + "0" without.
     const base = options.protocol ?? SyncSocket.defaultProtocol;
     const clock = new WriteClock(options.clock);
-    super({ ...options, clock, protocol: new Protocol(base.subnet + (leasing ? '1' : '0'), base.encryption) });
+    super({ ...options, clock, protocol: new Protocol(base.subnet + (leasing ? '1' : '0'), base.encryption, { auth: base.auth }) });
     this.#leasing = leasing;
     this.#clock = clock;
     this.#state = new SyncState({
@@ -270,10 +271,7 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
       throw new NotAMappingError('the value stored under this key is not a map', { details: { key: toHex(bytes) } });
     }
     this.#checkLease(id, bytes, this.#ownMeta(), true);
-    const merged = mergeRawMaps(entry?.raw, deltaRaw);
-    this.#write(SubFlags.delta, [bytes, new RawMsgpack(deltaRaw)], bytes.length + deltaRaw.length, (meta) =>
-      this.#state.put(id, { key: bytes, raw: merged, ...meta }),
-    );
+    this.#write(id, bytes, mergeRawMaps(entry?.raw, deltaRaw), deltaRaw);
   }
 
   /** py2p's name for {@link applyDelta}. */
@@ -323,33 +321,45 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
 
   // ---------------------------------------------------------------- internals
 
-  /** `store [key, value]`: the local version now, its broadcast at the end of the tick. */
+  /** `store [key, value]`. */
   #store(id: string, key: Uint8Array, raw: Uint8Array): void {
-    this.#write(SubFlags.store, [key, new RawMsgpack(raw)], key.length + raw.length, (meta) =>
-      this.#state.put(id, { key, raw, ...meta }),
-    );
+    this.#write(id, key, raw);
   }
 
-  /** `store [key, nil]`: a delete, recorded now, broadcast at the end of the tick. */
+  /** `store [key, nil]`: a delete. */
   #remove(id: string, key: Uint8Array): void {
-    this.#write(SubFlags.store, [key, null], key.length, (meta) => this.#state.remove(id, key, meta, this.#host.nowSeconds()));
+    this.#write(id, key, undefined);
   }
 
   /**
-   * Applies a local write (`apply` with its metadata) and queues its broadcast for the end of
-   * the tick (outbox.ts), dated now: the message carries this time (write-clock.ts), as every
-   * receiver records it. A write that may come near `maxFrameBytes` goes out at once, before
-   * anything is applied, so `FRAME_TOO_LARGE` is thrown by the call with nothing stored.
+   * A local write of `key`: a value (`raw`), a delete (`raw` undefined) or a delta (`deltaRaw`,
+   * `raw` being the merged map). It is applied here at once and its broadcast is queued for the
+   * end of the tick (outbox.ts), dated now: the message carries this time (write-clock.ts), as
+   * every receiver records it. In an authenticated subnet the write is signed (signed-writes.ts)
+   * and a delta goes out as the store of the merged map, the version its signature covers. A
+   * write that may come near `maxFrameBytes` goes out at once, before anything is applied, so
+   * `FRAME_TOO_LARGE` is thrown by the call with nothing stored.
    */
-  #write(type: number, packets: unknown[], bytes: number, apply: (meta: SyncMeta) => void): void {
-    if (bytes + this.id.length + INLINE_MARGIN_BYTES > this.#host.limits.maxFrameBytes) {
+  #write(id: string, key: Uint8Array, raw: Uint8Array | undefined, deltaRaw?: Uint8Array): void {
+    const atMs = this.#clock.now();
+    const meta = { owner: this.id, timestamp: Math.floor(atMs / 1000) };
+    const identity = this.#host.identity;
+    const proof = identity === undefined ? undefined : signWrite(identity, this.protocol.subnet, { key, raw, ...meta });
+    const type = deltaRaw !== undefined && proof === undefined ? SubFlags.delta : SubFlags.store;
+    const body = type === SubFlags.delta ? deltaRaw : raw;
+    const packets: unknown[] = [key, body === undefined ? null : new RawMsgpack(body)];
+    if (proof !== undefined) packets.push(proof.publicKey, proof.signature);
+    const apply = (): void => {
+      if (raw === undefined) this.#state.remove(id, key, { ...meta, proof }, this.#host.nowSeconds());
+      else this.#state.put(id, { key, raw, ...meta, proof });
+    };
+    if (key.length + (body?.length ?? 0) + this.id.length + INLINE_MARGIN_BYTES > this.#host.limits.maxFrameBytes) {
       this.#outbox.flush();
-      const sent = this.#host.broadcast(type, packets);
-      apply({ owner: this.id, timestamp: sent.time });
+      this.#clock.at(atMs, () => this.#host.broadcast(type, packets));
+      apply();
       return;
     }
-    const atMs = this.#clock.now();
-    apply({ owner: this.id, timestamp: Math.floor(atMs / 1000) });
+    apply();
     this.#outbox.push({ type, packets, atMs });
   }
 

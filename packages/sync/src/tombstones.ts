@@ -5,6 +5,7 @@
  * forgotten, and beyond `maxCount` the oldest inserted is evicted (counted in `evicted`).
  */
 import type { SyncMeta } from './lease';
+import type { WriteProof } from './signed-writes';
 
 /** One recorded delete. `seq` is the local change counter when it was recorded. */
 export interface Tombstone extends SyncMeta {
@@ -12,6 +13,8 @@ export interface Tombstone extends SyncMeta {
   readonly seq: number;
   /** Never a value: tells a tombstone from an entry. */
   readonly raw?: undefined;
+  /** In an authenticated subnet, the owner's signature of this delete. */
+  readonly proof?: WriteProof;
 }
 
 /** How long a delete is remembered by default: a day (partitions longer than that may resurrect it). */
