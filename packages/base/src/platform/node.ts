@@ -3,6 +3,7 @@
  * node:zlib, and TCP as the built-in 'Plaintext' transport. `browser.ts` has the same exports.
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, verify, type KeyObject } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { chmodSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { deflateSync, gzipSync, unzipSync } from 'node:zlib';
 import type { TransportFactory } from '../transport-registry';
@@ -16,7 +17,12 @@ export const platform: 'node' | 'browser' = 'node';
 
 // Strip Buffer so callers never depend on Buffer-only methods.
 const plain = (b: Uint8Array): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-const digest = (algorithm: string, data: Uint8Array): Uint8Array => plain(createHash(algorithm).update(data).digest());
+// crypto.hash (Node 20.12+) digests in one call, without a Hash object per digest.
+const oneShot = (crypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'buffer') => Buffer }).hash;
+const digest =
+  typeof oneShot === 'function'
+    ? (algorithm: string, data: Uint8Array): Uint8Array => plain(oneShot(algorithm, data, 'buffer'))
+    : (algorithm: string, data: Uint8Array): Uint8Array => plain(createHash(algorithm).update(data).digest());
 
 /** SHA-1 digest (20 bytes); chord hashing only (PROTOCOL.md 2.5). */
 export const sha1 = (data: Uint8Array): Uint8Array => digest('sha1', data);
