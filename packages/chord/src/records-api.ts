@@ -102,10 +102,13 @@ export class ChordRecords {
     assertWriteFits(valueRaw.length + nameBytes.length + RECORD_OVERHEAD_BYTES, ctx.host.limits.maxFrameBytes);
     if (options.seq !== undefined) assertSeq(options.seq);
     const hex = toHex(nameBytes);
-    const before = this.#putting.get(hex) ?? Promise.resolve();
-    const run = before.catch(() => undefined).then(() => this.#put(identity, nameBytes, valueRaw, options));
-    const tail = run.finally(() => this.#putting.get(hex) === tail && this.#putting.delete(hex));
+    const run = (this.#putting.get(hex) ?? Promise.resolve()).then(() => this.#put(identity, nameBytes, valueRaw, options));
+    const tail: Promise<void> = run.then(
+      () => undefined,
+      () => undefined,
+    );
     this.#putting.set(hex, tail);
+    void tail.then(() => this.#putting.get(hex) === tail && this.#putting.delete(hex));
     return run;
   }
 
@@ -143,7 +146,7 @@ export class ChordRecords {
     seq ??= (known ?? (await this.#lastSeq(identity, name, options))) + 1;
     if (seq > MAX_RECORD_SEQ) throw new InvalidArgumentError('the record has reached the highest sequence number');
     const ctx = this.#open();
-    const raw = encodeRecord(identity, ctx.host.protocol.id, name, seq, valueRaw);
+    const raw = encodeRecord(identity, ctx.host.protocol.subnet, name, seq, valueRaw);
     const entry: Entry = { value: decodeMsgpack(raw), raw };
     const record = parseRecord(raw)!;
     ctx.writes.records.trust(entry, record);
@@ -176,7 +179,7 @@ export class ChordRecords {
     const slots = recordSlots(digest, name);
     const guard = ctx.writes.records;
     const policy = new RecordReadPolicy({
-      protocolId: ctx.host.protocol.id,
+      subnet: ctx.host.protocol.subnet,
       ownerDigest: digest,
       owner,
       name,

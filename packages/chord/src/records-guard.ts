@@ -76,7 +76,7 @@ export class RecordGuard {
       ? 'malformed'
       : method !== undefined && k !== undefined && !recordAt(record, method, k)
         ? 'location'
-        : verifyRecord(record, this.#node.host.protocol.id)
+        : verifyRecord(record, this.#node.host.protocol.subnet)
           ? undefined
           : 'signature';
     if (reason === undefined) return true;
@@ -140,7 +140,7 @@ export class RecordGuard {
         const parsed = parseRecord(entry.raw);
         if (!parsed) return 'malformed';
         if (!recordAt(parsed, method, k)) return 'location';
-        if (!verifyRecord(parsed, this.#node.host.protocol.id)) return 'signature';
+        if (!verifyRecord(parsed, this.#node.host.protocol.subnet)) return 'signature';
         record = parsed;
       }
       this.#checked.set(entry, record);

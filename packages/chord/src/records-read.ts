@@ -11,7 +11,8 @@ import type { ReadPolicy } from './quorum-read';
 
 /** What a record read is for, and where a refused answer goes. */
 export interface RecordQuery {
-  readonly protocolId: string;
+  /** The subnet name (what the signature covers). */
+  readonly subnet: string;
   readonly ownerDigest: Uint8Array;
   readonly owner: string;
   readonly name: Uint8Array;
@@ -63,7 +64,7 @@ export class RecordReadPolicy implements ReadPolicy {
   /** The answer as a valid record of this owner and name, or undefined (and counted). */
   #check(raw: Uint8Array): ParsedRecord | undefined {
     const q = this.#query;
-    const check = checkRecord(raw, q.protocolId);
+    const check = checkRecord(raw, q.subnet);
     if (check.kind === 'record') {
       const r = check.record;
       if (bytesEqual(r.ownerDigest, q.ownerDigest) && bytesEqual(r.name, q.name)) return r;

@@ -98,11 +98,14 @@ export function looksLikeRecord(raw: Uint8Array): boolean {
 }
 
 /**
- * The signed bytes: domain, protocol id, name, seq and the exact value bytes, each variable part
- * length-prefixed (big-endian), so no two different records share a transcript.
+ * The signed bytes: `utf8(domain) 0x00 u16(n) utf8(subnet) u32(n) name u64(seq) u32(n) value`,
+ * each variable part length-prefixed (big-endian), so no two different records share a
+ * transcript. The subnet stands for the protocol: the protocol id also hashes the encryption in,
+ * and a record crosses transports unchanged through a node that listens on several (mesh signs
+ * its messages over the subnet for the same reason); only authenticated subnets have records.
  */
-export function signingTranscript(protocolId: string, name: Uint8Array, seq: number, valueRaw: Uint8Array): Uint8Array {
-  const id = utf8Encode(protocolId);
+export function signingTranscript(subnet: string, name: Uint8Array, seq: number, valueRaw: Uint8Array): Uint8Array {
+  const id = utf8Encode(subnet);
   const out = new Uint8Array(DOMAIN_BYTES.length + 1 + 2 + id.length + 4 + name.length + 8 + 4 + valueRaw.length);
   const view = new DataView(out.buffer);
   let at = 0;
@@ -128,8 +131,8 @@ export interface RecordSigner {
 }
 
 /** A signed record's envelope bytes. `valueRaw` is the value's msgpack, signed and sent as it is. */
-export function encodeRecord(signer: RecordSigner, protocolId: string, name: Uint8Array, seq: number, valueRaw: Uint8Array): Uint8Array {
-  const signature = signer.sign(signingTranscript(protocolId, name, seq, valueRaw));
+export function encodeRecord(signer: RecordSigner, subnet: string, name: Uint8Array, seq: number, valueRaw: Uint8Array): Uint8Array {
+  const signature = signer.sign(signingTranscript(subnet, name, seq, valueRaw));
   return encodeEnvelope(signer.publicKey, name, seq, valueRaw, signature);
 }
 
@@ -166,9 +169,9 @@ export function parseRecord(raw: Uint8Array): ParsedRecord | undefined {
   };
 }
 
-/** True when the record's signature is its owner's over its transcript in this subnet. */
-export function verifyRecord(record: ParsedRecord, protocolId: string): boolean {
-  return verifySignature(record.publicKey, signingTranscript(protocolId, record.name, record.seq, record.valueRaw), record.signature);
+/** True when the record's signature is its owner's over its transcript in `subnet`. */
+export function verifyRecord(record: ParsedRecord, subnet: string): boolean {
+  return verifySignature(record.publicKey, signingTranscript(subnet, record.name, record.seq, record.valueRaw), record.signature);
 }
 
 /** The five ring positions of a record, in {@link HASH_METHODS} order. */
@@ -186,11 +189,11 @@ export function recordAt(record: ParsedRecord, method: HashMethod, k: bigint): b
  * record; else a record whose structure, signature and location all check, or `invalid`.
  * Without a slot (an answer not tied to one) the location is not checked.
  */
-export function checkRecord(raw: Uint8Array, protocolId: string, slot?: { method: HashMethod; k: bigint }): RecordCheck {
+export function checkRecord(raw: Uint8Array, subnet: string, slot?: { method: HashMethod; k: bigint }): RecordCheck {
   if (!looksLikeRecord(raw)) return { kind: 'plain' };
   const record = parseRecord(raw);
   if (!record) return { kind: 'invalid', reason: 'malformed' };
   if (slot && !recordAt(record, slot.method, slot.k)) return { kind: 'invalid', reason: 'location' };
-  if (!verifyRecord(record, protocolId)) return { kind: 'invalid', reason: 'signature' };
+  if (!verifyRecord(record, subnet)) return { kind: 'invalid', reason: 'signature' };
   return { kind: 'record', record };
 }

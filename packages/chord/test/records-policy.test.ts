@@ -11,10 +11,10 @@ import {
   type RecordSlot,
 } from '../src/records-policy';
 
-const protocolId = new Protocol('chord', 'Plaintext', { auth: true }).id;
+const subnet = new Protocol('chord', 'Plaintext', { auth: true }).subnet;
 const owner = Identity.fromSecretKey(new Uint8Array(32).fill(3));
 const rec = (seq: number, value: unknown = seq): ParsedRecord =>
-  parseRecord(encodeRecord(owner, protocolId, utf8Encode('n'), seq, encodeMsgpack(value).slice()))!;
+  parseRecord(encodeRecord(owner, subnet, utf8Encode('n'), seq, encodeMsgpack(value).slice()))!;
 
 describe('decideRecordWrite', () => {
   const held = (seq: number) => ({ kind: 'record', record: rec(seq) }) as const;

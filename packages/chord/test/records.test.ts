@@ -20,7 +20,7 @@ import {
   verifyRecord,
 } from '../src/records';
 
-const protocolId = new Protocol('chord', 'Plaintext', { auth: true }).id;
+const subnet = new Protocol('chord', 'Plaintext', { auth: true }).subnet;
 const owner = Identity.fromSecretKey(new Uint8Array(32).fill(7));
 const other = Identity.fromSecretKey(new Uint8Array(32).fill(9));
 const name = utf8Encode('profile');
@@ -28,7 +28,7 @@ const valueRaw = encodeMsgpack({ text: 'hello' }).slice();
 
 describe('record codec (records.ts)', () => {
   it('round-trips: encode, parse, verify', () => {
-    const raw = encodeRecord(owner, protocolId, name, 3, valueRaw);
+    const raw = encodeRecord(owner, subnet, name, 3, valueRaw);
     expect(looksLikeRecord(raw)).toBe(true);
     const record = parseRecord(raw)!;
     expect(record.seq).toBe(3);
@@ -38,13 +38,13 @@ describe('record codec (records.ts)', () => {
     expect(toHex(record.name)).toBe(toHex(name));
     expect(record.owner).toBe(owner.id);
     expect(toHex(record.ownerDigest)).toBe(toHex(sha384(owner.publicKey)));
-    expect(verifyRecord(record, protocolId)).toBe(true);
+    expect(verifyRecord(record, subnet)).toBe(true);
     // The envelope never needs more than its overhead besides value and name.
     expect(raw.length).toBeLessThanOrEqual(valueRaw.length + name.length + RECORD_OVERHEAD_BYTES);
   });
 
   it('the envelope is the documented msgpack array, byte for byte', () => {
-    const raw = encodeRecord(owner, protocolId, name, 1, valueRaw);
+    const raw = encodeRecord(owner, subnet, name, 1, valueRaw);
     const signature = parseRecord(raw)!.signature;
     const expected = concatBytes(
       new Uint8Array([0x96]),
@@ -58,7 +58,7 @@ describe('record codec (records.ts)', () => {
     expect(toHex(raw)).toBe(toHex(expected));
   });
 
-  it('the transcript is domain, protocol id, name, seq and the exact value bytes, length-prefixed', () => {
+  it('the transcript is domain, subnet, name, seq and the exact value bytes, length-prefixed', () => {
     const t = signingTranscript('P', utf8Encode('n'), 258, new Uint8Array([0xc3]));
     const domain = utf8Encode(RECORD_SIGNATURE_DOMAIN);
     const expected = concatBytes(domain, new Uint8Array([0, 0, 1, 0x50, 0, 0, 0, 1, 0x6e, 0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, 1, 0xc3]));
@@ -68,17 +68,19 @@ describe('record codec (records.ts)', () => {
   });
 
   it('verification fails for one changed value byte, another seq, name or subnet, and another signer', () => {
-    const raw = encodeRecord(owner, protocolId, name, 5, valueRaw);
+    const raw = encodeRecord(owner, subnet, name, 5, valueRaw);
     const record = parseRecord(raw)!;
     const flipped = valueRaw.slice();
-    flipped[flipped.length - 1] ^= 0x01;
-    expect(verifyRecord(parseRecord(encodeEnvelope(owner.publicKey, name, 5, flipped, record.signature))!, protocolId)).toBe(false);
-    expect(verifyRecord(parseRecord(encodeEnvelope(owner.publicKey, name, 6, valueRaw, record.signature))!, protocolId)).toBe(false);
-    expect(verifyRecord(parseRecord(encodeEnvelope(owner.publicKey, utf8Encode('x'), 5, valueRaw, record.signature))!, protocolId)).toBe(false);
-    expect(verifyRecord(record, new Protocol('other', 'Plaintext', { auth: true }).id)).toBe(false);
+    flipped[flipped.length - 1]! ^= 0x01;
+    expect(verifyRecord(parseRecord(encodeEnvelope(owner.publicKey, name, 5, flipped, record.signature))!, subnet)).toBe(false);
+    expect(verifyRecord(parseRecord(encodeEnvelope(owner.publicKey, name, 6, valueRaw, record.signature))!, subnet)).toBe(false);
+    expect(verifyRecord(parseRecord(encodeEnvelope(owner.publicKey, utf8Encode('x'), 5, valueRaw, record.signature))!, subnet)).toBe(false);
+    expect(verifyRecord(record, 'another subnet')).toBe(false);
+    // The encryption is not part of it: a record crosses transports.
+    expect(verifyRecord(record, new Protocol('chord', 'SSL', { auth: true }).subnet)).toBe(true);
     // A non-owner's signature under the owner's key.
-    const forged = encodeEnvelope(owner.publicKey, name, 5, valueRaw, other.sign(signingTranscript(protocolId, name, 5, valueRaw)));
-    expect(verifyRecord(parseRecord(forged)!, protocolId)).toBe(false);
+    const forged = encodeEnvelope(owner.publicKey, name, 5, valueRaw, other.sign(signingTranscript(subnet, name, 5, valueRaw)));
+    expect(verifyRecord(parseRecord(forged)!, subnet)).toBe(false);
   });
 
   it('parsing refuses anything but the exact shape', () => {
@@ -116,7 +118,7 @@ describe('record location (records.ts)', () => {
   });
 
   it('recordAt: a record sits at its own five slots only', () => {
-    const record = parseRecord(encodeRecord(owner, protocolId, name, 1, valueRaw))!;
+    const record = parseRecord(encodeRecord(owner, subnet, name, 1, valueRaw))!;
     const mine = recordSlots(record.ownerDigest, name);
     const theirs = recordSlots(ownerDigest(other.publicKey)!, name);
     HASH_METHODS.forEach((method, i) => {
@@ -133,15 +135,15 @@ describe('record location (records.ts)', () => {
   });
 
   it('checkRecord: plain, a verified record, or why it is invalid', () => {
-    const raw = encodeRecord(owner, protocolId, name, 1, valueRaw);
+    const raw = encodeRecord(owner, subnet, name, 1, valueRaw);
     const slots = recordSlots(ownerDigest(owner.id)!, name);
-    expect(checkRecord(encodeMsgpack('plain').slice(), protocolId).kind).toBe('plain');
-    expect(checkRecord(raw, protocolId, { method: 'sha256', k: slots[2]! }).kind).toBe('record');
-    expect(checkRecord(raw, protocolId, { method: 'sha256', k: slots[3]! })).toEqual({ kind: 'invalid', reason: 'location' });
-    expect(checkRecord(raw, 'another id', { method: 'sha256', k: slots[2]! })).toEqual({ kind: 'invalid', reason: 'signature' });
-    expect(checkRecord(concatBytes(raw, new Uint8Array([1])), protocolId)).toEqual({ kind: 'invalid', reason: 'malformed' });
+    expect(checkRecord(encodeMsgpack('plain').slice(), subnet).kind).toBe('plain');
+    expect(checkRecord(raw, subnet, { method: 'sha256', k: slots[2]! }).kind).toBe('record');
+    expect(checkRecord(raw, subnet, { method: 'sha256', k: slots[3]! })).toEqual({ kind: 'invalid', reason: 'location' });
+    expect(checkRecord(raw, 'another subnet', { method: 'sha256', k: slots[2]! })).toEqual({ kind: 'invalid', reason: 'signature' });
+    expect(checkRecord(concatBytes(raw, new Uint8Array([1])), subnet)).toEqual({ kind: 'invalid', reason: 'malformed' });
     // A non-owner signing its own record for the owner's slots: the location gives it away.
-    const squat = encodeRecord(other, protocolId, name, 99, valueRaw);
-    expect(checkRecord(squat, protocolId, { method: 'sha1', k: slots[0]! })).toEqual({ kind: 'invalid', reason: 'location' });
+    const squat = encodeRecord(other, subnet, name, 99, valueRaw);
+    expect(checkRecord(squat, subnet, { method: 'sha1', k: slots[0]! })).toEqual({ kind: 'invalid', reason: 'location' });
   });
 });
