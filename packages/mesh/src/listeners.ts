@@ -136,7 +136,7 @@ export class Listeners {
         const outAddr = spec.outAddr ?? [isWildcardHost(host) ? lanAddress() : a.host, a.port];
         pending.face = Object.freeze({
           encryption,
-          protocol: encryption === protocol.encryption ? protocol : new Protocol(protocol.subnet, encryption),
+          protocol: encryption === protocol.encryption ? protocol : new Protocol(protocol.subnet, encryption, { auth: protocol.auth }),
           outAddr: Object.freeze([outAddr[0], outAddr[1]] as [string, number]),
         });
         bound.push({ face: pending.face, listener });

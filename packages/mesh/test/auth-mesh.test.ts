@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { Identity, MainFlags, Protocol, SubFlags } from '@p2p/base';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Identity, MainFlags, Protocol, SubFlags, registerTransport, tcpTransport, unregisterTransport } from '@p2p/base';
 import { eventually } from '@p2p/testnet';
 import { AUTH, count, keyReportingTransport } from './auth-helpers';
 import { node, nextError, nextMessage } from './helpers';
@@ -52,7 +52,9 @@ describe('authenticated subnets: other networks', () => {
     it(`${name} and an authenticated node refuse each other with PROTOCOL_MISMATCH, both ways`, async () => {
       const auth = await node({ protocol: AUTH });
       const plain = await node(protocol ? { protocol } : {});
+      const mismatch = nextError(auth, 'PROTOCOL_MISMATCH');
       await expect(plain.connect(...auth.outAddr, { timeout: 5000 })).rejects.toMatchObject({ code: 'PROTOCOL_MISMATCH' });
+      if (protocol) expect((await mismatch).message).toMatch(/this node subnet "authmesh", encryption Plaintext, authenticated; use .* on both, authenticated or not$/);
       await expect(auth.connect(...plain.outAddr, { timeout: 5000 })).rejects.toMatchObject({ code: 'PROTOCOL_MISMATCH' });
       expect(auth.peers.size).toBe(0);
       expect(plain.peers.size).toBe(0);
@@ -85,5 +87,27 @@ describe('authenticated subnets: self', () => {
     const a = await node({ protocol: AUTH });
     await expect(a.connect(...a.outAddr, { timeout: 5000 })).rejects.toMatchObject({ code: 'SELF_CONNECT' });
     expect(count(a, 'p2p_auth_failures_total')).toBe(0);
+  });
+});
+
+describe('authenticated subnets: several transports', () => {
+  // TCP under another encryption name: another protocol id, as between TCP and WebSocket.
+  const OTHER = 'tcp-auth-other';
+  beforeAll(() => registerTransport(OTHER, () => ({ ...tcpTransport(), encryption: OTHER })));
+  afterAll(() => void unregisterTransport(OTHER));
+
+  it('a signed broadcast crosses from one transport to another through a node on both', async () => {
+    const hub = await node({ protocol: AUTH, listen: [{}, { encryption: OTHER }], maxOutgoing: 0 });
+    const p = await node({ protocol: AUTH });
+    const q = await node({ protocol: new Protocol(AUTH.subnet, OTHER, { auth: true }) });
+    await p.connect(...hub.outAddr, { timeout: 5000 });
+    await q.connect('127.0.0.1', hub.addresses.find((a) => a.encryption === OTHER)!.port, { timeout: 5000 });
+    const atQ = nextMessage(q);
+    p.send(['across']);
+    expect((await atQ).sender).toBe(p.id);
+    const atP = nextMessage(p);
+    q.send(['back']);
+    expect((await atP).sender).toBe(q.id);
+    expect(count(hub, 'p2p_signature_failures_total') + count(p, 'p2p_signature_failures_total') + count(q, 'p2p_signature_failures_total')).toBe(0);
   });
 });
