@@ -16,4 +16,18 @@ describe('README example', () => {
     }
     expect(lines).toEqual(['TLSv1.3 true', '0,hi over TLS']);
   });
+
+  it('examples/identity-pair.mjs: each side reports the identity key of the other', async () => {
+    const lines: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' ')));
+    const error = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void lines.push(`error: ${args.join(' ')}`));
+    try {
+      // @ts-expect-error: a plain .mjs example without types
+      await import('../examples/identity-pair.mjs');
+    } finally {
+      log.mockRestore();
+      error.mockRestore();
+    }
+    expect(lines).toEqual(['true', 'true']);
+  });
 });
