@@ -75,7 +75,8 @@ export class AuthSessions {
     if (auth === undefined) return this.#fail(link, 'malformed', new AuthFailedError('malformed handshake hello or proof', { details: this.#details(link) }));
     if (auth.kind === 'hello') {
       if (session.hello) return this.#fail(link, 'unexpected', new AuthFailedError('a second hello on one connection', { details: this.#details(link) }));
-      session.hello = { key: signerKey(wire), nonce: auth.nonce };
+      // Copies: views would keep the whole received buffer alive with the link.
+      session.hello = { key: Uint8Array.from(signerKey(wire)), nonce: Uint8Array.from(auth.nonce) };
       this.#sendProof(link, session);
       return true;
     }
