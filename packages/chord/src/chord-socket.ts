@@ -31,6 +31,7 @@ import { assertWriteFits, broadcastMessage, notifyAddMessage, notifyDeleteMessag
 import { DEFAULT_GET_TIMEOUT, resolveChordSettings, type ChordSocketOptions } from './options';
 import { mergeMapping, type Mapping } from './payloads';
 import { QuorumRead } from './quorum-read';
+import { ChordRecords } from './records-api';
 import type { Entry } from './tables';
 
 export type { ChordNode } from './context';
@@ -55,6 +56,8 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
   readonly #k: number | undefined;
   /** Reads in flight; they reject with `CLOSED` when the socket closes. */
   readonly #reads = new Set<QuorumRead>();
+  /** Signed mutable records, in authenticated subnets: `put`, `get` (README, "Signed records"). */
+  readonly records: ChordRecords = new ChordRecords(() => this.#ctx);
 
   protected constructor(options: ChordSocketOptions = {}) {
     super(options);
