@@ -118,6 +118,27 @@ describe('authenticated subnets: refused handshakes', () => {
   });
 });
 
+describe('authenticated subnets: an unproven claim', () => {
+  it("holds nothing: a claimant that never proves times out; the live peer it named is neither refused for nor probed", async () => {
+    const a = await node({ protocol: AUTH, reconnect: false, limits: { handshakeTimeout: 500 } });
+    const b = await node({ protocol: AUTH, reconnect: false });
+    await b.connect(...a.outAddr, { timeout: 5000 });
+    const filedB = a.peers.get(b.id)!;
+    const claimant = track(await RawPeer.connect(a.outAddr[1]));
+    await claimant.nextWhere((f) => f.wire.payload[0] === SubFlags.handshake);
+    const timeout = nextError(a, 'HANDSHAKE_TIMEOUT');
+    claimant.sendHandshake(a.protocol.idBytes(), { id: b.id });
+    await timeout;
+    await claimant.closed;
+    expect(a.peers.get(b.id)).toBe(filedB);
+    // A plain node would have answered the claim itself (ID_IN_USE, or a probe of b's link).
+    expect(count(a, 'p2p_connections_closed_total', { reason: 'ID_IN_USE' })).toBe(0);
+    expect(count(a, 'p2p_connections_closed_total', { reason: 'HANDSHAKE_TIMEOUT' })).toBe(1);
+    expect(count(a, 'p2p_messages_sent_total', { flag: 'whisper', type: 'handshake' })).toBeGreaterThan(0);
+    expect(count(a, 'p2p_messages_sent_total', { flag: 'whisper', type: 'ping' })).toBe(0);
+  });
+});
+
 describe('authenticated subnets: refused messages', () => {
   it('a broadcast with a forged sender is dropped, counted, and its neighbour dropped (SIGNATURE_INVALID)', async () => {
     const [a, b, c] = await trio();
