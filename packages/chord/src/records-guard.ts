@@ -65,6 +65,18 @@ export class RecordGuard {
   }
 
   /**
+   * A write of this node's own (`set`) about to be forwarded: false when its value is an invalid
+   * record (counted and reported; sending it would only get this node's link dropped).
+   */
+  outgoing(entry: Entry | null, method: HashMethod, k: bigint): boolean {
+    if (!this.enabled || entry === null) return true;
+    const check = this.#classify(entry, method, k);
+    if (typeof check !== 'string') return true;
+    this.refuse(check, 'local', { method });
+    return false;
+  }
+
+  /**
    * A retrieved answer `raw` for slot `(method, k)` (k undefined when unreadable: not checked
    * against a slot) from `conn`: false when it is an invalid record (counted, reported, `conn`
    * dropped, the answer not passed on).

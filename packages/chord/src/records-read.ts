@@ -18,7 +18,7 @@ export interface RecordQuery {
   readonly name: Uint8Array;
   readonly timeout: number;
   /** An answer that is not a valid record of this owner and name (counted by the caller). */
-  refused(reason: 'malformed' | 'signature' | 'location'): void;
+  refused(reason: 'malformed' | 'signature' | 'location' | 'unsigned'): void;
 }
 
 export class RecordReadPolicy implements ReadPolicy {
@@ -35,7 +35,9 @@ export class RecordReadPolicy implements ReadPolicy {
       this.#slots[i] = afterNil(slot, local);
       return;
     }
-    this.#slots[i] = afterRecord(slot, this.#check(raw));
+    const check = this.#check(raw);
+    // A plain value at a record slot is no record (written there unsigned): the slot is empty.
+    this.#slots[i] = check === 'plain' ? afterNil(slot, true) : afterRecord(slot, check);
   }
 
   retry(): number[] {
@@ -61,8 +63,8 @@ export class RecordReadPolicy implements ReadPolicy {
     }
   }
 
-  /** The answer as a valid record of this owner and name, or undefined (and counted). */
-  #check(raw: Uint8Array): ParsedRecord | undefined {
+  /** The answer as a valid record of this owner and name, `plain` for no record, or undefined for an invalid one (both counted). */
+  #check(raw: Uint8Array): ParsedRecord | 'plain' | undefined {
     const q = this.#query;
     const check = checkRecord(raw, q.subnet);
     if (check.kind === 'record') {
@@ -71,7 +73,11 @@ export class RecordReadPolicy implements ReadPolicy {
       q.refused('location');
       return undefined;
     }
-    q.refused(check.kind === 'plain' ? 'malformed' : check.reason);
+    if (check.kind === 'plain') {
+      q.refused('unsigned');
+      return 'plain';
+    }
+    q.refused(check.reason);
     return undefined;
   }
 }

@@ -33,6 +33,8 @@ export class Writes {
     const target = ctx.ring.find(k);
     const conn = remote(ctx, target);
     if (conn) {
+      // A peer's store was checked on receipt (handlers/store.ts); our own is checked here.
+      if (from === undefined && !this.records.outgoing(entry, method, k)) return;
       sendMessage(ctx.host, conn, storeMessage(method, k, entry));
       return;
     }

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { base58EncodeInt as base58, encodeMsgpack, utf8Encode, type P2PError } from '@p2p/base';
 import { eventually } from '@p2p/testnet';
 import { HASH_METHODS, type ChordSocket } from '@p2p/chord';
-import { encodeEnvelope, encodeRecord, ownerDigest, parseRecord, recordSlots, signingTranscript } from '../src/records';
+import { RECORD_TAG, encodeEnvelope, encodeRecord, ownerDigest, parseRecord, recordLocationKey, recordSlots, signingTranscript } from '../src/records';
 import { ring } from './helpers';
 import { AUTH, errorsOf, hostileOf, refusedOn, responsible, type HostileNode } from './records-helpers';
 
@@ -117,6 +117,33 @@ describe('signed records under attack (authenticated subnet, TCP)', () => {
     await eventually(() => expect(hostile.peers.has(victim)).toBe(false));
     await allRead(nodes, a, 1, { text: 'v1' });
     await stillWorks(nodes, a, c, 2);
+  });
+
+  it('a plain value squatting a record location before its owner writes is no record: readers ignore it, the first put replaces it', async () => {
+    const nodes = await ring(3, { protocol: AUTH });
+    const [a, b] = nodes as [ChordSocket, ChordSocket, ChordSocket];
+    const hostile = await hostileOf(nodes);
+    const digest = ownerDigest(a.id)!;
+    const slots = recordSlots(digest, NAME);
+    HASH_METHODS.forEach((m, i) => hostile.sendStore(hostile.link(responsible(nodes, slots[i]!)), m, slots[i]!, encodeMsgpack('squat').slice()));
+    // It landed: a plain read of the location sees it.
+    await eventually(async () => expect(await b.get(recordLocationKey(digest, NAME), undefined, { timeout: 2000 })).toBe('squat'));
+    await expect(b.records.get(a.id, NAME, { timeout: 5000 })).rejects.toMatchObject({ code: 'KEY_NOT_FOUND' });
+    expect(refusedOn([b], { reason: 'unsigned', via: 'read' })).toBeGreaterThanOrEqual(5);
+    expect(await a.records.put(NAME, 'mine')).toEqual({ seq: 1 });
+    await allRead(nodes, a, 1, 'mine');
+  });
+
+  it("this node's own set() of a value shaped like a record at the wrong place is refused locally, never sent", async () => {
+    const nodes = await ring(3, { protocol: AUTH });
+    const c = nodes[2]!;
+    const errors = errorsOf([c]);
+    const links = c.peers.size;
+    c.set('looks like a record', [RECORD_TAG, c.identity!.publicKey, NAME, 1, 'x', new Uint8Array(64)]);
+    expect(refusedOn([c], { via: 'local' })).toBe(5);
+    expect(new Set(codes(errors))).toEqual(new Set(['SIGNATURE_INVALID:location']));
+    expect(refusedOn(nodes.slice(0, 2))).toBe(0);
+    expect(c.peers.size).toBe(links);
   });
 
   it('a replica answering a stale or forged record does not win a read, even holding most of the slots', async () => {

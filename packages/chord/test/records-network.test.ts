@@ -95,7 +95,7 @@ describe('signed records over TCP (authenticated subnet)', () => {
   });
 
   it('records survive the loss of a node that held replicas (backups and repair, as for any value)', async () => {
-    const nodes = await ring(5, { protocol: AUTH, backupCopies: 2 });
+    const nodes = await ring(5, { protocol: AUTH });
     const owner = nodes[0]!;
     await owner.records.put('durable', { v: 1 });
     await owner.records.put('durable', { v: 2 });
