@@ -1,6 +1,6 @@
 /** The pure parts of authenticated subnets: the message envelope and the handshake transcript. */
 import { describe, expect, it } from 'vitest';
-import { Identity, MainFlags, SubFlags, decodeFrameBody, frameFromPacked, packPacket, sha256, toHex, utf8Encode } from '@p2p/base';
+import { Identity, MainFlags, Protocol, SubFlags, decodeFrameBody, frameFromPacked, packPacket, sha256, toHex, utf8Encode } from '@p2p/base';
 import { AUTH_SUBFLAG, checkClaim, makeProof, parseAuthMessage, proofTranscript, verifyProof, type ProofFacts } from '../src/auth-handshake';
 import { ENVELOPE_BYTES, MessageSigner, MessageVerifier, signerKey, signingScope } from '../src/message-signing';
 import { handshakeFields } from '../src/payloads';
@@ -76,6 +76,26 @@ describe('message signatures', () => {
     const meta = { type: MainFlags.whisper, sender: alice.id, time: 5, payload: [SubFlags.handshake, 'x', 1] };
     expect(signer.pack(meta).packed.length).toBe(packPacket(meta).packed.length + ENVELOPE_BYTES);
     expect(verifier.open(wireOf(packPacket(meta).packed))).toBe('missing');
+  });
+
+  it('matches the worked example of the protocol description (11.4, 11.3)', () => {
+    const mesh = new MessageSigner(alice, 'mesh');
+    const { packed, id } = mesh.pack({ type: MainFlags.broadcast, sender: alice.id, time: 1_700_000_000, payload: [SubFlags.broadcast, 'hi'] });
+    expect(packed.length).toBe(179);
+    expect(toHex(packed.subarray(0, 2))).toBe('9700');
+    expect(toHex(packed.subarray(-66))).toBe(
+      'c440' + '7a21d5c35ede8786158176b24e5fff4942de252caa8aa35ee0850fe83fad3d47' + '51afc2fb8405710ba2f98e3973a606b2a2c2849922cee0b32cfef124a443f00b',
+    );
+    expect(toHex(id)).toBe('eecbcb7d12ffe79c5bcda4aaa43b5762ade42ca997c34c077229b86dd78417b7');
+    expect(bob.id).toBe('9DDfeYEZ89AiPfLC8u31jraQVgwS4zK4eh8HixxBbJ2aezTDaWUmmVuqFRWdeyM2Bm');
+    const proof = makeProof(alice, {
+      protocolId: new Protocol('mesh', 'Plaintext', { auth: true }).id,
+      signerId: alice.id,
+      verifierId: bob.id,
+      signerNonce: new Uint8Array(32).fill(0xaa),
+      verifierNonce: new Uint8Array(32).fill(0xbb),
+    });
+    expect(toHex(proof)).toBe('3febde93abe4c4550a0aed19034e39de253f175d96deccd4b412233e66035ed5' + '28d4879574ea7aabf7f9b274647e3b5f9bd9945e07f3c62af795fe0b9c826d0f');
   });
 
   it('scopes signatures by domain and subnet, length-prefixed', () => {
