@@ -10,19 +10,24 @@
 import {
   RawMsgpack,
   bigIntToBytes,
+  bytesToBigInt,
   bytesEqual,
   concatBytes,
   decodeArrayWithRaw,
   encodeMsgpack,
   nodeIdFromPublicKey,
   nodeIdToBigInt,
+  sha1,
+  sha224,
+  sha256,
   sha384,
+  sha512,
   utf8Encode,
   verifySignature,
   PUBLIC_KEY_BYTES,
   SIGNATURE_BYTES,
 } from '@p2p/base';
-import { HASH_METHODS, getHashes, type HashMethod } from './hashing';
+import { getHashes, type HashMethod } from './hashing';
 
 /** The first element of every record, and the prefix of every record location key. */
 export const RECORD_TAG = 'p2p/chord-record/1';
@@ -157,6 +162,7 @@ export function parseRecord(raw: Uint8Array): ParsedRecord | undefined {
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return undefined;
   if (!(signature instanceof Uint8Array) || signature.length !== SIGNATURE_BYTES) return undefined;
   const key = publicKey.slice();
+  let owner: string | undefined;
   return {
     publicKey: key,
     name: name.slice(),
@@ -165,7 +171,10 @@ export function parseRecord(raw: Uint8Array): ParsedRecord | undefined {
     valueRaw: decoded.raw[4]!.slice(),
     signature: signature.slice(),
     ownerDigest: sha384(key),
-    owner: nodeIdFromPublicKey(key),
+    // base58 of a 384-bit integer costs more than the rest of the parse: only when asked.
+    get owner(): string {
+      return (owner ??= nodeIdFromPublicKey(key));
+    },
   };
 }
 
@@ -174,14 +183,23 @@ export function verifyRecord(record: ParsedRecord, subnet: string): boolean {
   return verifySignature(record.publicKey, signingTranscript(subnet, record.name, record.seq, record.valueRaw), record.signature);
 }
 
-/** The five ring positions of a record, in {@link HASH_METHODS} order. */
+/** The five ring positions of a record, in HASH_METHODS order (hashing.ts). */
 export function recordSlots(digest: Uint8Array, name: Uint8Array): [bigint, bigint, bigint, bigint, bigint] {
   return getHashes(recordLocationKey(digest, name));
 }
 
-/** True when slot `(method, k)` is one of the record's five positions. */
+/** One of {@link getHashes}' five positions: the hash of `method`, placed as hashing.ts places it. */
+const SLOT_HASH: Readonly<Record<HashMethod, (key: Uint8Array) => bigint>> = {
+  sha1: (key) => bytesToBigInt(sha1(key)) << 224n,
+  sha224: (key) => bytesToBigInt(sha224(key)) << 160n,
+  sha256: (key) => bytesToBigInt(sha256(key)) << 128n,
+  sha384: (key) => bytesToBigInt(sha384(key)),
+  sha512: (key) => bytesToBigInt(sha512(key)),
+};
+
+/** True when slot `(method, k)` is one of the record's five positions (one hash, not five). */
 export function recordAt(record: ParsedRecord, method: HashMethod, k: bigint): boolean {
-  return recordSlots(record.ownerDigest, record.name)[HASH_METHODS.indexOf(method)] === k;
+  return SLOT_HASH[method](recordLocationKey(record.ownerDigest, record.name)) === k;
 }
 
 /**
