@@ -10,7 +10,7 @@ import { eventually } from '@p2p/testnet';
 import { HASH_METHODS, type ChordSocket } from '@p2p/chord';
 import { RECORD_TAG, encodeEnvelope, encodeRecord, ownerDigest, parseRecord, recordLocationKey, recordSlots, signingTranscript } from '../src/records';
 import { ring } from './helpers';
-import { AUTH, errorsOf, hostileOf, refusedOn, responsible, type HostileNode } from './records-helpers';
+import { AUTH, errorsOf, hostileOf, meshSignatureFailures, refusedOn, responsible, type HostileNode } from './records-helpers';
 
 const NAME = utf8Encode('profile');
 
@@ -36,6 +36,8 @@ async function stillWorks(nodes: readonly ChordSocket[], owner: ChordSocket, rea
   reader.set('plain after the attack', seq);
   await reader.get('plain after the attack');
   for (const n of nodes) expect(await n.get('plain after the attack')).toBe(seq);
+  // Every message, the hostile node's included, passed mesh's signature checks: the lies were in chord's payloads.
+  expect(meshSignatureFailures(nodes)).toBe(0);
 }
 
 const codes = (errors: readonly P2PError[]) => errors.map((e) => `${e.code}:${String(e.details?.['reason'])}`);

@@ -148,6 +148,14 @@ export function refusedOn(nodes: readonly ChordSocket[], labels: { reason?: stri
   return nodes.reduce((sum, n) => sum + refused(n.metrics(), labels), 0);
 }
 
+/** Mesh's `p2p_signature_failures_total` over `nodes`: 0 when every message, the hostile node's too, was validly signed. */
+export function meshSignatureFailures(nodes: readonly ChordSocket[]): number {
+  return nodes.reduce((sum, n) => {
+    const metric = n.metrics().metrics.find((m) => m.name === 'p2p_signature_failures_total');
+    return sum + (metric && metric.kind !== 'histogram' ? metric.series.reduce((x, s) => x + s.value, 0) : 0);
+  }, 0);
+}
+
 /** Collects every `error` event of `nodes` (codes and errors), from now on. */
 export function errorsOf(nodes: readonly ChordSocket[]): P2PError[] {
   const seen: P2PError[] = [];
