@@ -40,8 +40,12 @@ export function getHashes(key: ChordKey): [bigint, bigint, bigint, bigint, bigin
 /** Clockwise distance from `a` to `b` on a ring of `limit` positions: `(b - a) mod limit`, in `[0, limit)`. */
 export function distance(a: bigint, b: bigint, limit: bigint = RING_SIZE): bigint {
   if (limit <= 0n) throw new InvalidArgumentError('distance needs a positive limit', { details: { limit: limit.toString() } });
-  const d = (b - a) % limit;
-  return d < 0n ? d + limit : d;
+  const d = b - a;
+  // Positions already on the ring (the common case) need no division.
+  if (d >= 0n) return d < limit ? d : d % limit;
+  if (d >= -limit) return d + limit;
+  const m = d % limit;
+  return m < 0n ? m + limit : m;
 }
 
 /** Whether `name` is one of the five table names. */

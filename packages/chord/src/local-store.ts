@@ -5,6 +5,7 @@
  */
 import { LimitExceededError, bytesEqual, toHex, type P2PError } from '@p2p/base';
 import { HASH_METHODS, distance, getHashes, type HashMethod } from './hashing';
+import { RingKeyMap } from './ring-key-map';
 import { HashTables, type Entry } from './tables';
 
 /** Where the key registry reports. */
@@ -23,7 +24,7 @@ export class LocalStore {
   /** Known user keys (from notify), by hex. */
   readonly #keys = new Map<string, Uint8Array>();
   /** Ring positions of known keys, per table: ring key -> key hex. */
-  readonly #slotIndex = new Map<HashMethod, Map<bigint, string>>(HASH_METHODS.map((m) => [m, new Map()]));
+  readonly #slotIndex = new Map<HashMethod, RingKeyMap<string>>(HASH_METHODS.map((m) => [m, new RingKeyMap()]));
   #refusedKeys = 0;
 
   constructor(maxKeys: number, events: KeyEvents) {

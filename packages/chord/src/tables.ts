@@ -1,5 +1,6 @@
 /** The five hash tables of a storing node (PROTOCOL.md 6.1): method -> ring key -> entry. */
 import { HASH_METHODS, type HashMethod } from './hashing';
+import { RingKeyMap } from './ring-key-map';
 
 /** One stored value, with its msgpack bytes as received so re-sends do not drift (PROTOCOL.md 1.5). */
 export interface Entry {
@@ -8,7 +9,7 @@ export interface Entry {
 }
 
 export class HashTables {
-  readonly #tables = new Map<HashMethod, Map<bigint, Entry>>(HASH_METHODS.map((m) => [m, new Map()]));
+  readonly #tables = new Map<HashMethod, RingKeyMap<Entry>>(HASH_METHODS.map((m) => [m, new RingKeyMap()]));
 
   get(method: HashMethod, k: bigint): Entry | undefined {
     return this.#tables.get(method)!.get(k);
@@ -33,7 +34,7 @@ export class HashTables {
     return out;
   }
 
-  table(method: HashMethod): ReadonlyMap<bigint, Entry> {
+  table(method: HashMethod): Pick<RingKeyMap<Entry>, 'get' | 'has' | 'size' | 'entries' | 'keys' | 'values'> {
     return this.#tables.get(method)!;
   }
 
