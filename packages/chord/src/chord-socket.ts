@@ -26,6 +26,7 @@ import { createContext, type ChordContext, type ChordNode } from './context';
 import type { ChordEvents } from './events';
 import { chordHandlers } from './handlers';
 import { HASH_METHODS, chordKeyBytes, getHashes, type ChordKey, type HashMethod } from './hashing';
+import { trimLeastEfficient } from './fingers';
 import { announce, sendMeta } from './membership';
 import { assertWriteFits, broadcastMessage, notifyAddMessage, notifyDeleteMessage } from './messages';
 import { DEFAULT_GET_TIMEOUT, resolveChordSettings, type ChordSocketOptions } from './options';
@@ -67,8 +68,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
       started: () => this.#started(),
       // F15: meta (and key notifies) after our handshake on every connection, dialed or accepted.
       handshakeSent: (conn) => sendMeta(this.#ctx, conn),
-      shouldAutoConnect: (peerId, _addr, byDefault) =>
-        this.#ctx.ring.shouldAutoConnect(peerId, byDefault, this.#host.clock.now(), this.#ctx.settings.redialBackoff),
+      shouldAutoConnect: (peerId, addr, byDefault) => this.#ctx.fingers.shouldAutoConnect(peerId, addr, byDefault),
       connectionClosed: (conn) => this.#connectionClosed(conn),
       closing: () => this.#closing(),
       closed: () => this.#release(),
@@ -81,6 +81,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
       disconnect: (conn) => this.disconnect(conn),
       pendingConnections: () => this.pendingConnections,
       outgoingCount: () => this.outgoingIds().length,
+      dial: (addr, id, timeout) => this.connect(addr[0], addr[1], { id, timeout }),
     });
   }
 
@@ -178,15 +179,11 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
 
   /**
    * PROTOCOL.md 6.8: closes the outgoing storing peer in the tightest cluster of the ring. As an
-   * improvement it never closes this node's predecessor or successor, which greedy routing needs.
+   * improvement it never closes this node's ring neighbours or fingers, which routing needs.
    * Returns whether it closed a connection.
    */
   disconnectLeastEfficient(): boolean {
-    const victim = this.#ctx.ring.leastEfficient();
-    if (!victim) return false;
-    this.#host.logger.debug(`disconnecting least efficient peer ${victim.peerId?.slice(0, 8)}`);
-    this.disconnect(victim);
-    return true;
+    return trimLeastEfficient(this.#ctx);
   }
 
   /** py2p's name for {@link disconnectLeastEfficient}. */
@@ -407,8 +404,9 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
   }
 
   #connectionClosed(conn: MeshConnection): void {
-    const { ring, replication } = this.#ctx;
+    const { ring, replication, fingers } = this.#ctx;
     if (conn.peerId !== undefined) ring.noteClosed(conn.peerId, this.#host.clock.now());
+    fingers.noteClosed(conn);
     if (ring.isStoringPeer(conn)) replication.scheduleRepair();
   }
 
@@ -430,6 +428,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
   /** Closed or destroyed: no timer left, no read pending. Safe to run twice. */
   #release(): void {
     this.#ctx.replication.stop();
+    this.#ctx.fingers.stop();
     const closed = new ClosedError('the socket is closed');
     for (const read of [...this.#reads]) read.fail(closed);
     this.#ctx.lookups.clear();

@@ -5,11 +5,13 @@
  */
 import type { MeshConnection, MeshHost } from '@p2p/mesh';
 import type { ChordSocket } from './chord-socket';
+import { Fingers } from './fingers';
 import { LocalStore } from './local-store';
 import { Lookups } from './lookups';
 import type { ChordSettings } from './options';
 import { Replication } from './replication';
 import { Ring } from './ring';
+import { RingKeyCodec } from './ring-key-codec';
 import { Writes } from './writes';
 
 /** This node (the socket), a peer's connection. */
@@ -24,6 +26,9 @@ export interface ChordContext {
   readonly lookups: Lookups;
   readonly writes: Writes;
   readonly replication: Replication;
+  readonly fingers: Fingers;
+  /** Ring keys to and from their base58 wire form, remembered (bounded). */
+  readonly keys: RingKeyCodec;
   /** Emits a key announcement event on the socket. */
   emitKey(event: 'add' | 'delete', key: Uint8Array): void;
   /** Drops a link (mesh's `disconnect`). */
@@ -32,6 +37,8 @@ export interface ChordContext {
   pendingConnections(): readonly MeshConnection[];
   /** Routed peers this node dialed. */
   outgoingCount(): number;
+  /** Dials a peer heard of in a peers list (mesh's `connect`). */
+  dial(addr: readonly [string, number], id: string, timeout: number): Promise<unknown>;
 }
 
 /** A connection when `node` is a peer, undefined when it is this node or nobody. */
@@ -40,11 +47,12 @@ export function remote(ctx: ChordContext, node: ChordNode | undefined): MeshConn
 }
 
 /** What the facade provides; {@link createContext} adds the parts. */
-export type ContextBase = Omit<ChordContext, 'ring' | 'store' | 'lookups' | 'writes' | 'replication'>;
+export type ContextBase = Omit<ChordContext, 'ring' | 'store' | 'lookups' | 'writes' | 'replication' | 'fingers' | 'keys'>;
 
 /** Builds the parts of one node around `base`. */
 export function createContext(base: ContextBase): ChordContext {
   const ctx = { ...base } as { -readonly [K in keyof ChordContext]: ChordContext[K] };
+  ctx.keys = new RingKeyCodec();
   ctx.ring = new Ring(base.self, base.host);
   // With several backup holders, one more neighbour each side stays linked, so the nodes either
   // side of a gap of `backupCopies` lost nodes are still linked and the ring closes at once.
@@ -59,5 +67,6 @@ export function createContext(base: ContextBase): ChordContext {
   ctx.lookups = new Lookups(ctx);
   ctx.writes = new Writes(ctx);
   ctx.replication = new Replication(ctx);
+  ctx.fingers = new Fingers(ctx);
   return ctx;
 }

@@ -4,12 +4,12 @@
  * py2p never forgets them (F3); here every entry has a deadline, the table has a size cap
  * (oldest evicted first), and an entry goes as soon as nobody waits on it any more.
  */
-import { fieldText, type Clock, type TimerHandle } from '@p2p/base';
+import type { Clock, TimerHandle } from '@p2p/base';
 import type { MeshConnection } from '@p2p/mesh';
 import { remote, type ChordContext } from './context';
 import type { HashMethod } from './hashing';
 import { lookupMetrics, type LookupMetrics } from './metrics';
-import { forwardedRetrievedMessage, retrieveMessage, ringKeyBin, sendMessage } from './messages';
+import { forwardedRetrievedMessage, retrieveMessage, sendMessage } from './messages';
 import type { Entry } from './tables';
 
 /** Called with each answer (value, or null for nil) and its msgpack bytes. */
@@ -77,12 +77,13 @@ export class Lookups {
 
   /** Sends a retrieve for `(method, k)` to `connection` and registers who waits; returns the release. */
   ask(connection: MeshConnection, method: HashMethod, k: bigint, ttl: number, waiter?: Waiter, requester?: Requester): () => void {
-    const entry = this.#ensure(`${method}|${fieldText(ringKeyBin(k))}`, ttl);
+    const key = this.#ctx.keys.encode(k);
+    const entry = this.#ensure(`${method}|${key.text}`, ttl);
     if (requester) entry.requesters.push(requester);
     // A fresh function per call: the same waiter may ask twice and must be released once each.
     const w: Waiter | undefined = waiter ? (value, raw) => waiter(value, raw) : undefined;
     if (w) entry.waiters.add(w);
-    sendMessage(this.#ctx.host, connection, retrieveMessage(method, k));
+    sendMessage(this.#ctx.host, connection, retrieveMessage(method, k, key.bytes));
     return () => {
       if (w) entry.waiters.delete(w);
       this.#release(entry);

@@ -89,8 +89,8 @@ export function deltaMessage(method: HashMethod, k: bigint, delta: unknown): Cho
 }
 
 /** `whisper / retrieve [method, key]` (PROTOCOL.md 6.4). */
-export function retrieveMessage(method: HashMethod, k: bigint): ChordMessage {
-  return whisper(SubFlags.retrieve, [METHOD_BIN[method], ringKeyBin(k)]);
+export function retrieveMessage(method: HashMethod, k: bigint, keyBin: Uint8Array = ringKeyBin(k)): ChordMessage {
+  return whisper(SubFlags.retrieve, [METHOD_BIN[method], keyBin]);
 }
 
 /**

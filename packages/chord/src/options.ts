@@ -54,6 +54,15 @@ export interface ChordSocketOptions extends MeshSocketOptions {
    * @default 30000
    */
   redialBackoff?: number;
+  /**
+   * Finger links kept at most (README, "Routing"): for j = 1..`fingers`, one link to the node
+   * nearest the start of the interval `[RING / 2^j, RING / 2^(j-1))` ahead of this one, dialed
+   * from peers lists and kept by the socket, so a lookup takes about log2 N / 2 hops instead of
+   * O(N). Empty intervals cost nothing: a ring of N nodes has about log2 N fingers. 0 turns
+   * fingers off (py2p's rule then decides which peers are dialed, PROTOCOL.md 6.6).
+   * @default 16
+   */
+  fingers?: number;
   /** `close()` first hands stored entries to storing peers, like py2p's destructor calling `unjoin`. @default true */
   handoffOnClose?: boolean;
   /** Milliseconds `unjoin()` (and `close()`) waits for handoff writes to drain. @default 2000 */
@@ -70,6 +79,7 @@ export const CHORD_DEFAULTS = Object.freeze({
   maxKeys: 100_000,
   trimConnections: true,
   redialBackoff: 30_000,
+  fingers: 16,
   handoffOnClose: true,
   drainTimeout: 2_000,
 });

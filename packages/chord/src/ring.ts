@@ -10,6 +10,12 @@ import { closestAfter, closestBefore, leastEfficient, nearestAhead, nearestBehin
 
 const MAX_ID_CACHE = 10_000;
 
+interface TickMemo {
+  readonly positions: Array<Positioned<MeshConnection>>;
+  readonly ahead: MeshConnection[][];
+  readonly behind: MeshConnection[][];
+}
+
 /** `S` is this node (the socket); every other node is a peer's connection. */
 export class Ring<S> {
   readonly #self: S;
@@ -23,6 +29,9 @@ export class Ring<S> {
   readonly #idInts = new Map<string, bigint | null>();
   /** When a peer's link last closed, by id: re-dial backoff. */
   readonly #closedAt = new Map<string, number>();
+  #memo: TickMemo | undefined;
+  /** Links never trimmed besides the ring neighbours: the fingers (fingers.ts). */
+  pinned: (conn: MeshConnection) => boolean = () => false;
 
   constructor(self: S, peers: { readonly peers: ReadonlyMap<string, MeshConnection> }) {
     this.#self = self;
@@ -62,6 +71,7 @@ export class Ring<S> {
 
   setStoringPeer(conn: MeshConnection, storing: boolean): void {
     this.#peerStoring.set(conn, storing);
+    this.#memo = undefined;
   }
 
   /** Routed peers that said they store data (py2p's `data_storing`). */
@@ -91,12 +101,14 @@ export class Ring<S> {
 
   /** The `count` nearest storing peers behind this one, nearest first: where backups of our entries go. */
   predecessors(count: number): MeshConnection[] {
-    return nearestBehind(this.#storingPositions(), this.#idInt, count);
+    const memo = this.#tickMemo();
+    return (memo.behind[count] ??= nearestBehind(memo.positions, this.#idInt, count));
   }
 
   /** The `count` nearest storing peers ahead of this one, nearest first: whose backups we keep. */
   successors(count: number): MeshConnection[] {
-    return nearestAhead(this.#storingPositions(), this.#idInt, count);
+    const memo = this.#tickMemo();
+    return (memo.ahead[count] ??= nearestAhead(memo.positions, this.#idInt, count));
   }
 
   /** The ring position of a peer id; undefined when it is not base58 or off the ring. */
@@ -111,22 +123,23 @@ export class Ring<S> {
     return cached ?? undefined;
   }
 
-  /** The storing peer in the tightest cluster (PROTOCOL.md 6.8), never one of the `keep` ring neighbours on either side. */
+  /** The storing peer in the tightest cluster (PROTOCOL.md 6.8), never one of the `keep` ring neighbours on either side nor a finger. */
   leastEfficient(): MeshConnection | undefined {
     const protect = new Set<S | MeshConnection | undefined>([this.predecessor, this.successor, ...this.predecessors(this.#keep), ...this.successors(this.#keep)]);
-    return leastEfficient(this.#storingPositions(), (c) => c.outgoing && !protect.has(c));
+    return leastEfficient(this.#storingPositions(), (c) => c.outgoing && !protect.has(c) && !this.pinned(c));
   }
 
   /** Remembers when a peer's link closed, for {@link shouldAutoConnect}'s backoff. */
   noteClosed(peerId: string, now: number): void {
+    this.#memo = undefined;
     this.#closedAt.set(peerId, now);
     if (this.#closedAt.size > MAX_ID_CACHE) this.#closedAt.delete(this.#closedAt.keys().next().value as string);
   }
 
   /**
-   * Whether to dial a peer learned from a peers list (PROTOCOL.md 6.6): always when it would be a
-   * closer neighbour; not within `backoff` ms of its link closing; else when mesh would
-   * (`byDefault`) or it is `is_prev` / `is_next` (a missing neighbour counts as false).
+   * Whether to dial a peer learned from a peers list, with fingers off (PROTOCOL.md 6.6): always
+   * when it would be a closer neighbour; not within `backoff` ms of its link closing; else when
+   * mesh would (`byDefault`) or it is `is_prev` / `is_next` (a missing neighbour counts as false).
    */
   shouldAutoConnect(peerId: string, byDefault: boolean, now: number, backoff: number): boolean {
     const x = this.peerInt(peerId);
@@ -151,6 +164,26 @@ export class Ring<S> {
   }
 
   #storingPositions(): Array<Positioned<MeshConnection>> {
+    return this.#tickMemo().positions;
+  }
+
+  /**
+   * The storing peers' positions and the nearest ones, computed once per synchronous run: a
+   * peers list asks about every entry and a burst of writes about every slot, while the peer
+   * set changes only between runs (and through {@link setStoringPeer}, which drops the memo).
+   */
+  #tickMemo(): TickMemo {
+    // A link may close within the run (a drop, a trim): then the memo is stale.
+    if (this.#memo && !this.#memo.positions.some((p) => p.item.closed)) return this.#memo;
+    const memo: TickMemo = { positions: this.#scanStoring(), ahead: [], behind: [] };
+    this.#memo = memo;
+    queueMicrotask(() => {
+      if (this.#memo === memo) this.#memo = undefined;
+    });
+    return memo;
+  }
+
+  #scanStoring(): Array<Positioned<MeshConnection>> {
     const out: Array<Positioned<MeshConnection>> = [];
     for (const conn of this.#peers.peers.values()) {
       if (!this.isStoringPeer(conn) || conn.closed || conn.peerId === undefined) continue;

@@ -17,6 +17,7 @@ export const handleMeta: ChordHandler = (ctx, message, conn) => {
   // Answer a change with our meta, then hand off if both store.
   sendMeta(ctx, conn);
   ctx.ring.setStoringPeer(conn, storing);
+  ctx.fingers.noteStoring(conn, storing);
   if (ctx.ring.storing && storing && conn.peerId !== undefined) {
     ctx.host.sendPeers(conn);
     ctx.replication.handoff(conn);

@@ -3,7 +3,6 @@ import { BadMessageError, MainFlags, fieldText, type Message, type WireMessage }
 import type { MeshConnection } from '@p2p/mesh';
 import type { ChordContext } from '../context';
 import { isHashMethod, type HashMethod } from '../hashing';
-import { parseRingKey } from '../payloads';
 
 /** A chord handler for one sub-flag: returns false to pass the message on, anything else claims it. */
 export type ChordHandler = (ctx: ChordContext, message: Message, conn: MeshConnection, wire: WireMessage) => boolean | void;
@@ -22,7 +21,7 @@ export function parseSlot(ctx: ChordContext, message: Message, conn: MeshConnect
     ctx.host.reportError(new BadMessageError(`unknown chord hash method ${JSON.stringify(methodText.slice(0, 16))}`, { details: { peer: conn.peerId } }));
     return undefined;
   }
-  const k = parseRingKey(keyText);
+  const k = ctx.keys.parse(keyText);
   if (k === undefined) {
     ctx.host.reportError(new BadMessageError('chord key is not base58', { details: { peer: conn.peerId } }));
     return undefined;

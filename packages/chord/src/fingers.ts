@@ -1,0 +1,192 @@
+/**
+ * The links this node keeps (README, "Routing"): its ring neighbours and one finger per
+ * non-empty interval `[RING / 2^j, RING / 2^(j-1))` ahead of it, for j = 1..`fingers` (rules in
+ * finger-rules.ts), all ordinary mesh connections. Candidates come from the peers lists mesh
+ * receives on every new link; after each change one refresh dials any nearer neighbour or
+ * finger heard of (keeping the link it replaces until then), a finger that leaves is replaced,
+ * and outgoing links nobody needs are trimmed.
+ */
+import type { TimerHandle } from '@p2p/base';
+import type { MeshConnection } from '@p2p/mesh';
+import type { ChordContext } from './context';
+import { chooseFingers, fingerInterval } from './finger-rules';
+import { nearestAhead, nearestBehind, type Positioned } from './routing';
+
+/** Nodes remembered from peers lists as finger candidates (oldest forgotten first). */
+export const MAX_KNOWN_PEERS = 512;
+/** Finger dials in flight at once. */
+const MAX_FINGER_DIALS = 4;
+/** Milliseconds between a change (a link, a meta) and the refresh it causes: a burst costs one. */
+const REFRESH_DELAY_MS = 50;
+/** Milliseconds a finger dial may take. */
+const DIAL_TIMEOUT_MS = 10_000;
+
+interface KnownPeer {
+  readonly addr: readonly [string, number];
+  readonly id: bigint;
+}
+
+export class Fingers {
+  readonly #ctx: ChordContext;
+  readonly #known = new Map<string, KnownPeer>();
+  /** Peers that said they do not store (meta "1"): never fingers. */
+  readonly #leeching = new Set<string>();
+  readonly #dialing = new Set<string>();
+  /** Ids of the current fingers (linked or being dialed). */
+  #wanted = new Set<string>();
+  #timer: TimerHandle | undefined;
+  #linkedMemo: { readonly size: number; readonly list: Array<Positioned<string>> } | undefined;
+
+  constructor(ctx: ChordContext) {
+    this.#ctx = ctx;
+    ctx.ring.pinned = (conn) => conn.peerId !== undefined && this.#wanted.has(conn.peerId);
+  }
+
+  /** Fingers kept at most (the `fingers` option); 0 when off. */
+  get limit(): number {
+    return this.#ctx.settings.fingers;
+  }
+
+  /** The current fingers' connections. */
+  links(): MeshConnection[] {
+    const peers = this.#ctx.host.peers;
+    return [...this.#wanted].flatMap((id) => peers.get(id) ?? []);
+  }
+
+  /**
+   * mesh's `shouldAutoConnect` hook. With fingers on, the peer is remembered as a candidate and
+   * a refresh decides which candidates of the whole list are worth a dial (mesh dials none by
+   * itself). With fingers off, py2p's rule (PROTOCOL.md 6.6).
+   */
+  shouldAutoConnect(peerId: string, addr: readonly [string, number], byDefault: boolean): boolean {
+    const { ring, host, settings } = this.#ctx;
+    if (this.limit <= 0) return ring.shouldAutoConnect(peerId, byDefault, host.clock.now(), settings.redialBackoff);
+    const x = ring.peerInt(peerId);
+    if (x === undefined || x === ring.idInt) return false;
+    this.#remember(peerId, addr, x);
+    this.schedule();
+    return false;
+  }
+
+  /** A peer's storing status is known (its meta): leechers are never fingers. */
+  noteStoring(conn: MeshConnection, storing: boolean): void {
+    const id = conn.peerId;
+    if (id === undefined) return;
+    this.#linkedMemo = undefined;
+    if (storing) this.#leeching.delete(id);
+    else {
+      if (this.#leeching.size >= MAX_KNOWN_PEERS) this.#leeching.clear();
+      this.#leeching.add(id);
+    }
+    this.schedule();
+  }
+
+  /** A link closed: the peer may have left, so it is no candidate until a peers list names it again. */
+  noteClosed(conn: MeshConnection): void {
+    this.#linkedMemo = undefined;
+    if (conn.peerId !== undefined) this.#known.delete(conn.peerId);
+    this.schedule();
+  }
+
+  /** A refresh soon: fingers chosen again, missing ones dialed, unneeded links trimmed. */
+  schedule(): void {
+    const { host } = this.#ctx;
+    if (this.limit <= 0 || host.closed || this.#timer !== undefined) return;
+    this.#timer = host.clock.setTimeout(() => {
+      this.#timer = undefined;
+      this.refresh();
+    }, REFRESH_DELAY_MS);
+  }
+
+  /**
+   * Chooses the links worth keeping among linked and remembered nodes: the `keep` nearest on each
+   * side (ring neighbours) and, per interval, the node nearest its start (the finger). A finger
+   * not linked yet is dialed while the link now in its interval is kept until it is (make before
+   * break). Outgoing links beyond mesh's target that are none of these are trimmed.
+   */
+  refresh(): void {
+    const ctx = this.#ctx;
+    if (this.limit <= 0 || ctx.host.closed) return;
+    const me = ctx.ring.idInt;
+    const linked = this.#linked();
+    const peers = ctx.host.peers;
+    const all = [...linked];
+    for (const [peerId, known] of this.#known) {
+      if (!peers.has(peerId) && !this.#leeching.has(peerId)) all.push({ item: peerId, id: known.id });
+    }
+    const keep = ctx.ring.keep;
+    const neighbours = [...nearestAhead(all, me, keep), ...nearestBehind(all, me, keep)];
+    const fingers = chooseFingers(all, me, this.limit);
+    const missing = [...neighbours, ...fingers].filter((id) => !peers.has(id));
+    // Intervals whose finger is not linked yet keep their current link meanwhile.
+    const waiting = new Set(fingers.filter((id) => !peers.has(id)).map((id) => fingerInterval(me, this.#known.get(id)!.id, this.limit)));
+    const stopgaps = chooseFingers(
+      linked.filter((c) => waiting.has(fingerInterval(me, c.id, this.limit))),
+      me,
+      this.limit,
+    );
+    this.#wanted = new Set([...neighbours, ...fingers, ...stopgaps]);
+    for (const peerId of missing) {
+      if (this.#dialing.has(peerId) || this.#dialing.size >= MAX_FINGER_DIALS) continue;
+      const known = this.#known.get(peerId);
+      if (known) this.#dial(peerId, known.addr);
+    }
+    if (!ctx.settings.trimConnections) return;
+    for (let n = ctx.outgoingCount(); n > ctx.host.maxOutgoing; n--) if (!trimLeastEfficient(ctx)) break;
+  }
+
+  /** Releases the timer. */
+  stop(): void {
+    this.#ctx.host.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** The routed peers that may store (not known leechers), with their positions; computed once per synchronous run. */
+  #linked(): Array<Positioned<string>> {
+    const peers = this.#ctx.host.peers;
+    if (this.#linkedMemo && this.#linkedMemo.size === peers.size) return this.#linkedMemo.list;
+    const list = this.#scanLinked();
+    const memo = { size: peers.size, list };
+    this.#linkedMemo = memo;
+    queueMicrotask(() => {
+      if (this.#linkedMemo === memo) this.#linkedMemo = undefined;
+    });
+    return list;
+  }
+
+  #scanLinked(): Array<Positioned<string>> {
+    const out: Array<Positioned<string>> = [];
+    for (const [peerId, conn] of this.#ctx.host.peers) {
+      if (conn.closed || this.#leeching.has(peerId)) continue;
+      const x = this.#ctx.ring.peerInt(peerId);
+      if (x !== undefined) out.push({ item: peerId, id: x });
+    }
+    return out;
+  }
+
+  #remember(peerId: string, addr: readonly [string, number], id: bigint): void {
+    this.#known.delete(peerId);
+    if (this.#known.size >= MAX_KNOWN_PEERS) this.#known.delete(this.#known.keys().next().value as string);
+    this.#known.set(peerId, { addr: [addr[0], addr[1]], id });
+  }
+
+  #dial(peerId: string, addr: readonly [string, number]): void {
+    this.#dialing.add(peerId);
+    this.#ctx
+      .dial(addr, peerId, DIAL_TIMEOUT_MS)
+      .catch(() => this.#known.delete(peerId))
+      .finally(() => {
+        this.#dialing.delete(peerId);
+        this.schedule();
+      });
+  }
+}
+
+/** PROTOCOL.md 6.8: closes the least efficient outgoing storing peer (never a neighbour or finger); whether one closed. */
+export function trimLeastEfficient(ctx: ChordContext): boolean {
+  const victim = ctx.ring.leastEfficient();
+  if (!victim) return false;
+  ctx.host.logger.debug(`disconnecting least efficient peer ${victim.peerId?.slice(0, 8)}`);
+  ctx.disconnect(victim);
+  return true;
+}

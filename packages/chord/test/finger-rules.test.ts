@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { RING_SIZE, getHashes } from '@p2p/chord';
+import { chooseFingers, fingerInterval, fingerOffset } from '../src/finger-rules';
+import { RingKeyMap, mixRingKey, unmixRingKey } from '../src/ring-key-map';
+
+const at = (fraction: number): bigint => (RING_SIZE * BigInt(Math.round(fraction * 1e9))) / 1_000_000_000n;
+
+describe('finger rules', () => {
+  const me = at(0.1);
+
+  it('interval j holds the clockwise distances [RING / 2^j, RING / 2^(j-1))', () => {
+    expect(fingerInterval(me, me, 16)).toBeUndefined();
+    expect(fingerInterval(me, me + RING_SIZE / 2n, 16)).toBe(1);
+    expect(fingerInterval(me, me + RING_SIZE / 2n - 1n, 16)).toBe(2);
+    expect(fingerInterval(me, me - 1n, 16)).toBe(1); // just behind: almost a whole turn ahead
+    expect(fingerInterval(me, me + RING_SIZE / 8n, 16)).toBe(3);
+    expect(fingerInterval(me, me + 1n, 16)).toBeUndefined(); // interval 384, beyond 16
+    expect(fingerInterval(me, me + RING_SIZE / 2n ** 16n, 16)).toBe(16);
+    expect(fingerOffset(me, me + RING_SIZE / 8n + 5n, 3)).toBe(5n);
+  });
+
+  it('one finger per non-empty interval, the node nearest its start', () => {
+    const nodes = [0.15, 0.2, 0.35, 0.4, 0.6, 0.65, 0.95].map((f, i) => ({ item: `n${i}`, id: at(f) }));
+    // Distances from 0.1: 0.05 (j=5), 0.1 (j=4), 0.25 (j=2), 0.3 (j=2), 0.5 (j=1), 0.55 (j=1), 0.85 (j=1).
+    expect(chooseFingers(nodes, me, 16)).toEqual(['n4', 'n2', 'n1', 'n0']);
+    expect(chooseFingers(nodes, me, 2)).toEqual(['n4', 'n2']);
+    expect(chooseFingers([], me, 16)).toEqual([]);
+  });
+
+  it('on 1,024 random ids, a node keeps about log2 N fingers', () => {
+    const ids = Array.from({ length: 1024 }, (_, i) => ({ item: i, id: getHashes(`f-${i}`)[3] }));
+    const counts = ids.slice(0, 64).map((n) => chooseFingers(ids, n.id, 16).length);
+    const mean = counts.reduce((s, c) => s + c, 0) / counts.length;
+    expect(mean).toBeGreaterThan(8);
+    expect(Math.max(...counts)).toBeLessThanOrEqual(16);
+  });
+});
+
+describe('RingKeyMap', () => {
+  it('mixing is a bijection: unmix(mix(k)) = k for shifted, unreduced and small keys', () => {
+    const [a, b, c, d, e] = getHashes('some key');
+    for (const k of [a, b, c, d, e, 0n, 1n, RING_SIZE - 1n, 1n << 256n, (1n << 512n) - 1n]) {
+      expect(unmixRingKey(mixRingKey(k))).toBe(k);
+    }
+    // The low 64-bit digit of a shifted hash is zero; mixed, it is not.
+    expect(a & 0xffffffffffffffffn).toBe(0n);
+    expect(mixRingKey(a) & 0xffffffffffffffffn).not.toBe(0n);
+  });
+
+  it('behaves as a Map and iterates the original keys', () => {
+    const map = new RingKeyMap<number>();
+    const keys = Array.from({ length: 300 }, (_, i) => getHashes(`k-${i}`)[i % 3]!);
+    keys.forEach((k, i) => map.set(k, i));
+    expect(map.size).toBe(300);
+    expect(keys.every((k, i) => map.get(k) === i && map.has(k))).toBe(true);
+    expect(new Set(map.keys())).toEqual(new Set(keys));
+    expect(map.delete(keys[0]!)).toBe(true);
+    expect(map.has(keys[0]!)).toBe(false);
+    expect([...map].length).toBe(299);
+    map.clear();
+    expect(map.size).toBe(0);
+  });
+});
