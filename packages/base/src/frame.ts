@@ -4,7 +4,7 @@
  */
 import { findCompression, getCompression } from './compression';
 import { CompressionFlags, MainFlags } from './flags';
-import { utf8Encode } from './bytes';
+import { bytesEqual, utf8Encode } from './bytes';
 import {
   ChecksumMismatchError,
   DecompressionError,
@@ -91,13 +91,12 @@ export function frameFromPacked(packed: Uint8Array, id: Uint8Array, compression:
   return frame;
 }
 
-/** Puts the length header in front of a frame body, e.g. a received one relayed unchanged. */
-export function frameFromBody(body: Uint8Array): Uint8Array {
-  checkBodyLength(body.length);
-  const frame = new Uint8Array(HEADER_BYTES + body.length);
-  writeHeader(frame, body.length);
-  frame.set(body, HEADER_BYTES);
-  return frame;
+/** The 4-byte length header of a frame body (PROTOCOL.md 1.2), e.g. to relay a received body unchanged. */
+export function frameHeader(bodyLength: number): Uint8Array {
+  checkBodyLength(bodyLength);
+  const header = new Uint8Array(HEADER_BYTES);
+  writeHeader(header, bodyLength);
+  return header;
 }
 
 /** Options of {@link encodeFrame}. */
@@ -446,7 +445,14 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 function senderText(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value instanceof Uint8Array) {
+    // Most frames come from a few senders: the last one's text is kept (one entry, a copy).
+    const last = lastSender;
+    if (last !== undefined && bytesEqual(last.bytes, value)) return last.text;
     const ascii = asciiText(value);
+    if (ascii !== undefined) {
+      lastSender = { bytes: value.slice(), text: ascii };
+      return ascii;
+    }
     if (ascii !== undefined) return ascii;
     try {
       return strictUtf8.decode(value);
@@ -456,6 +462,8 @@ function senderText(value: unknown): string {
   }
   throw new MalformedPacketError('packet sender is neither str nor bin');
 }
+
+let lastSender: { bytes: Uint8Array; text: string } | undefined;
 
 /** Text of all-ASCII bytes (every real node id), or undefined: a cheaper path than TextDecoder. */
 function asciiText(bytes: Uint8Array): string | undefined {

@@ -101,7 +101,7 @@ export {
   DEFAULT_MAX_FRAME_BYTES,
   packPacket,
   frameFromPacked,
-  frameFromBody,
+  frameHeader,
   encodeFrame,
   decodeFrameBody,
   peekBroadcastId,

@@ -14,10 +14,8 @@ import {
   SubFlags,
   asP2PError,
   chooseCompression,
-  concatBytes,
   decodeCandidates,
   decodeFrameBody,
-  frameFromBody,
   frameFromPacked,
   peekBroadcastId,
   type Clock,
@@ -75,8 +73,9 @@ const HIGH_WATER_BYTES = 64 * 1024;
 /** Frames of one message already built per compression method, shared across connections. */
 export type FrameCache = Map<number | null, Uint8Array>;
 
-/** A received frame body and the method it is compressed with, fit to forward as it is. */
+/** A received frame body, its length header and the method it is compressed with, fit to forward as it is. */
 export interface ReceivedBody {
+  readonly header: Uint8Array;
   readonly body: Uint8Array;
   readonly compression: number | null;
 }
@@ -233,21 +232,23 @@ export class Link {
   ): boolean {
     if (this.closed) return false;
     const method = options.uncompressed ? null : this.#sendMethod;
-    let frame = options.cache?.get(method);
-    if (!frame) {
-      const received = options.received;
+    const received = options.received;
+    let length: number;
+    if (received !== undefined && received.compression === method) {
       // A relay under the method the frame arrived with forwards the body it arrived as.
-      frame = received !== undefined && received.compression === method ? frameFromBody(received.body) : frameFromPacked(packed, id, method);
-      options.cache?.set(method, frame);
+      length = this.#enqueue(received.header) + this.#enqueue(received.body);
+    } else {
+      let frame = options.cache?.get(method);
+      if (!frame) {
+        frame = frameFromPacked(packed, id, method);
+        options.cache?.set(method, frame);
+      }
+      length = this.#enqueue(frame);
     }
     // PROTOCOL.md 1.7.5: `resend` repeats the last whisper or broadcast this node originated.
     if (!options.relay && (flag === MainFlags.whisper || flag === MainFlags.broadcast)) this.#lastSent = { packed, id };
-    this.#bytesSent += frame.length;
-    this.#ctx.metrics.bytesSent(method, frame.length);
-    // Frames written in one tick leave in one write (one syscall instead of one per frame).
-    this.#outbox.push(frame);
-    this.#outboxBytes += frame.length;
-    if (this.#outbox.length === 1) queueMicrotask(this.#flush);
+    this.#bytesSent += length;
+    this.#ctx.metrics.bytesSent(method, length);
     const queued = this.#transport.writableLength + this.#outboxBytes;
     if (queued > this.#ctx.limits.maxWriteBufferBytes) {
       this.fail(
@@ -260,13 +261,35 @@ export class Link {
     return queued < HIGH_WATER_BYTES;
   }
 
+  /**
+   * Queues bytes for the next flush: what is written in one tick leaves in one write (one
+   * syscall instead of one per frame). Returns their length.
+   */
+  #enqueue(bytes: Uint8Array): number {
+    this.#outbox.push(bytes);
+    this.#outboxBytes += bytes.length;
+    if (this.#outbox.length === 1) queueMicrotask(this.#flush);
+    return bytes.length;
+  }
+
   readonly #flush = (): void => {
-    const frames = this.#outbox;
-    if (frames.length === 0) return;
+    const parts = this.#outbox;
+    if (parts.length === 0) return;
+    const total = this.#outboxBytes;
     this.#outbox = [];
     this.#outboxBytes = 0;
     if (this.#transport.closed) return;
-    this.#transport.write(frames.length === 1 ? frames[0]! : concatBytes(...frames));
+    if (parts.length === 1) {
+      this.#transport.write(parts[0]!);
+      return;
+    }
+    const joined = new Uint8Array(total);
+    let offset = 0;
+    for (const part of parts) {
+      joined.set(part, offset);
+      offset += part.length;
+    }
+    this.#transport.write(joined);
   };
 
   /** Re-sends the last whisper/broadcast unchanged, framed for the current list. */

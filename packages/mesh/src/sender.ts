@@ -3,7 +3,7 @@
  * logical send, F21; the id remembered so an echo is ignored, 4.6), then written on one link,
  * on every filed peer (packed once, compressed once per method), or relayed as received.
  */
-import { CompressionFlags, FrameTooLargeError, MainFlags, SubFlags, packPacket, type WireMessage } from '@p2p/base';
+import { CompressionFlags, FrameTooLargeError, MainFlags, SubFlags, frameHeader, packPacket, type WireMessage } from '@p2p/base';
 import type { MeshContext } from './context';
 import type { SentMessage } from './extension';
 import type { FrameCache, Link, ReceivedBody } from './link';
@@ -126,5 +126,5 @@ export class Sender {
 function forwardable(wire: WireMessage): ReceivedBody | undefined {
   const { body, compression } = wire;
   if (body === undefined || (compression !== null && compression !== CompressionFlags.snappy)) return undefined;
-  return { body, compression };
+  return { header: frameHeader(body.length), body, compression };
 }

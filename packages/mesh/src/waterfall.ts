@@ -88,9 +88,14 @@ export class Waterfall {
   }
 }
 
-// Keyed by the id alone, one UTF-16 unit per byte: no hex, no concatenation on the hot path. A
-// verified id determines its packet, timestamp included, so (id, timestamp) pairs (PROTOCOL.md
-// 4.8) need only the id as key; the timestamp is the value, for pruning and for `has`.
+// Keyed by the id alone, one UTF-16 unit per two id bytes: no hex, no concatenation, a call of
+// fixed arity (several times faster than spreading the bytes). A verified id determines its
+// packet, timestamp included, so (id, timestamp) pairs (PROTOCOL.md 4.8) need only the id as
+// key; the timestamp is the value, for pruning and for `has`. Ids are 32 bytes (SHA-256).
 function entryKey(id: Uint8Array): string {
-  return String.fromCharCode.apply(null, id as unknown as number[]);
+  const u = (i: number): number => (id[i]! << 8) | id[i + 1]!;
+  return String.fromCharCode(
+    u(0), u(2), u(4), u(6), u(8), u(10), u(12), u(14),
+    u(16), u(18), u(20), u(22), u(24), u(26), u(28), u(30),
+  );
 }
