@@ -139,6 +139,35 @@ describe('authenticated subnets: an unproven claim', () => {
   });
 });
 
+describe('authenticated subnets: a handshake out of order', () => {
+  /** Connects a keyed raw peer to `a`, sends its handshake, then runs `run`. */
+  async function misstep(a: MeshSocket, run: (peer: KeyedPeer) => void): Promise<void> {
+    const { peer } = await KeyedPeer.open(a);
+    peer.raw.sendHandshake(a.protocol.idBytes());
+    run(peer);
+    await peer.raw.closed;
+  }
+  const hello = (p: KeyedPeer) => p.sendSigned({ type: MainFlags.whisper, sender: p.identity.id, time: now(), payload: [AUTH_SUBFLAG, AuthKind.hello, new Uint8Array(32)] });
+
+  it('refuses a malformed hello, a proof before the hello, a second hello and a renamed handshake (AUTH_FAILED, by reason)', async () => {
+    const [a, b, c] = await trio();
+    const cases: Array<[string, (p: KeyedPeer) => void]> = [
+      ['malformed', (p) => p.sendSigned({ type: MainFlags.whisper, sender: p.identity.id, time: now(), payload: [AUTH_SUBFLAG, AuthKind.hello, new Uint8Array(31)] })],
+      ['unexpected', (p) => p.sendSigned({ type: MainFlags.whisper, sender: p.identity.id, time: now(), payload: [AUTH_SUBFLAG, AuthKind.proof, new Uint8Array(64)] })],
+      ['unexpected', (p) => (hello(p), hello(p))],
+      ['changed_id', (p) => p.raw.sendHandshake(a.protocol.idBytes(), { id: b.id })],
+    ];
+    for (const [reason, run] of cases) {
+      const before = count(a, 'p2p_auth_failures_total', { reason });
+      const refused = nextError(a, 'AUTH_FAILED');
+      await misstep(a, run);
+      await refused;
+      expect(count(a, 'p2p_auth_failures_total', { reason }), reason).toBe(before + 1);
+    }
+    await honestStillWorks(a, b, c);
+  });
+});
+
 describe('authenticated subnets: refused messages', () => {
   it('a broadcast with a forged sender is dropped, counted, and its neighbour dropped (SIGNATURE_INVALID)', async () => {
     const [a, b, c] = await trio();

@@ -60,13 +60,19 @@ export class KeyedPeer {
     this.signer = new MessageSigner(identity, AUTH.subnet);
   }
 
-  /** Connects to `node` and runs the handshake with `identity`, claiming `options.claim`. */
-  static async join(node: MeshSocket, identity = Identity.generate(), options: JoinOptions = {}): Promise<KeyedPeer> {
+  /** Connects to `node` and waits for its handshake and hello; `theirNonce` is the hello's. */
+  static async open(node: MeshSocket, identity = Identity.generate()): Promise<{ peer: KeyedPeer; theirNonce: Uint8Array }> {
     const raw = track(await RawPeer.connect(node.outAddr[1], { id: identity.id }));
-    const peer = new KeyedPeer(raw, identity);
-    const claim = options.claim ?? identity.id;
     await raw.nextWhere((f) => f.wire.payload[0] === SubFlags.handshake);
     const theirHello = await raw.nextWhere((f) => f.wire.payload[0] === AUTH_SUBFLAG && f.wire.payload[1] === AuthKind.hello);
+    return { peer: new KeyedPeer(raw, identity), theirNonce: theirHello.wire.payload[2] as Uint8Array };
+  }
+
+  /** Connects to `node` and runs the handshake with `identity`, claiming `options.claim`. */
+  static async join(node: MeshSocket, identity = Identity.generate(), options: JoinOptions = {}): Promise<KeyedPeer> {
+    const { peer, theirNonce } = await KeyedPeer.open(node, identity);
+    const raw = peer.raw;
+    const claim = options.claim ?? identity.id;
     raw.sendHandshake(node.protocol.idBytes(), { id: claim });
     if (options.hello) raw.write(options.hello);
     else peer.sendSigned({ type: MainFlags.whisper, sender: identity.id, time: now(), payload: [AUTH_SUBFLAG, AuthKind.hello, peer.nonce] });
@@ -75,7 +81,7 @@ export class KeyedPeer {
       signerId: claim,
       verifierId: node.id,
       signerNonce: peer.nonce,
-      verifierNonce: theirHello.wire.payload[2] as Uint8Array,
+      verifierNonce: theirNonce,
     });
     await raw.nextWhere((f) => f.wire.payload[0] === AUTH_SUBFLAG && f.wire.payload[1] === AuthKind.proof).catch(() => undefined);
     if (raw.socket.destroyed) return peer;
