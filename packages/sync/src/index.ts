@@ -31,4 +31,6 @@ export {
   InvalidArgumentError,
   BadMessageError,
   ClosedError,
+  Identity,
+  SignatureInvalidError,
 } from '@p2p/base';

@@ -67,6 +67,8 @@ export class Replication {
   readonly #checkpoints = new Checkpoints();
   readonly #told = new WeakMap<MeshConnection, Set<string>>();
   readonly #hellos = new WeakMap<MeshConnection, string>();
+  /** Connections our hello went out on. */
+  readonly #greeted = new WeakSet<MeshConnection>();
   readonly #waiting = new Map<MeshConnection, TimerHandle>();
   /** The change counter last marked on each connection. */
   readonly #marked = new WeakMap<MeshConnection, number>();
@@ -83,10 +85,7 @@ export class Replication {
     this.#host = host;
     this.#flushWrites = flushWrites;
     this.#refusals = leaseRefusals(host.metrics).peer;
-    if (host.authenticated) {
-      this.#signedSubnet = host.protocol.subnet;
-      this.#forgeries = signatureRefusals(host.metrics);
-    }
+    if (host.authenticated) this.#forgeries = signatureRefusals(host.metrics);
   }
 
   /** Handlers by sub-flag, in PROTOCOL.md 4.7 order (store, delta), then the TS-only ones. */
@@ -101,11 +100,19 @@ export class Replication {
 
   /** Our handshake went out: announce this instance, so the peer can trust its checkpoint of us. */
   handshakeSent(conn: MeshConnection): void {
+    // In an authenticated subnet the peer reads nothing but the handshake proof until ours has
+    // verified: the hello waits for the peer's handshake (by then our proof is out, before it).
+    if (this.#signedSubnet === undefined) this.#hello(conn);
+  }
+
+  #hello(conn: MeshConnection): void {
+    this.#greeted.add(conn);
     this.#whisper(conn, SESSION_SUBFLAG, [SessionKind.hello, this.#epoch]);
   }
 
   /** PROTOCOL.md 5.3: after a peer's handshake, replay (waiting briefly for its hello when we hold a checkpoint). */
   peerHandshake(conn: MeshConnection): void {
+    if (!this.#greeted.has(conn)) this.#hello(conn);
     const peerId = conn.peerId!;
     if (this.#checkpoints.get(peerId) === undefined || this.#hellos.has(conn)) {
       this.#replay(conn);
@@ -127,8 +134,9 @@ export class Replication {
     this.#waiting.delete(conn);
   }
 
-  /** The socket listens: start the mark timer. */
+  /** The socket listens (its protocol is final from now on): start the mark timer. */
   started(): void {
+    if (this.#host.authenticated) this.#signedSubnet = this.#host.protocol.subnet;
     const tick = (): void => {
       this.#markTimer = this.#host.clock.setTimeout(tick, MARK_INTERVAL_MS);
       for (const conn of this.#host.peers.values()) {

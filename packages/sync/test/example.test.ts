@@ -20,4 +20,16 @@ describe('README example', () => {
       'owner is alice: true',
     ]);
   });
+
+  it('examples/authenticated.mjs runs: a signed write crosses an authenticated subnet, the lease is the key owner\'s', async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' ')));
+    try {
+      // @ts-expect-error: a plain .mjs example without types
+      await import('../examples/authenticated.mjs');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(lines).toEqual(['carol has ["budget","hiring"] signed by alice: true; bob: LEASE_HELD']);
+  });
 });
