@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Identity, MainFlags, Protocol, SubFlags, registerTransport, tcpTransport, unregisterTransport } from '@p2p/base';
-import { eventually } from '@p2p/testnet';
+import { eventually, expectReleased, openHandles } from '@p2p/testnet';
 import { AUTH, count, keyReportingTransport } from './auth-helpers';
+import { MeshSocket } from '../src/index';
 import { node, nextError, nextMessage } from './helpers';
 
 describe('authenticated subnets: honest nodes', () => {
@@ -79,6 +80,19 @@ describe('authenticated subnets: a key the transport authenticated', () => {
     expect(count(a, 'p2p_auth_failures_total', { reason: 'transport_key' })).toBe(1);
     expect(a.peers.has(other.id)).toBe(false);
     expect(a.peers.has(b.id)).toBe(true);
+  });
+});
+
+describe('authenticated subnets: close', () => {
+  it('leaves no socket, server or timer behind, also after a refused handshake', async () => {
+    const before = openHandles();
+    const a = await MeshSocket.listen({ protocol: AUTH });
+    const b = await MeshSocket.listen({ protocol: AUTH });
+    const other = await MeshSocket.listen({ protocol: AUTH, transport: keyReportingTransport(() => a.identity!.publicKey) });
+    await b.connect(...a.outAddr, { timeout: 5000 });
+    await expect(b.connect(...other.outAddr, { timeout: 5000 })).rejects.toBeDefined();
+    await Promise.all([a.close(), b.close(), other.close()]);
+    await expectReleased(before);
   });
 });
 
