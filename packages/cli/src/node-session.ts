@@ -5,7 +5,7 @@
  * On a terminal a status line (peers, messages, bytes, uptime) is redrawn above the prompt;
  * `--metrics` serves the node's metrics over HTTP while it runs.
  */
-import { Identity, Protocol, isP2PError, type Logger, type Message } from '@p2p/base';
+import { Protocol, isP2PError, type Identity, type Logger, type Message } from '@p2p/base';
 import type { MeshSocket, MeshEvents } from '@p2p/mesh';
 import { describeError, failureText, UsageError } from './errors';
 import { addrText, formatValue, shortId } from './format';
@@ -71,9 +71,8 @@ export async function runNode<S extends AnySocket>(kind: NodeKind<S>, options: N
       return 1;
     }
   }
-  // --auth alone runs with a fresh identity, given explicitly so every transport (TLS) gets it.
-  if (options.auth && identity === undefined) identity = { identity: Identity.generate(), created: false };
-  const protocol = await protocolFor(subnet, options.ssl, identity !== undefined);
+  // --auth alone: the socket generates a fresh identity.
+  const protocol = await protocolFor(subnet, options.ssl, options.auth || identity !== undefined);
   const logger = debugLogger(options.debug, io.stderr);
   // Listen for signals from the start: one that arrives while starting ends the session at once.
   let stop: (() => void) | undefined;

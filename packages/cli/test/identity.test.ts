@@ -89,14 +89,14 @@ describe('--identity and --auth', () => {
     expect(exits.map((e) => e.code)).toEqual([0, 0, 0]);
   });
 
-  it('--ssl --auth: two nodes talk over TLS with identity certificates', async () => {
-    const a = p2p('mesh', '--ssl', '--identity', tempFile('a.identity'));
+  it('--ssl --auth: two sync nodes replicate a signed write over TLS with identity certificates', async () => {
+    const a = p2p('sync', '--ssl', '--identity', tempFile('a.identity'));
     const [, addr, , , , encryption, auth] = await a.waitForLine(LISTENING);
     expect([encryption, auth]).toEqual(['SSL', ', authenticated']);
-    const b = p2p('mesh', '--ssl', '--auth', '--connect', addr!);
+    const b = p2p('sync', '--ssl', '--auth', '--connect', addr!);
     await b.waitForLine(/^connected to \w+ at /);
-    b.send('over TLS, signed');
-    await a.waitForLine(/^\[\w+\] over TLS, signed$/);
+    b.send('set colour blue');
+    await a.waitForLine(/^\* colour = blue /);
     const exits = await Promise.all([a.end(), b.end()]);
     expect(exits.map((e) => e.code)).toEqual([0, 0]);
   });

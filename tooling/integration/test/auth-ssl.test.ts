@@ -74,7 +74,10 @@ async function tlsRelay(target: readonly [string, number], options: TlsTransport
 
 describe('authenticated subnet over SSL', () => {
   it('forms a mesh: every node has the certificate of its identity, broadcasts cross it', async () => {
-    const { nodes } = await startTestnet({ count: 4, topology: 'line', start: () => authNode() });
+    // Nodes given an identity and nodes that generate their own alternate.
+    let i = 0;
+    const start = (): Promise<MeshSocket> => (i++ % 2 === 0 ? authNode() : authNode({ identity: undefined }));
+    const { nodes } = await startTestnet({ count: 4, topology: 'line', start });
     const [a, , , d] = nodes as [MeshSocket, MeshSocket, MeshSocket, MeshSocket];
     await eventually(() => expect(nodes.map((n) => n.peers.size)).toEqual([1, 2, 2, 1]));
     for (const n of nodes) {
