@@ -45,8 +45,24 @@ function updates(node, count) {
   });
 }
 
+/** Sets made on an unconnected node first, so set() is measured compiled, not while the JIT warms up. */
+const WARMUP_SETS = 2000;
+
+async function warmUp() {
+  const node = await SyncSocket.listen({ maxOutgoing: 0 });
+  try {
+    for (let i = 0; i < WARMUP_SETS; i += BATCH) {
+      for (let j = i; j < i + BATCH; j++) node.set(`warm-${j}`, { i: j, text: 'value' });
+      await yieldIo();
+    }
+  } finally {
+    await node.close();
+  }
+}
+
 /** One network, `keys` sets from node 0, then a late joiner. */
 async function runSync(keys) {
+  await warmUp();
   const nodes = [];
   for (let i = 0; i < NODES; i++) nodes.push(await SyncSocket.listen({ maxOutgoing: 0 }));
   let late;
@@ -111,7 +127,7 @@ export async function run({ messages } = {}) {
     keys,
     results: [
       { label: 'keys set (each one broadcast)', value: keys, unit: '' },
-      { label: 'set(): average CPU time per call', value: sync.setCpuUs, unit: 'µs', goal: `< ${SET_US_GOAL}` },
+      { label: 'set(): average CPU time per call', value: sync.setCpuUs, unit: `µs (after ${WARMUP_SETS} warm-up sets)`, goal: `< ${SET_US_GOAL}` },
       { label: 'set(): average wall time to return', value: sync.setUs, unit: 'µs' },
       { label: 'set() + its end-of-tick send, per key', value: sync.sendUs, unit: 'µs' },
       { label: 'until all 8 nodes hold all', value: sync.elapsedMs, unit: 'ms' },
