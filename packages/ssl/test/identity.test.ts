@@ -99,6 +99,22 @@ describe('tlsTransport({ identity })', () => {
     expect(() => tlsTransport({ identity: 'me' as never })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 
+  it('pins saved identity certificates both ways: members connect, another identity is refused', async () => {
+    const [a, b] = [Identity.generate(), Identity.generate()];
+    const [certA, certB] = await Promise.all([generateCertificate({ identity: a }), generateCertificate({ identity: b })]);
+    const pins = { pinnedFingerprints: [certA.fingerprint256, certB.fingerprint256], pinClients: true };
+    const probe = await on().listen(tlsTransport({ identity: b, key: certB.key, cert: certB.cert, ...pins }));
+    const member = await on().dial(tlsTransport({ identity: a, key: certA.key, cert: certA.cert, ...pins }), probe.port);
+    expect(same(info(member).peerPublicKey, b.publicKey)).toBe(true);
+    expect(same(info(await probe.nextConnection()).peerPublicKey, a.publicKey)).toBe(true);
+
+    const stranger = tlsTransport({ identity: Identity.generate() });
+    const outcome = await on().dial(stranger, probe.port).catch((e: unknown) => e);
+    const refused = await probe.nextError();
+    expect(refused.error).toMatchObject({ code: 'TLS_ERROR', details: { reason: TlsErrorReason.fingerprintMismatch, side: 'incoming' } });
+    if (!isP2PError(outcome)) await closed(outcome as Awaited<ReturnType<Harness['dial']>>);
+  });
+
   it('refuses to dial a server without an Ed25519 certificate (PEER_KEY_MISSING)', async () => {
         const plainServer = tlsTransport();
     const probe = await on().listen(plainServer);
