@@ -12,38 +12,53 @@ import { RING_SIZE, distance } from './hashing';
 import type { Positioned } from './routing';
 
 const RING_BITS = 384;
+/** 2^i for every bit length a ring distance can have, so bit lengths need no allocation. */
+const POWERS: readonly bigint[] = Array.from({ length: RING_BITS + 2 }, (_, i) => 1n << BigInt(i));
 
-/** The interval (1..`count`) of position `x` seen from `me`; undefined for `me` itself or beyond interval `count`. */
-export function fingerInterval(me: bigint, x: bigint, count: number): number | undefined {
-  const d = distance(me, x, RING_SIZE);
-  if (d === 0n) return undefined;
-  const j = RING_BITS + 1 - bitLength(d);
-  return j >= 1 && j <= count ? j : undefined;
+/** Where a position falls among the intervals of `me`: the interval and the offset from its start. */
+export interface FingerPlace {
+  readonly interval: number;
+  readonly offset: bigint;
 }
 
-/** Clockwise offset of `x` from the start of its interval `j` (smaller is a better finger). */
-export function fingerOffset(me: bigint, x: bigint, j: number): bigint {
-  return distance(me, x, RING_SIZE) - (RING_SIZE >> BigInt(j));
+/** The interval (1..`count`) of position `x` seen from `me` and its offset; undefined for `me` itself or beyond interval `count`. */
+export function fingerPlace(me: bigint, x: bigint, count: number): FingerPlace | undefined {
+  const d = distance(me, x, RING_SIZE);
+  if (d === 0n) return undefined;
+  const bits = bitLength(d);
+  const interval = RING_BITS + 1 - bits;
+  if (interval < 1 || interval > count) return undefined;
+  return { interval, offset: d - POWERS[bits - 1]! };
+}
+
+/** The interval of `x` seen from `me` (see {@link fingerPlace}). */
+export function fingerInterval(me: bigint, x: bigint, count: number): number | undefined {
+  return fingerPlace(me, x, count)?.interval;
 }
 
 /**
- * The finger of every non-empty interval among `candidates`: per interval, the one nearest its
- * start. At most `count` items, in interval order (farthest first).
+ * The finger of every non-empty interval among `placed` (items with their place): per interval,
+ * the one nearest its start. In interval order (farthest first).
  */
-export function chooseFingers<T>(candidates: Iterable<Positioned<T>>, me: bigint, count: number): T[] {
+export function pickFingers<T>(placed: Iterable<{ readonly item: T; readonly place: FingerPlace | undefined }>): T[] {
   const best = new Map<number, { item: T; offset: bigint }>();
-  for (const c of candidates) {
-    const j = fingerInterval(me, c.id, count);
-    if (j === undefined) continue;
-    const offset = fingerOffset(me, c.id, j);
-    const current = best.get(j);
-    if (!current || offset < current.offset) best.set(j, { item: c.item, offset });
+  for (const { item, place } of placed) {
+    if (!place) continue;
+    const current = best.get(place.interval);
+    if (!current || place.offset < current.offset) best.set(place.interval, { item, offset: place.offset });
   }
   return [...best.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v.item);
 }
 
-function bitLength(n: bigint): number {
-  if (n === 0n) return 0;
-  const hex = n.toString(16);
-  return (hex.length - 1) * 4 + (32 - Math.clz32(Number.parseInt(hex[0]!, 16)));
+/** {@link pickFingers} over positioned candidates seen from `me`, at most `count` intervals. */
+export function chooseFingers<T>(candidates: Iterable<Positioned<T>>, me: bigint, count: number): T[] {
+  return pickFingers([...candidates].map((c) => ({ item: c.item, place: fingerPlace(me, c.id, count) })));
+}
+
+/** Bit length of a positive ring distance: a float estimate, corrected exactly against powers of two. */
+function bitLength(d: bigint): number {
+  let e = Math.min(RING_BITS, Math.max(0, Math.floor(Math.log2(Number(d)))));
+  while (e > 0 && POWERS[e]! > d) e--;
+  while (e < RING_BITS && POWERS[e + 1]! <= d) e++;
+  return e + 1;
 }

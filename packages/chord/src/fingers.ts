@@ -9,8 +9,9 @@
 import type { TimerHandle } from '@p2p/base';
 import type { MeshConnection } from '@p2p/mesh';
 import type { ChordContext } from './context';
-import { chooseFingers, fingerInterval } from './finger-rules';
-import { nearestAhead, nearestBehind, type Positioned } from './routing';
+import { fingerPlace, pickFingers, type FingerPlace } from './finger-rules';
+import { distance } from './hashing';
+import type { Positioned } from './routing';
 
 /** Nodes remembered from peers lists as finger candidates (oldest forgotten first). */
 export const MAX_KNOWN_PEERS = 512;
@@ -20,6 +21,16 @@ const MAX_FINGER_DIALS = 4;
 const REFRESH_DELAY_MS = 50;
 /** Milliseconds a finger dial may take. */
 const DIAL_TIMEOUT_MS = 10_000;
+
+/** A peer's position seen from this node. */
+interface Geometry {
+  readonly item: string;
+  readonly id: bigint;
+  readonly place: FingerPlace | undefined;
+  /** Clockwise distance from this node to the peer, and from the peer to this node. */
+  readonly ahead: bigint;
+  readonly behind: bigint;
+}
 
 interface KnownPeer {
   readonly addr: readonly [string, number];
@@ -35,6 +46,7 @@ export class Fingers {
   /** Ids of the current fingers (linked or being dialed). */
   #wanted = new Set<string>();
   #timer: TimerHandle | undefined;
+  readonly #places = new Map<string, Geometry>();
   #linkedMemo: { readonly size: number; readonly list: Array<Positioned<string>> } | undefined;
 
   constructor(ctx: ChordContext) {
@@ -107,27 +119,21 @@ export class Fingers {
   refresh(): void {
     const ctx = this.#ctx;
     if (this.limit <= 0 || ctx.host.closed) return;
-    const me = ctx.ring.idInt;
-    const linked = this.#linked();
     const peers = ctx.host.peers;
+    const linked = this.#linked().map((c) => this.#geometry(c.item, c.id));
     const all = [...linked];
     for (const [peerId, known] of this.#known) {
-      if (!peers.has(peerId) && !this.#leeching.has(peerId)) all.push({ item: peerId, id: known.id });
+      if (!peers.has(peerId) && !this.#leeching.has(peerId)) all.push(this.#geometry(peerId, known.id));
     }
     const keep = ctx.ring.keep;
-    const neighbours = [...nearestAhead(all, me, keep), ...nearestBehind(all, me, keep)];
-    const fingers = chooseFingers(all, me, this.limit);
-    const missing = [...neighbours, ...fingers].filter((id) => !peers.has(id));
+    const neighbours = [...smallest(all, keep, (g) => g.ahead), ...smallest(all, keep, (g) => g.behind)].map((g) => g.item);
+    const fingers = pickFingers(all);
     // Intervals whose finger is not linked yet keep their current link meanwhile.
-    const waiting = new Set(fingers.filter((id) => !peers.has(id)).map((id) => fingerInterval(me, this.#known.get(id)!.id, this.limit)));
-    const stopgaps = chooseFingers(
-      linked.filter((c) => waiting.has(fingerInterval(me, c.id, this.limit))),
-      me,
-      this.limit,
-    );
+    const waiting = new Set(all.filter((g) => fingers.includes(g.item) && !peers.has(g.item)).map((g) => g.place?.interval));
+    const stopgaps = pickFingers(linked.filter((g) => waiting.has(g.place?.interval)));
     this.#wanted = new Set([...neighbours, ...fingers, ...stopgaps]);
-    for (const peerId of missing) {
-      if (this.#dialing.has(peerId) || this.#dialing.size >= MAX_FINGER_DIALS) continue;
+    for (const peerId of [...neighbours, ...fingers]) {
+      if (peers.has(peerId) || this.#dialing.has(peerId) || this.#dialing.size >= MAX_FINGER_DIALS) continue;
       const known = this.#known.get(peerId);
       if (known) this.#dial(peerId, known.addr);
     }
@@ -164,6 +170,18 @@ export class Fingers {
     return out;
   }
 
+  /** Where a peer sits from here (computed once per peer: this node's position never changes). */
+  #geometry(peerId: string, x: bigint): Geometry {
+    let g = this.#places.get(peerId);
+    if (!g || g.id !== x) {
+      const me = this.#ctx.ring.idInt;
+      g = { item: peerId, id: x, place: fingerPlace(me, x, this.limit), ahead: distance(me, x), behind: distance(x, me) };
+      if (this.#places.size >= 4 * MAX_KNOWN_PEERS) this.#places.clear();
+      this.#places.set(peerId, g);
+    }
+    return g;
+  }
+
   #remember(peerId: string, addr: readonly [string, number], id: bigint): void {
     this.#known.delete(peerId);
     if (this.#known.size >= MAX_KNOWN_PEERS) this.#known.delete(this.#known.keys().next().value as string);
@@ -180,6 +198,22 @@ export class Fingers {
         this.schedule();
       });
   }
+}
+
+/** The `count` items with the smallest `by`, smallest first (a selection: `count` is tiny). */
+function smallest<T>(items: readonly T[], count: number, by: (item: T) => bigint): T[] {
+  const out: T[] = [];
+  for (const item of items) {
+    const v = by(item);
+    if (out.length === count && v >= by(out[count - 1]!)) continue;
+    let i = out.length === count ? count - 1 : out.length;
+    while (i > 0 && by(out[i - 1]!) > v) {
+      out[i] = out[i - 1]!;
+      i--;
+    }
+    out[i] = item;
+  }
+  return out;
 }
 
 /** PROTOCOL.md 6.8: closes the least efficient outgoing storing peer (never a neighbour or finger); whether one closed. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RING_SIZE, getHashes } from '@p2p/chord';
-import { chooseFingers, fingerInterval, fingerOffset } from '../src/finger-rules';
+import { chooseFingers, fingerInterval, fingerPlace } from '../src/finger-rules';
 import { RingKeyMap, mixRingKey, unmixRingKey } from '../src/ring-key-map';
 
 const at = (fraction: number): bigint => (RING_SIZE * BigInt(Math.round(fraction * 1e9))) / 1_000_000_000n;
@@ -16,7 +16,8 @@ describe('finger rules', () => {
     expect(fingerInterval(me, me + RING_SIZE / 8n, 16)).toBe(3);
     expect(fingerInterval(me, me + 1n, 16)).toBeUndefined(); // interval 384, beyond 16
     expect(fingerInterval(me, me + RING_SIZE / 2n ** 16n, 16)).toBe(16);
-    expect(fingerOffset(me, me + RING_SIZE / 8n + 5n, 3)).toBe(5n);
+    expect(fingerPlace(me, me + RING_SIZE / 8n + 5n, 16)).toEqual({ interval: 3, offset: 5n });
+    expect(fingerPlace(me, me + RING_SIZE / 2n - 1n, 16)).toEqual({ interval: 2, offset: RING_SIZE / 4n - 1n });
   });
 
   it('one finger per non-empty interval, the node nearest its start', () => {
