@@ -52,7 +52,7 @@ const DAY_MS = 86_400_000;
 const VALID_BEFORE_MS = DAY_MS;
 const VALID_AFTER_MS = 3650 * DAY_MS;
 
-// RFC 5280 / RFC 5758 / RFC 4055 object identifiers.
+// RFC 5280 / RFC 5758 / RFC 4055 / RFC 8410 object identifiers.
 const OID = {
   commonName: '2.5.4.3',
   basicConstraints: '2.5.29.19',
@@ -119,7 +119,8 @@ function name(commonName: string): Uint8Array {
   return der.sequence(der.set(der.sequence(der.oid(OID.commonName), der.utf8String(commonName))));
 }
 
-function isIdentity(value: unknown): value is Identity {
+/** An `Identity` of @p2p/base (any copy of it: checked by shape, not by class). */
+export function isIdentity(value: unknown): value is Identity {
   const v = value as Partial<Identity> | null;
   return typeof v === 'object' && v !== null && v.publicKey instanceof Uint8Array && v.publicKey.length === 32 && typeof v.secretKey === 'function';
 }

@@ -3,7 +3,7 @@
 import type { SecureVersion } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { InvalidArgumentError, systemClock, type Clock, type Identity, type Logger } from '@p2p/base';
-import { certificatePublicKey, type CertificateKeyType } from './certificate';
+import { certificatePublicKey, isIdentity, type CertificateKeyType } from './certificate';
 import { normalizeFingerprint } from './fingerprint';
 
 /** Options of {@link tlsTransport}. All optional. */
@@ -118,10 +118,7 @@ function pem(value: unknown, field: string): string | undefined {
 
 /** An identity, with no `keyType` beside it and no `cert` of another key. */
 function checkIdentity(identity: Identity, cert: string | undefined, keyType: unknown): void {
-  const v = identity as Partial<Identity> | null;
-  if (typeof v !== 'object' || v === null || !(v.publicKey instanceof Uint8Array) || v.publicKey.length !== 32 || typeof v.secretKey !== 'function') {
-    invalid('identity must be an Identity from @p2p/base', {});
-  }
+  if (!isIdentity(identity)) invalid('identity must be an Identity from @p2p/base', {});
   if (keyType !== undefined) invalid('give identity or keyType, not both: an identity certificate is Ed25519', { keyType });
   if (cert === undefined) return;
   let own: Uint8Array | undefined;
