@@ -4,7 +4,7 @@
 // the join replay. Every set is one broadcast, so the mesh scenario's bare TCP relay (mesh.mjs's
 // runBaseline, run in the same process with the same N) is the ceiling the key rate is judged by;
 // mesh.mjs's own broadcast run is printed beside it.
-import { SyncSocket } from '@p2p/sync';
+import { Protocol, SyncSocket } from '@p2p/sync';
 import { runBaseline, runMesh, summarise } from './mesh.mjs';
 import { EDGES, NODES, yieldIo } from './topology.mjs';
 
@@ -60,11 +60,11 @@ async function warmUp() {
   }
 }
 
-/** One network, `keys` sets from node 0, then a late joiner. */
-async function runSync(keys) {
+/** One network, `keys` sets from node 0, then a late joiner; `options` go to every node (an authenticated protocol, say). */
+async function runSync(keys, options = {}) {
   await warmUp();
   const nodes = [];
-  for (let i = 0; i < NODES; i++) nodes.push(await SyncSocket.listen({ maxOutgoing: 0 }));
+  for (let i = 0; i < NODES; i++) nodes.push(await SyncSocket.listen({ maxOutgoing: 0, ...options }));
   let late;
   try {
     for (const [a, b] of EDGES) await nodes[a].connect(...nodes[b].outAddr);
@@ -96,7 +96,7 @@ async function runSync(keys) {
     for (const n of nodes) if (n.size !== keys) throw new Error(`a node holds ${n.size} of ${keys} keys`);
 
     // A late joiner dialing node 4 gets the whole dictionary from it.
-    late = await SyncSocket.listen({ maxOutgoing: 0 });
+    late = await SyncSocket.listen({ maxOutgoing: 0, ...options });
     const replayed = updates(late, keys);
     const joinStart = nowNs();
     await late.connect(...nodes[4].outAddr);
@@ -119,6 +119,8 @@ async function runSync(keys) {
 export async function run({ messages } = {}) {
   const keys = messages ?? DEFAULT_KEYS;
   const sync = await runSync(keys);
+  // Every write signed by its owner and checked by every node, besides the mesh's message signatures.
+  const signed = await runSync(keys, { protocol: new Protocol('sync', 'Plaintext', { auth: true }) });
   const relay = summarise(await runBaseline(keys));
   const mesh = summarise(await runMesh(keys));
   const relayRate = relay.messagesPerSecond;
@@ -142,6 +144,9 @@ export async function run({ messages } = {}) {
       { label: 'mesh broadcast (mesh.mjs): messages/s', value: meshRate, unit: 'msg/s' },
       { label: 'sync keys/s / mesh messages/s', value: sync.keysPerSecond / meshRate, unit: 'x' },
       { label: 'CPU per key / message: sync / mesh / relay', value: `${sync.cpuUsPerKey.toFixed(0)} / ${mesh.cpuUsPerMessage.toFixed(0)} / ${relay.cpuUsPerMessage.toFixed(0)}`, unit: 'µs (all 8 nodes, one process)' },
+      { label: 'authenticated subnet: set(): average CPU time per call', value: signed.setCpuUs, unit: 'µs (signs the write)' },
+      { label: 'authenticated subnet: keys/s converged on 8 nodes', value: signed.keysPerSecond, unit: 'keys/s' },
+      { label: 'authenticated subnet: CPU per key', value: signed.cpuUsPerKey, unit: 'µs (all 8 nodes, one process)' },
       { label: 'late joiner replay', value: sync.joinMs, unit: 'ms' },
       { label: 'replay throughput', value: (keys / sync.joinMs) * 1000, unit: 'keys/s' },
     ],
