@@ -101,6 +101,11 @@ export class SlotRead {
   run(): Promise<unknown> {
     const promise = new Promise<unknown>((resolve, reject) => (this.#settle = { resolve, reject }));
     const { signal, clock, timeout } = this.#opts;
+    if (signal?.aborted) {
+      this.#done = true;
+      this.#settle!.reject(new AbortError('read was aborted', { cause: signal.reason }));
+      return promise;
+    }
     signal?.addEventListener('abort', this.#onAbort, { once: true });
     this.#timer = clock.setTimeout(() => this.#decide(true), timeout);
     HASH_METHODS.forEach((_, i) => this.#ask(i));

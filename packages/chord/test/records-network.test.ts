@@ -60,9 +60,14 @@ describe('signed records over TCP (authenticated subnet)', () => {
     const started = Date.now();
     await expect(b.records.get(a.id, 'never written', { timeout: 20_000 })).rejects.toMatchObject({ code: 'KEY_NOT_FOUND' });
     expect(Date.now() - started).toBeLessThan(15_000);
+    await expect(b.records.get(a.id, 'never written', { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'ABORTED' });
+    // A leecher's read is all remote, so it is still waiting when the signal fires.
+    const lone = track(await ChordSocket.listen({ protocol: AUTH, handoffOnClose: false }));
+    await lone.connect(...a.outAddr);
+    await eventually(() => expect(lone.storingPeers().length).toBeGreaterThanOrEqual(1));
     const controller = new AbortController();
-    const read = b.records.get(a.id, 'never written', { signal: controller.signal });
-    controller.abort();
+    const read = lone.records.get(a.id, 'never written', { signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
     await expect(read).rejects.toMatchObject({ code: 'ABORTED' });
   });
 
