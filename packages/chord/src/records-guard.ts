@@ -127,6 +127,14 @@ export class RecordGuard {
     return false;
   }
 
+  /** True when `incoming` is a higher seq of the record `held` holds at slot `(method, k)` (no report either way). */
+  supersedes(held: Entry, incoming: Entry, method: HashMethod, k: bigint): boolean {
+    if (!this.enabled) return false;
+    const have = this.#classify(held, method, k);
+    const got = this.#classify(incoming, method, k);
+    return have !== null && got !== null && typeof have !== 'string' && typeof got !== 'string' && got.seq > have.seq;
+  }
+
   /** Counts a refusal and reports it: `RECORD_STALE` for `stale`, `SIGNATURE_INVALID` otherwise. */
   refuse(reason: RecordRefusal, via: RecordVia, details: Record<string, unknown> = {}): void {
     this.#count(reason, via);

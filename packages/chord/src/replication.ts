@@ -138,12 +138,14 @@ export class Replication {
    * `backupCopies` storing nodes directly ahead (it no longer sends us copies).
    */
   #adoptBackups(): void {
-    const { ring, store, self, settings } = this.#ctx;
+    const { ring, store, self, settings, writes } = this.#ctx;
     const ahead = new Set<unknown>(ring.successors(settings.backupCopies));
     for (const [method, k, entry] of store.backups.snapshot()) {
       const n = ring.find(k);
       if (n === self) {
-        if (!store.tables.has(method, k)) store.tables.set(method, k, entry);
+        const held = store.tables.get(method, k);
+        // A backup of a signed record with a higher seq than the copy held here replaces it.
+        if (!held || writes.records.supersedes(held, entry, method, k)) store.tables.set(method, k, entry);
         store.backups.delete(method, k);
       } else if (!ahead.has(n)) {
         store.backups.delete(method, k);
