@@ -52,11 +52,13 @@ function networkText(protocol: Protocol): string {
   return `subnet "${protocol.subnet}", ${protocol.encryption}${protocol.auth ? ', authenticated' : ''}`;
 }
 
-/** What to add to a PROTOCOL_MISMATCH: the one setting its text cannot show. */
-function mismatchHint(protocol: Protocol): string {
+/** What to add to a PROTOCOL_MISMATCH when `--auth` is the only difference: the flags to use. */
+function mismatchHint(protocol: Protocol, err: unknown): string {
+  const theirs = isP2PError(err, 'PROTOCOL_MISMATCH') ? err.details['theirs'] : undefined;
+  if (theirs !== new Protocol(protocol.subnet, protocol.encryption, { auth: !protocol.auth }).id) return '';
   return protocol.auth
     ? '; this node runs --auth, so only nodes started with --auth (or --identity) connect to it'
-    : '; if the peer runs --auth (or --identity), this node needs it too';
+    : '; the peer runs --auth (or --identity): this node needs it too';
 }
 
 /** Runs one interactive node until end of input, `quit` or a signal; returns the exit code. */
@@ -205,8 +207,7 @@ class NodeSession<S extends AnySocket> {
       this.#repl.print(`connected to ${shortId(peer.id)} at ${addrText(addr)}`);
       return true;
     } catch (err) {
-      const hint = isP2PError(err, 'PROTOCOL_MISMATCH') ? mismatchHint(this.#socket.protocol) : '';
-      const text = failureText(`cannot connect to ${addrText(addr)}`, err) + hint;
+      const text = failureText(`cannot connect to ${addrText(addr)}`, err) + mismatchHint(this.#socket.protocol, err);
       if (atPrompt) this.#repl.print(`error: ${text}`);
       else writeLine(this.#io.stderr, `p2p: ${text}`);
       return false;

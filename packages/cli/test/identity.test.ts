@@ -73,7 +73,7 @@ describe('--identity and --auth', () => {
     const plain = p2p('mesh', '--connect', addr!);
     const refused = await plain.exitWithin(15_000);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/^p2p: cannot connect to 127\.0\.0\.1:\d+: .*another network.*if the peer runs --auth \(or --identity\), this node needs it too$/m);
+    expect(refused.stderr).toMatch(/^p2p: cannot connect to 127\.0\.0\.1:\d+: .*another network.*the peer runs --auth \(or --identity\): this node needs it too$/m);
     expect(refused.stderr).not.toMatch(/\n\s+at /);
 
     const plainServer = p2p('mesh');
@@ -82,6 +82,11 @@ describe('--identity and --auth', () => {
     const refusedAuth = await authDialer.exitWithin(15_000);
     expect(refusedAuth.code).toBe(1);
     expect(refusedAuth.stderr).toMatch(/another network.*this node runs --auth, so only nodes started with --auth \(or --identity\) connect to it$/m);
+    // Another subnet is another difference: no word about --auth.
+    const otherSubnet = await p2p('mesh', '--subnet', 'elsewhere', '--connect', plainAddr!).exitWithin(15_000);
+    expect(otherSubnet.code).toBe(1);
+    expect(otherSubnet.stderr).toMatch(/another network/);
+    expect(otherSubnet.stderr).not.toMatch(/--auth/);
 
     a.send('still here');
     await b.waitForLine(/^\[\w+\] still here$/);
