@@ -41,13 +41,38 @@ export function fingerInterval(me: bigint, x: bigint, count: number): number | u
  * the one nearest its start. In interval order (farthest first).
  */
 export function pickFingers<T>(placed: Iterable<{ readonly item: T; readonly place: FingerPlace | undefined }>): T[] {
+  return [...bestPerInterval(placed)].sort((a, b) => a[0] - b[0]).map(([, v]) => v.item);
+}
+
+function bestPerInterval<T>(placed: Iterable<{ readonly item: T; readonly place: FingerPlace | undefined }>): Map<number, { item: T; offset: bigint }> {
   const best = new Map<number, { item: T; offset: bigint }>();
   for (const { item, place } of placed) {
     if (!place) continue;
     const current = best.get(place.interval);
     if (!current || place.offset < current.offset) best.set(place.interval, { item, offset: place.offset });
   }
-  return [...best.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v.item);
+  return best;
+}
+
+/**
+ * The fingers to keep, per interval: the best of `all` (linked and not), unless the best linked
+ * node of that interval is less than `factor` times farther from the interval's start; then that
+ * link stays. Without this, every slightly nearer node heard of would cost a new link and the
+ * close of the old one while a ring grows; with it, a node's finger is still within `factor` of
+ * the exact one, so each node stays the finger of about log2 N others.
+ */
+export function settleFingers<T>(
+  linked: Iterable<{ readonly item: T; readonly place: FingerPlace | undefined }>,
+  all: Iterable<{ readonly item: T; readonly place: FingerPlace | undefined }>,
+  factor: bigint,
+): T[] {
+  const bestLinked = bestPerInterval(linked);
+  const out: T[] = [];
+  for (const [interval, best] of [...bestPerInterval(all)].sort((a, b) => a[0] - b[0])) {
+    const held = bestLinked.get(interval);
+    out.push(held && held.offset < best.offset * factor + 1n ? held.item : best.item);
+  }
+  return out;
 }
 
 /** {@link pickFingers} over positioned candidates seen from `me`, at most `count` intervals. */

@@ -9,7 +9,7 @@
 import type { TimerHandle } from '@p2p/base';
 import type { MeshConnection } from '@p2p/mesh';
 import type { ChordContext } from './context';
-import { fingerPlace, pickFingers, type FingerPlace } from './finger-rules';
+import { fingerPlace, pickFingers, settleFingers, type FingerPlace } from './finger-rules';
 import { distance } from './hashing';
 import type { Positioned } from './routing';
 
@@ -19,6 +19,8 @@ export const MAX_KNOWN_PEERS = 512;
 const MAX_FINGER_DIALS = 4;
 /** Milliseconds between a change (a link, a meta) and the refresh it causes: a burst costs one. */
 const REFRESH_DELAY_MS = 50;
+/** A linked finger gives way only to a candidate this many times nearer its interval's start. */
+const REPLACE_FACTOR = 2n;
 /** Milliseconds a finger dial may take. */
 const DIAL_TIMEOUT_MS = 10_000;
 
@@ -112,9 +114,10 @@ export class Fingers {
 
   /**
    * Chooses the links worth keeping among linked and remembered nodes: the `keep` nearest on each
-   * side (ring neighbours) and, per interval, the node nearest its start (the finger). A finger
-   * not linked yet is dialed while the link now in its interval is kept until it is (make before
-   * break). Outgoing links beyond mesh's target that are none of these are trimmed.
+   * side (ring neighbours) and, per interval, the node nearest its start (the finger; a linked one
+   * stays unless a candidate is REPLACE_FACTOR times nearer). A finger not linked yet is dialed
+   * while the link now in its interval is kept until it is (make before break). Outgoing links
+   * beyond mesh's target that are none of these are trimmed.
    */
   refresh(): void {
     const ctx = this.#ctx;
@@ -127,7 +130,7 @@ export class Fingers {
     }
     const keep = ctx.ring.keep;
     const neighbours = [...smallest(all, keep, (g) => g.ahead), ...smallest(all, keep, (g) => g.behind)].map((g) => g.item);
-    const fingers = pickFingers(all);
+    const fingers = settleFingers(linked, all, REPLACE_FACTOR);
     // Intervals whose finger is not linked yet keep their current link meanwhile.
     const waiting = new Set(all.filter((g) => fingers.includes(g.item) && !peers.has(g.item)).map((g) => g.place?.interval));
     const stopgaps = pickFingers(linked.filter((g) => waiting.has(g.place?.interval)));

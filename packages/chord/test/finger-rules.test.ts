@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RING_SIZE, getHashes } from '@p2p/chord';
-import { chooseFingers, fingerInterval, fingerPlace } from '../src/finger-rules';
+import { chooseFingers, fingerInterval, fingerPlace, settleFingers } from '../src/finger-rules';
 import { RingKeyMap, mixRingKey, unmixRingKey } from '../src/ring-key-map';
 
 const at = (fraction: number): bigint => (RING_SIZE * BigInt(Math.round(fraction * 1e9))) / 1_000_000_000n;
@@ -26,6 +26,15 @@ describe('finger rules', () => {
     expect(chooseFingers(nodes, me, 16)).toEqual(['n4', 'n2', 'n1', 'n0']);
     expect(chooseFingers(nodes, me, 2)).toEqual(['n4', 'n2']);
     expect(chooseFingers([], me, 16)).toEqual([]);
+  });
+
+  it('a linked finger stays unless a candidate is twice as near its interval start', () => {
+    const placed = (item: string, f: number) => ({ item, place: fingerPlace(me, at(f), 16) });
+    // Interval 1 starts at 0.6: the link at 0.7 (offset 0.1) against candidates at 0.66 and 0.64.
+    expect(settleFingers([placed('linked', 0.7)], [placed('linked', 0.7), placed('near', 0.66)], 2n)).toEqual(['linked']);
+    expect(settleFingers([placed('linked', 0.7)], [placed('linked', 0.7), placed('nearer', 0.64)], 2n)).toEqual(['nearer']);
+    // An interval no link occupies gets its best candidate.
+    expect(settleFingers([], [placed('a', 0.4), placed('b', 0.37)], 2n)).toEqual(['b']);
   });
 
   it('on 1,024 random ids, a node keeps about log2 N fingers', () => {

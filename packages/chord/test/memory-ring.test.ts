@@ -1,17 +1,19 @@
 /**
- * 1,024 real ChordSockets over one in-memory hub (no TCP, no module state): a bounded topology
- * (ring successor + Chord-style fingers, built with explicit connect() calls, auto-connect off),
- * then real get() lookups whose hops are counted from the `retrieve` frames actually written.
+ * Real ChordSockets over one in-memory hub (no TCP, no module state), built the way a user
+ * would: every node connect()s to ONE bootstrap node and join()s; each socket finds its ring
+ * neighbours and fingers from peers lists and dials them itself. Then real get() lookups whose
+ * hops are counted from the `retrieve` frames actually written. Bounds, not timing (the figures
+ * for 1,024 nodes come from `node tooling/bench/run.mjs chord`).
  */
 import { describe, expect, it } from 'vitest';
 import { FrameReader, MemoryHub, SubFlags, decodeFrameBody, memoryTransport, type Transport, type TransportConnection } from '@p2p/base';
-import { ChordSocket, RING_SIZE, type ChordSocketOptions } from '@p2p/chord';
+import { ChordSocket, type ChordSocketOptions } from '@p2p/chord';
 import type { MeshConnection } from '@p2p/mesh';
+import { waitFor } from '@p2p/testnet';
 
-const N = 1024;
+const N = 256;
 const KEYS = 20;
-const LOOKUPS = 500;
-const FINGERS = 10;
+const LOOKUPS = 300;
 
 const text = (b: unknown): string => (b instanceof Uint8Array ? Buffer.from(b).toString('latin1') : String(b));
 
@@ -25,7 +27,7 @@ class HopCounter {
   }
   /** Counts every `retrieve` in a frame body a node wrote: one hop of its (method, key) chain. */
   frame(body: Uint8Array): void {
-    const payload = decodeFrameBody(body, { candidates: [null, 0x13, 0x11, 0x20] }).payload;
+    const payload = decodeFrameBody(body, { candidates: [null] }).payload;
     if (payload[0] !== SubFlags.retrieve) return;
     const k = `${text(payload[1])}|${text(payload[2])}`;
     this.chains.set(k, (this.chains.get(k) ?? 0) + 1);
@@ -39,7 +41,7 @@ function countingTransport(hub: MemoryHub, counter: HopCounter): Transport {
     const reader = new FrameReader();
     const write = conn.write.bind(conn);
     conn.write = (data: Uint8Array): boolean => {
-      for (const body of reader.push(data)) if (counter.active) counter.frame(body);
+      if (counter.active) for (const body of reader.push(data)) counter.frame(body);
       return write(data);
     };
     return conn;
@@ -66,10 +68,9 @@ function rng(seed: number): () => number {
   };
 }
 
-describe(`${N} real ChordSockets over one MemoryHub`, () => {
-  // A simulation, not a timed test: 1,024 nodes take 45 s on a quiet 2-core machine and over 2 min on a loaded one.
-  it('bounded ring + fingers: every get() returns the value; hops reported against log2 N', { timeout: 300_000 }, async () => {
-    const t0 = Date.now();
+describe(`${N} real ChordSockets over one MemoryHub, each connected to one bootstrap node`, () => {
+  // A simulation, not a timed test: forming the ring takes about a minute on a loaded 2-core machine.
+  it('the sockets find their neighbours and fingers: every get() is correct in at most 6 hops on average, p99 at most 12', { timeout: 600_000 }, async () => {
     const hub = new MemoryHub();
     const counter = new HopCounter();
     const options: ChordSocketOptions = {
@@ -80,70 +81,38 @@ describe(`${N} real ChordSockets over one MemoryHub`, () => {
       republishInterval: 0,
       // No repair pass during the measurement (its retrieves would be counted as lookups).
       republishDelay: 10 * 60_000,
-      trimConnections: false,
-      // The test builds a fixed topology: no pings between idle simulated nodes, no re-dials.
+      // No pings between idle simulated nodes.
       liveness: false,
-      reconnect: false,
-      // A hard cap per node; the topology needs about 2 * (1 + FINGERS) on average.
-      // maxPeersPerList 0: no automatic dials from peers lists (the test builds the topology).
-      limits: { maxConnections: 128, maxPendingConnections: 64, maxPeersPerList: 0 },
     };
     const nodes: ChordSocket[] = [];
     try {
-      for (let i = 0; i < N; i++) nodes.push(await ChordSocket.listen({ ...options, salt: `memory-ring-${i}` }));
-      const sorted = [...nodes].sort((a, b) => (a.idInt < b.idInt ? -1 : 1));
-      const ids = sorted.map((n) => n.idInt);
-      // First node at or after ring position x.
-      const successorIndex = (x: bigint): number => {
-        let lo = 0;
-        let hi = ids.length;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if (ids[mid]! < x) lo = mid + 1;
-          else hi = mid;
-        }
-        return lo % ids.length;
-      };
-      // Edges: successor, plus fingers to the node nearest at or after id + RING/2^j.
-      const edges = new Set<string>();
-      const pairs: [number, number][] = [];
-      const add = (a: number, b: number): void => {
-        if (a === b) return;
-        const key = a < b ? `${a}-${b}` : `${b}-${a}`;
-        if (edges.has(key)) return;
-        edges.add(key);
-        pairs.push([a, b]);
-      };
-      sorted.forEach((n, i) => {
-        add(i, (i + 1) % N);
-        for (let j = 1; j <= FINGERS; j++) add(i, successorIndex((n.idInt + RING_SIZE / 2n ** BigInt(j)) % RING_SIZE));
-      });
-      for (let b = 0; b < pairs.length; b += 500) {
-        await Promise.all(
-          pairs.slice(b, b + 500).map(([a, c]) => {
-            const addr = sorted[c]!.outAddr;
-            return sorted[a]!.connect(addr[0], addr[1]);
-          }),
-        );
+      const boot = await ChordSocket.listen({ ...options, salt: 'memory-ring-0' });
+      boot.join();
+      nodes.push(boot);
+      for (let i = 1; i < N; i++) {
+        const n = await ChordSocket.listen({ ...options, salt: `memory-ring-${i}` });
+        nodes.push(n);
+        await n.connect(...boot.outAddr);
+        n.join();
+        if (i % 16 === 0) await sleep(10);
       }
-      for (const n of nodes) n.join();
-      for (let i = 0; i < 20; i++) await tick();
-      await sleep(200);
-      const degrees = sorted.map((n) => n.peers.size);
+      const sorted = [...nodes].sort((a, b) => (a.idInt < b.idInt ? -1 : 1));
+      const idOf = (n: ChordSocket, x: ChordSocket | MeshConnection | undefined): string | undefined => (x === n ? n.id : (x as MeshConnection | undefined)?.peerId);
+      // Every node finds its true ring neighbours by itself (greedy routing is then exact).
+      await waitFor(
+        () => sorted.every((n, i) => idOf(n, n.successor) === sorted[(i + 1) % N]!.id && idOf(n, n.predecessor) === sorted[(i - 1 + N) % N]!.id),
+        { timeout: 300_000, interval: 100, message: 'the ring did not close' },
+      );
+      await sleep(300);
+      const degrees = nodes.map((n) => n.peers.size);
       const meanDegree = degrees.reduce((s, d) => s + d, 0) / N;
-      // Every node sees its true ring neighbours (greedy routing is then exact).
-      sorted.forEach((n, i) => {
-        expect((n.successor as MeshConnection | undefined)?.peerId).toBe(sorted[(i + 1) % N]!.id);
-        expect((n.predecessor as MeshConnection | undefined)?.peerId).toBe(sorted[(i - 1 + N) % N]!.id);
-      });
-      const tBuilt = Date.now();
 
       const random = rng(42);
       const pick = (): ChordSocket => nodes[Math.floor(random() * N)]!;
       const keys = Array.from({ length: KEYS }, (_, i) => [`key-${i}`, `value-${i}`] as const);
       for (const [k, v] of keys) pick().set(k, v);
       for (let i = 0; i < 20; i++) await tick();
-      await sleep(200);
+      await sleep(300);
 
       const hops: number[] = [];
       let correct = 0;
@@ -161,21 +130,20 @@ describe(`${N} real ChordSockets over one MemoryHub`, () => {
         hops.push(...chains);
       }
       counter.active = false;
-      const tLooked = Date.now();
       hops.sort((a, b) => a - b);
       const mean = hops.reduce((s, h) => s + h, 0) / hops.length;
-      const p50 = hops[Math.floor(0.5 * (hops.length - 1))]!;
       const p99 = hops[Math.floor(0.99 * (hops.length - 1))]!;
-      const max = hops[hops.length - 1]!;
       console.log(
-        `memory ring: N=${N} real ChordSockets, ${pairs.length} connections (mean degree ${meanDegree.toFixed(1)}, max ${Math.max(...degrees)}), log2 N=${Math.log2(N)}\n` +
-          `  ${LOOKUPS} get() lookups (${hops.length} table lookups): hops mean ${mean.toFixed(2)}, p50 ${p50}, p99 ${p99}, max ${max}; correct ${correct}/${LOOKUPS}\n` +
-          `  build+join ${tBuilt - t0} ms, set+lookups ${tLooked - tBuilt} ms, ${hub.bytesDelivered} bytes through the hub`,
+        `memory ring: N=${N} ChordSockets joined through one bootstrap node, connections per node mean ${meanDegree.toFixed(1)}, max ${Math.max(...degrees)}, log2 N=${Math.log2(N)}\n` +
+          `  ${LOOKUPS} get() lookups (${hops.length} table lookups): hops mean ${mean.toFixed(2)}, p99 ${p99}, max ${hops[hops.length - 1]}; correct ${correct}/${LOOKUPS}`,
       );
       expect(correct).toBe(LOOKUPS);
-      // O(N log N) connections in total, bounded per node.
-      expect(pairs.length).toBeLessThanOrEqual(N * (1 + FINGERS));
-      expect(Math.max(...degrees)).toBeLessThanOrEqual(128);
+      expect(mean).toBeLessThanOrEqual(6);
+      expect(p99).toBeLessThanOrEqual(12);
+      // Bounded: neighbours, about log2 N fingers, and as many nodes using this one as a finger.
+      expect(meanDegree).toBeLessThanOrEqual(4 * Math.log2(N));
+      // The bootstrap node does not keep every node that ever connected to it.
+      expect(boot.peers.size).toBeLessThan(N / 4);
     } finally {
       await Promise.all(nodes.map((n) => n.close()));
       expect(nodes.every((n) => n.closed)).toBe(true);
