@@ -45,11 +45,10 @@ export class Fingers {
   /** Peers that said they do not store (meta "1"): never fingers. */
   readonly #leeching = new Set<string>();
   readonly #dialing = new Set<string>();
-  /** Ids of the current fingers (linked or being dialed). */
+  /** Ids of the links kept (neighbours, fingers, and links standing in for a finger being dialed): never trimmed. */
   #wanted = new Set<string>();
   #timer: TimerHandle | undefined;
   readonly #places = new Map<string, Geometry>();
-  #linkedMemo: { readonly size: number; readonly list: Array<Positioned<string>> } | undefined;
 
   constructor(ctx: ChordContext) {
     this.#ctx = ctx;
@@ -59,12 +58,6 @@ export class Fingers {
   /** Fingers kept at most (the `fingers` option); 0 when off. */
   get limit(): number {
     return this.#ctx.settings.fingers;
-  }
-
-  /** The current fingers' connections. */
-  links(): MeshConnection[] {
-    const peers = this.#ctx.host.peers;
-    return [...this.#wanted].flatMap((id) => peers.get(id) ?? []);
   }
 
   /**
@@ -86,7 +79,6 @@ export class Fingers {
   noteStoring(conn: MeshConnection, storing: boolean): void {
     const id = conn.peerId;
     if (id === undefined) return;
-    this.#linkedMemo = undefined;
     if (storing) this.#leeching.delete(id);
     else {
       if (this.#leeching.size >= MAX_KNOWN_PEERS) this.#leeching.clear();
@@ -97,7 +89,6 @@ export class Fingers {
 
   /** A link closed: the peer may have left, so it is no candidate until a peers list names it again. */
   noteClosed(conn: MeshConnection): void {
-    this.#linkedMemo = undefined;
     if (conn.peerId !== undefined) this.#known.delete(conn.peerId);
     this.schedule();
   }
@@ -150,20 +141,8 @@ export class Fingers {
     this.#timer = undefined;
   }
 
-  /** The routed peers that may store (not known leechers), with their positions; computed once per synchronous run. */
+  /** The routed peers that may store (not known leechers), with their positions. */
   #linked(): Array<Positioned<string>> {
-    const peers = this.#ctx.host.peers;
-    if (this.#linkedMemo && this.#linkedMemo.size === peers.size) return this.#linkedMemo.list;
-    const list = this.#scanLinked();
-    const memo = { size: peers.size, list };
-    this.#linkedMemo = memo;
-    queueMicrotask(() => {
-      if (this.#linkedMemo === memo) this.#linkedMemo = undefined;
-    });
-    return list;
-  }
-
-  #scanLinked(): Array<Positioned<string>> {
     const out: Array<Positioned<string>> = [];
     for (const [peerId, conn] of this.#ctx.host.peers) {
       if (conn.closed || this.#leeching.has(peerId)) continue;
