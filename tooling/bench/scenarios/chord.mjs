@@ -13,7 +13,8 @@
 // 2. Once: 1,024 ChordSockets over one MemoryHub, built only by connect() to ONE bootstrap node
 //    and join(); the sockets find their ring neighbours and fingers from peers lists. Then 500
 //    real get() calls, hops counted from the retrieve frames each node writes. Reports hops
-//    mean / p99, connections per node and whether every read was correct.
+//    mean / p99, connections per node and whether every read was correct. CHORD_RING_NODES sets
+//    the size (forming 1,024 takes minutes: each join costs a few dials and trims).
 import { FrameReader, MemoryHub, SubFlags, decodeFrameBody, memoryTransport } from '@p2p/base';
 import { ChordSocket } from '@p2p/chord';
 
