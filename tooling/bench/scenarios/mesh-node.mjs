@@ -6,7 +6,7 @@
 //   { cmd: 'peers' }                   -> { peers }     links up
 //   { cmd: 'expect', messages }        -> later { done, unique, duplicates, latencies, endNs, cpuMs }
 //   { cmd: 'send', messages }          -> { startNs, cpuMs } once every message is written
-//   { cmd: 'close' }                   -> exits
+//   { cmd: 'close' }                   -> { closed }, then exits
 import * as net from 'node:net';
 import { FrameReader, Protocol, decodeMsgpack, encodeFrame } from '@p2p/base';
 import { MeshSocket } from '@p2p/mesh';
@@ -62,7 +62,7 @@ process.on('message', async (m) => {
     }
     case 'close':
       await node.close();
-      process.exit(0);
+      process.send({ closed: true }, () => process.exit(0));
   }
 });
 reply({ ready: true });

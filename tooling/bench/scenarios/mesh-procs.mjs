@@ -18,7 +18,8 @@ const TIMEOUT_MS = 120_000;
 
 /** One child process and a way to ask it something. */
 function spawn(role) {
-  const child = fork(CHILD, [role], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const execArgv = process.env.BENCH_CHILD_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CHILD_PROF}`] : [];
+  const child = fork(CHILD, [role], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const waiting = [];
   child.on('message', (m) => waiting.shift()?.(m));
   const next = () =>
@@ -73,6 +74,8 @@ async function runProcesses(role, messages) {
     };
   } finally {
     await Promise.all(children.map((c) => c.ask({ cmd: 'close' }).catch(() => {})));
+    // A child exits by itself once closed; one that does not within 5 s is killed.
+    await Promise.all(children.map((c) => Promise.race([c.exited, new Promise((r) => setTimeout(r, 5_000).unref())])));
     for (const c of children) c.kill();
     await Promise.all(children.map((c) => c.exited));
   }
