@@ -2,8 +2,9 @@
  * Every chord message, built in one place (PROTOCOL.md 6.3, 6.4; layouts as in py2p's
  * traffic-chord.json). A builder returns what goes on the wire; the caller picks the link.
  */
-import { FrameTooLargeError, MainFlags, RawMsgpack, SubFlags, base58EncodeInt, utf8Encode } from '@p2p/base';
+import { FrameTooLargeError, MainFlags, RawMsgpack, SubFlags, utf8Encode } from '@p2p/base';
 import { HASH_METHODS, type HashMethod } from './hashing';
+import { ringKeyText } from './ring-key-codec';
 import type { MeshConnection, MeshHost } from '@p2p/mesh';
 import type { Entry } from './tables';
 
@@ -48,7 +49,7 @@ const DEL_MARKER = utf8Encode('del');
 
 /** The wire form of a ring key: base58 of the integer, as bin. */
 export function ringKeyBin(k: bigint): Uint8Array {
-  return utf8Encode(base58EncodeInt(k));
+  return utf8Encode(ringKeyText(k));
 }
 
 /** A stored value as sent: its msgpack bytes as received (so re-sends do not drift), or nil. */

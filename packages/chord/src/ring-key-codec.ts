@@ -4,8 +4,7 @@
  * and again (a store, its backup, every read of it, the retrieved echo), so a node remembers
  * both directions in two bounded caches (oldest forgotten first).
  */
-import { base58EncodeInt, utf8Encode } from '@p2p/base';
-import { parseRingKey } from './payloads';
+import { utf8Encode } from '@p2p/base';
 import { mixRingKey } from './ring-key-map';
 
 /** Entries per cache. */
@@ -20,7 +19,7 @@ export class RingKeyCodec {
     const mixed = mixRingKey(k);
     const known = this.#encoded.get(mixed);
     if (known) return known;
-    const text = base58EncodeInt(k);
+    const text = ringKeyText(k);
     return remember(this.#encoded, mixed, { text, bytes: utf8Encode(text) });
   }
 
@@ -28,8 +27,51 @@ export class RingKeyCodec {
   parse(text: string): bigint | undefined {
     const known = this.#decoded.get(text);
     if (known !== undefined) return known ?? undefined;
-    return remember(this.#decoded, text, parseRingKey(text) ?? null) ?? undefined;
+    return remember(this.#decoded, text, ringKeyFromText(text) ?? null) ?? undefined;
   }
+}
+
+/** The Bitcoin alphabet (PROTOCOL.md 2.1). */
+const BASE58_ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+/** 58^9, the largest power of 58 whose digits a double holds exactly: nine digits per bigint step. */
+const CHUNK = 58n ** 9n;
+const DIGITS = new Map([...BASE58_ALPHABET].map((c, i) => [c.charCodeAt(0), i]));
+
+/**
+ * base58 of a non-negative integer, exactly as base's `base58EncodeInt` (0 is "1", no leading
+ * "1"s otherwise), nine digits per bigint division instead of a byte-wise conversion: a ring key
+ * costs about 9 divisions.
+ */
+export function ringKeyText(k: bigint): string {
+  if (k === 0n) return BASE58_ALPHABET[0]!;
+  const out: string[] = [];
+  let rest = k;
+  while (rest > 0n) {
+    let chunk = Number(rest % CHUNK);
+    rest /= CHUNK;
+    for (let i = 0; i < 9 && (rest > 0n || chunk > 0); i++) {
+      out.push(BASE58_ALPHABET[chunk % 58]!);
+      chunk = Math.floor(chunk / 58);
+    }
+  }
+  return out.reverse().join('');
+}
+
+/** The integer of base58 `text` (leading "1"s are zero digits), as payloads' `parseRingKey`; undefined for empty text, text outside the alphabet or over 128 characters. */
+export function ringKeyFromText(text: string): bigint | undefined {
+  if (text.length === 0 || text.length > 128) return undefined;
+  let acc = 0n;
+  // The first chunk takes the digits beyond a multiple of nine, so every later one is full.
+  for (let start = 0, end = text.length % 9 || 9; start < text.length; start = end, end += 9) {
+    let chunk = 0;
+    for (let i = start; i < end; i++) {
+      const d = DIGITS.get(text.charCodeAt(i));
+      if (d === undefined) return undefined;
+      chunk = chunk * 58 + d;
+    }
+    acc = start === 0 ? BigInt(chunk) : acc * CHUNK + BigInt(chunk);
+  }
+  return acc;
 }
 
 function remember<K, V>(cache: Map<K, V>, key: K, value: V): V {

@@ -5,7 +5,7 @@
  */
 import type { MeshConnection } from '@p2p/mesh';
 import { RING_SIZE, distance } from './hashing';
-import { parseRingKey } from './payloads';
+import { ringKeyFromText } from './ring-key-codec';
 import { closestAfter, closestBefore, leastEfficient, nearestAhead, nearestBehind, type Positioned } from './routing';
 
 const MAX_ID_CACHE = 10_000;
@@ -115,7 +115,7 @@ export class Ring<S> {
   peerInt(peerId: string): bigint | undefined {
     let cached = this.#idInts.get(peerId);
     if (cached === undefined) {
-      const parsed = parseRingKey(peerId);
+      const parsed = ringKeyFromText(peerId);
       cached = parsed === undefined || parsed >= RING_SIZE ? null : parsed;
       if (this.#idInts.size >= MAX_ID_CACHE) this.#idInts.clear();
       this.#idInts.set(peerId, cached);

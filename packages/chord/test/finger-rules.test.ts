@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RING_SIZE, getHashes } from '@p2p/chord';
 import { chooseFingers, fingerInterval, fingerPlace, settleFingers } from '../src/finger-rules';
-import { RingKeyMap, mixRingKey, unmixRingKey } from '../src/ring-key-map';
 
 const at = (fraction: number): bigint => (RING_SIZE * BigInt(Math.round(fraction * 1e9))) / 1_000_000_000n;
 
@@ -43,31 +42,5 @@ describe('finger rules', () => {
     const mean = counts.reduce((s, c) => s + c, 0) / counts.length;
     expect(mean).toBeGreaterThan(8);
     expect(Math.max(...counts)).toBeLessThanOrEqual(16);
-  });
-});
-
-describe('RingKeyMap', () => {
-  it('mixing is a bijection: unmix(mix(k)) = k for shifted, unreduced and small keys', () => {
-    const [a, b, c, d, e] = getHashes('some key');
-    for (const k of [a, b, c, d, e, 0n, 1n, RING_SIZE - 1n, 1n << 256n, (1n << 512n) - 1n]) {
-      expect(unmixRingKey(mixRingKey(k))).toBe(k);
-    }
-    // The low 64-bit digit of a shifted hash is zero; mixed, it is not.
-    expect(a & 0xffffffffffffffffn).toBe(0n);
-    expect(mixRingKey(a) & 0xffffffffffffffffn).not.toBe(0n);
-  });
-
-  it('behaves as a Map and iterates the original keys', () => {
-    const map = new RingKeyMap<number>();
-    const keys = Array.from({ length: 300 }, (_, i) => getHashes(`k-${i}`)[i % 3]!);
-    keys.forEach((k, i) => map.set(k, i));
-    expect(map.size).toBe(300);
-    expect(keys.every((k, i) => map.get(k) === i && map.has(k))).toBe(true);
-    expect(new Set(map.keys())).toEqual(new Set(keys));
-    expect(map.delete(keys[0]!)).toBe(true);
-    expect(map.has(keys[0]!)).toBe(false);
-    expect([...map].length).toBe(299);
-    map.clear();
-    expect(map.size).toBe(0);
   });
 });
