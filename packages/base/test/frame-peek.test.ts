@@ -45,7 +45,7 @@ describe('peekBroadcastId', () => {
   it('is only a claim: a body with a broadcast id and a forged tail still fails its full decode', () => {
     const body = bodyOf(encodeFrame(fields(MainFlags.broadcast))).slice();
     const id = peekBroadcastId(body, null)!.slice();
-    body[body.length - 1] ^= 0xff;
+    body[body.length - 1]! ^= 0xff;
     expect(bytesEqual(peekBroadcastId(body, null)!, id)).toBe(true);
     expect(() => decodeFrameBody(body)).toThrow(expect.objectContaining({ code: 'BAD_CHECKSUM' }));
   });
