@@ -407,20 +407,37 @@ export class Link {
     this.#armStallTimer();
   }
 
+  /**
+   * The partial-frame deadline (PROTOCOL.md 4.10): armed once while a frame is incomplete, not
+   * once per chunk. Bytes arriving meanwhile only move `lastReceivedAt`; when the timer fires it
+   * waits out what is left of the period since the last bytes.
+   */
   #armStallTimer(): void {
+    if (!this.#reader.hasPartialFrame) {
+      if (this.#stallTimer !== undefined) this.#ctx.clock.clearTimeout(this.#stallTimer);
+      this.#stallTimer = undefined;
+      return;
+    }
+    if (this.#stallTimer === undefined) this.#scheduleStall(this.#ctx.limits.stalledFrameTimeout);
+  }
+
+  #scheduleStall(delay: number): void {
     const clock = this.#ctx.clock;
-    if (this.#stallTimer !== undefined) clock.clearTimeout(this.#stallTimer);
-    this.#stallTimer = undefined;
-    if (!this.#reader.hasPartialFrame) return;
-    const ms = this.#ctx.limits.stalledFrameTimeout;
     this.#stallTimer = clock.setTimeout(() => {
       this.#stallTimer = undefined;
+      if (this.#dropped || this.#closing || !this.#reader.hasPartialFrame) return;
+      const ms = this.#ctx.limits.stalledFrameTimeout;
+      const quiet = clock.now() - this.#lastReceivedAt;
+      if (quiet < ms) {
+        this.#scheduleStall(ms - quiet);
+        return;
+      }
       this.fail(
         new StalledFrameError(`no bytes for ${ms} ms in the middle of a frame`, {
           details: { peer: this.#peerId, buffered: this.#reader.bufferedBytes },
         }),
       );
-    }, ms);
+    }, delay);
   }
 
   #clearTimers(): void {
