@@ -217,10 +217,15 @@ export function comparisonRows(tag, mesh, relay) {
   ];
 }
 
+/** Messages of the unreported first round of each, so neither pays for the JIT warming up. */
+const WARMUP = 500;
+
 export async function run({ messages }) {
   const sizes = messages === undefined ? SIZES : [messages];
   const results = [];
   const runs = [];
+  await runMesh(WARMUP);
+  await runBaseline(WARMUP);
   for (const n of sizes) {
     const mesh = summarise(await runMesh(n));
     const relay = summarise(await runBaseline(n));
