@@ -206,7 +206,8 @@ export class Link {
   /**
    * Sends `flag / type [...packets]` to this peer only (PROTOCOL.md 10.6). Returns false when
    * the peer is not keeping up (wait for it to drain before sending much more). Throws
-   * `ENCODE_ERROR` for values msgpack cannot carry and `CLOSED` on a closed connection.
+   * `ENCODE_ERROR` for values msgpack cannot carry, `CLOSED` on a closed connection and
+   * `LIMIT_EXCEEDED` when the node's write budget (`maxNodeWriteBytes`) has no room: nothing is sent.
    */
   send(flag: number, packets: readonly unknown[], options: ConnectionSendOptions = {}): boolean {
     if (this.closed) throw new ClosedError('connection is closed', { details: { peer: this.#peerId } });
