@@ -99,7 +99,10 @@ export class Sender {
     let relayed = 0;
     for (const link of this.#table.routed()) {
       if (link === from || link.peerId === wire.sender) continue;
-      if (link.writePacked(wire.packed, wire.id, wire.type, { cache, relay: true, received }) || !link.closed) relayed++;
+      const skipped = this.#ctx.writes.droppedWrites;
+      const fast = link.writePacked(wire.packed, wire.id, wire.type, { cache, relay: true, received });
+      // Not counted: a relay skipped for a peer over maxWriteBufferBytes (counted in droppedWrites).
+      if ((fast || !link.closed) && this.#ctx.writes.droppedWrites === skipped) relayed++;
     }
     this.#ctx.metrics.relayed(wire, relayed);
   }
