@@ -60,6 +60,7 @@ export class Connections {
       limits: ctx.limits,
       clock: ctx.clock,
       metrics: ctx.metrics,
+      writes: ctx.writes,
       get logger() {
         return ctx.logger;
       },

@@ -5,6 +5,7 @@ import { MessageSigner } from './message-signing';
 import type { MeshEvents } from './events';
 import type { Listeners } from './listeners';
 import { MeshMetrics } from './metrics';
+import { WriteBudget } from './write-budget';
 import { DEFAULT_MAX_OUTGOING, resolveLimits, type MeshSocketOptions, type ResolvedLimits } from './options';
 
 export interface MeshContext {
@@ -23,6 +24,8 @@ export interface MeshContext {
   /** Per-transport protocol ids and out addresses, and the peers-list rule (listeners.ts); from `start()` on. */
   readonly faces?: Listeners;
   readonly limits: ResolvedLimits;
+  /** Bytes queued for all peers, the pacing of `send()` and the node budget (write-budget.ts). */
+  readonly writes: WriteBudget;
   /** Compression methods this node advertises, best first. */
   readonly compression: readonly number[];
   readonly maxOutgoing: number;
@@ -39,13 +42,17 @@ export interface MeshContext {
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** What {@link createContext} derives from the options; the socket supplies the rest. */
-type Derived = 'id' | 'protocol' | 'identity' | 'signer' | 'outAddr' | 'clock' | 'logger' | 'metrics' | 'limits' | 'compression' | 'maxOutgoing' | 'closed' | 'nowSeconds';
+type Derived = 'id' | 'protocol' | 'identity' | 'signer' | 'outAddr' | 'clock' | 'logger' | 'metrics' | 'limits' | 'writes' | 'compression' | 'maxOutgoing' | 'closed' | 'nowSeconds';
 
 /** A socket's context before `start()` fills in its identity. */
 export function createContext(options: MeshSocketOptions, protocol: Protocol, rest: Omit<MeshContext, Derived>): Mutable<MeshContext> {
   const clock = options.clock ?? systemClock;
   const joined = options.protocol ?? protocol;
   const identity = resolveIdentity(options.identity, joined);
+  const limits = resolveLimits(options.limits);
+  const writes = new WriteBudget(limits);
+  const metrics = new MeshMetrics(clock);
+  metrics.watchWrites(writes);
   return {
     id: '',
     protocol,
@@ -55,8 +62,9 @@ export function createContext(options: MeshSocketOptions, protocol: Protocol, re
     clock,
     // The socket's kind (`mesh`, `sync`, `chord`) names its DEBUG namespace: p2p:mesh, ...
     logger: scopedLogger(options.logger, protocol.subnet),
-    metrics: new MeshMetrics(clock),
-    limits: resolveLimits(options.limits),
+    metrics,
+    limits,
+    writes,
     compression: Object.freeze((options.compression ?? DEFAULT_COMPRESSIONS).filter(isSupportedCompression)),
     maxOutgoing: options.maxOutgoing ?? DEFAULT_MAX_OUTGOING,
     closed: false,

@@ -26,6 +26,8 @@ export type MeshEvents = {
   'peer:disconnect': [peer: PeerInfo, reason: P2PError | undefined];
   /** Something went wrong that no pending call is waiting for (bad frame, handler error, ...). */
   error: [error: P2PError];
+  /** After a `send()` reported `full`, no connection is over `limits.writeHighWaterBytes` any more (each emptied its queue or was dropped): send more. */
+  drain: [];
   /** `close()` finished: every socket and timer is released. */
   close: [];
 };

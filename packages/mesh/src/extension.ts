@@ -47,6 +47,11 @@ export interface SentMessage {
   readonly time: number;
   /** Connections the frame was queued on. */
   readonly written: number;
+  /**
+   * True when some connection has more than `limits.writeHighWaterBytes` queued: wait for the
+   * socket's `drain` event (or `await socket.drained()`) before sending much more.
+   */
+  readonly full?: boolean;
 }
 
 /** Hooks and handlers a layer plugs into mesh. Every member is optional. */

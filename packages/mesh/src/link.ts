@@ -30,7 +30,10 @@ import {
 import { createConnectionView, type ConnectionSendOptions, type ConnectionState, type MeshConnection } from './mesh-connection';
 import type { ResolvedLimits } from './options';
 import type { MeshMetrics } from './metrics';
+import { Outbox } from './outbox';
 import type { Packed } from './sender';
+import { SlowPeerWatch, type SlowPeerFacts } from './slow-peer';
+import type { WriteBudget } from './write-budget';
 
 /** What a link needs from the socket that owns it. */
 export interface LinkContext {
@@ -42,6 +45,8 @@ export interface LinkContext {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics: MeshMetrics;
+  /** The node's account of bytes queued for peers (write-budget.ts). */
+  readonly writes: WriteBudget;
   /** Packs a message of this node and remembers its id (the one pack-and-remember, sender.ts). */
   pack(flag: number, type: number, packets: readonly unknown[]): Packed;
   /** A decoded message arrived. */
@@ -66,6 +71,8 @@ function looksLikeTls(chunk: Uint8Array): boolean {
 
 /** The length header in front of every frame body (PROTOCOL.md 1.2). */
 const FRAME_HEADER_BYTES = 4;
+/** A frame's bytes beyond its packed packet: the length header and the checksum (PROTOCOL.md 1.2). */
+export const FRAME_OVERHEAD_BYTES = FRAME_HEADER_BYTES + 32;
 
 /** `send()` returns false (slow down) once this much is queued for one peer. */
 const HIGH_WATER_BYTES = 64 * 1024;
@@ -103,8 +110,10 @@ export class Link {
   #bytesSent = 0;
   #bytesReceived = 0;
   #lastReceivedAt: number;
-  #outbox: Uint8Array[] = [];
-  #outboxBytes = 0;
+  readonly #outbox: Outbox;
+  /** This link's bytes as last counted in the node's write budget. */
+  #accounted = 0;
+  readonly #slow: SlowPeerWatch;
 
   constructor(ctx: LinkContext, transport: TransportConnection, outgoing: boolean) {
     this.connection = createConnectionView(this);
@@ -117,6 +126,8 @@ export class Link {
     // peer that has not handshaken yet.
     this.#candidates = [null];
     this.#lastReceivedAt = ctx.clock.now();
+    this.#outbox = new Outbox(transport, () => this.#measure());
+    this.#slow = new SlowPeerWatch(ctx.clock, ctx.limits, () => ({ queued: this.writableLength, taken: this.#bytesSent - this.writableLength }), (facts) => this.#onSlow(facts));
     transport.on('data', (chunk) => this.#onData(chunk));
     transport.on('close', (error) => this.#onClose(error));
   }
@@ -157,7 +168,7 @@ export class Link {
 
   /** Bytes queued for this peer but not yet handed to the OS (backpressure). */
   get writableLength(): number {
-    return this.#transport.writableLength + this.#outboxBytes;
+    return this.#transport.writableLength + this.#outbox.bytes;
   }
 
   get state(): ConnectionState {
@@ -195,11 +206,13 @@ export class Link {
   /**
    * Sends `flag / type [...packets]` to this peer only (PROTOCOL.md 10.6). Returns false when
    * the peer is not keeping up (wait for it to drain before sending much more). Throws
-   * `ENCODE_ERROR` for values msgpack cannot carry and `CLOSED` on a closed connection.
+   * `ENCODE_ERROR` for values msgpack cannot carry, `CLOSED` on a closed connection and
+   * `LIMIT_EXCEEDED` when the node's write budget (`maxNodeWriteBytes`) has no room: nothing is sent.
    */
   send(flag: number, packets: readonly unknown[], options: ConnectionSendOptions = {}): boolean {
     if (this.closed) throw new ClosedError('connection is closed', { details: { peer: this.#peerId } });
     const { packed, id } = this.#ctx.pack(flag, options.type ?? SubFlags.broadcast, packets);
+    this.#ctx.writes.assertRoom(packed.length + FRAME_OVERHEAD_BYTES);
     return this.writePacked(packed, id, flag);
   }
 
@@ -231,66 +244,59 @@ export class Link {
     options: { uncompressed?: boolean; cache?: FrameCache; relay?: boolean; received?: ReceivedBody } = {},
   ): boolean {
     if (this.closed) return false;
+    // Relays (what other peers make this node hold for this one) stop at maxWriteBufferBytes.
+    if (options.relay && this.writableLength > this.#ctx.limits.maxWriteBufferBytes) {
+      this.#ctx.writes.droppedWrites++;
+      return false;
+    }
     const method = options.uncompressed ? null : this.#sendMethod;
     const received = options.received;
     let length: number;
     if (received !== undefined && received.compression === method) {
       // A relay under the method the frame arrived with forwards the body it arrived as.
-      length = this.#enqueue(received.header) + this.#enqueue(received.body);
+      length = this.#outbox.push(received.header) + this.#outbox.push(received.body);
     } else {
       let frame = options.cache?.get(method);
       if (!frame) {
         frame = frameFromPacked(packed, id, method);
         options.cache?.set(method, frame);
       }
-      length = this.#enqueue(frame);
+      length = this.#outbox.push(frame);
     }
     // PROTOCOL.md 1.7.5: `resend` repeats the last whisper or broadcast this node originated.
     if (!options.relay && (flag === MainFlags.whisper || flag === MainFlags.broadcast)) this.#lastSent = { packed, id };
     this.#bytesSent += length;
     this.#ctx.metrics.bytesSent(method, length);
-    const queued = this.#transport.writableLength + this.#outboxBytes;
-    if (queued > this.#ctx.limits.maxWriteBufferBytes) {
-      this.fail(
-        new LimitExceededError(`peer is not reading: more than ${this.#ctx.limits.maxWriteBufferBytes} bytes queued`, {
-          details: { peer: this.#peerId, queued },
-        }),
-      );
-      return false;
-    }
-    return queued < HIGH_WATER_BYTES;
+    return this.#measure() < HIGH_WATER_BYTES;
   }
 
-  /**
-   * Queues bytes for the next flush: what is written in one tick leaves in one write (one
-   * syscall instead of one per frame). Returns their length.
-   */
-  #enqueue(bytes: Uint8Array): number {
-    this.#outbox.push(bytes);
-    this.#outboxBytes += bytes.length;
-    if (this.#outbox.length === 1) queueMicrotask(this.#flush);
-    return bytes.length;
+  /** Counts what is queued for the peer in the node's budget and shows it to the slow-peer rule. */
+  #measure(): number {
+    const queued = this.writableLength;
+    if (queued !== this.#accounted && !this.#dropped) {
+      this.#ctx.writes.account(this, this.#accounted, queued);
+      this.#accounted = queued;
+    }
+    if (!this.#dropped) this.#slow.update(queued);
+    return queued;
   }
 
-  readonly #flush = (): void => {
-    const parts = this.#outbox;
-    if (parts.length === 0) return;
-    const total = this.#outboxBytes;
-    this.#outbox = [];
-    this.#outboxBytes = 0;
-    if (this.#transport.closed) return;
-    if (parts.length === 1) {
-      this.#transport.write(parts[0]!);
-      return;
-    }
-    const joined = new Uint8Array(total);
-    let offset = 0;
-    for (const part of parts) {
-      joined.set(part, offset);
-      offset += part.length;
-    }
-    this.#transport.write(joined);
-  };
+  #onSlow({ queued, read, watchedMs }: SlowPeerFacts): void {
+    const { writeHighWaterBytes, slowPeerTimeout } = this.#ctx.limits;
+    this.fail(
+      new LimitExceededError(`peer is not reading: ${queued} bytes queued, ${read} taken in ${watchedMs} ms`, {
+        details: { peer: this.#peerId, queued, read, watchedMs, writeHighWaterBytes, slowPeerTimeout },
+      }),
+    );
+  }
+
+  /** The link is gone or dropped: its bytes leave the node's budget, the slow-peer rule stops. */
+  #release(): void {
+    this.#outbox.clear();
+    this.#slow.stop();
+    this.#ctx.writes.release(this, this.#accounted);
+    this.#accounted = 0;
+  }
 
   /** Re-sends the last whisper/broadcast unchanged, framed for the current list. */
   resendLast(): boolean {
@@ -319,7 +325,7 @@ export class Link {
     this.#state = 'closing';
     this.#closedLocally = true;
     this.#clearTimers();
-    this.#flush();
+    this.#outbox.flush(true);
     this.#transport.end();
   }
 
@@ -339,8 +345,7 @@ export class Link {
       this.#state = 'closing';
     }
     this.#clearTimers();
-    this.#outbox = [];
-    this.#outboxBytes = 0;
+    this.#release();
     this.#transport.destroy(reason);
   }
 
@@ -449,6 +454,7 @@ export class Link {
   #onClose(error: P2PError | undefined): void {
     this.#state = 'closed';
     this.#clearTimers();
+    this.#release();
     this.#ctx.onClosed(this, this.#closeReason ?? error);
   }
 }

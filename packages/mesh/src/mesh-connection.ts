@@ -102,7 +102,8 @@ export class MeshConnection {
   /**
    * Sends `flag / type [...packets]` to this peer only (PROTOCOL.md 10.6). Returns false when
    * the peer is not keeping up (wait for it to drain before sending much more). Throws
-   * `ENCODE_ERROR` for values msgpack cannot carry and `CLOSED` on a closed connection.
+   * `ENCODE_ERROR` for values msgpack cannot carry, `CLOSED` on a closed connection and
+   * `LIMIT_EXCEEDED` over `limits.maxNodeWriteBytes` (nothing is sent).
    */
   send(flag: number, packets: readonly unknown[], options: ConnectionSendOptions = {}): boolean {
     return this.#link.send(flag, packets, options);

@@ -96,7 +96,7 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
     const limits = ctx.limits;
     this.#table = new PeerTable(limits, () => ctx.clock.now());
     this.#waterfall = new Waterfall(limits.maxSeen);
-    this.#queue = ctx.metrics.watch(this.#table, this.#waterfall, new MessageQueue<Message>(limits.maxQueue));
+    this.#queue = ctx.metrics.watch(this.#table, this.#waterfall, new MessageQueue<Message>(limits.maxQueue, limits.maxQueueBytes));
     this.#sender = new Sender(ctx, this.#table, this.#waterfall);
     this.#dialer = new Dialer({
       ctx,
@@ -302,15 +302,20 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
   }
 
   /**
-   * Sends `flag / type [...packets]` to every filed peer; returns the id, time and peers written
-   * to. It is encoded and size-checked before anything is written: a throw means nothing was sent.
-   * @throws EncodeError, FrameTooLargeError (over `limits.maxFrameBytes`), ClosedError, InvalidArgumentError
+   * Sends `flag / type [...packets]` to every filed peer; returns the id, time, peers written to
+   * and `full` (pace with `drained()`). Encoded and size-checked before anything is written: a throw means nothing was sent.
+   * @throws EncodeError, FrameTooLargeError (over `limits.maxFrameBytes`), LimitExceededError (over `limits.maxNodeWriteBytes`), ClosedError, InvalidArgumentError
    */
   send(packets: readonly unknown[], options: SendOptions = {}): SentMessage {
     this.#assertOpen();
     if (!Array.isArray(packets)) throw new InvalidArgumentError('send takes an array of packets');
     const { flag = MainFlags.broadcast, type = SubFlags.broadcast } = options;
     return this.#sender.sendToAll(flag, type, packets);
+  }
+
+  /** Resolves once no peer is over `limits.writeHighWaterBytes` (at once if none is); see `drain`. */
+  drained(options: { signal?: AbortSignal; timeout?: number } = {}): Promise<void> {
+    return this.#ctx.writes.drained(this.#ctx.clock, options);
   }
 
   /**

@@ -1,5 +1,6 @@
 /**
- * The receive queue behind `recv()` and `messages()`: FIFO, bounded (drop oldest, F3), with
+ * The receive queue behind `recv()` and `messages()`: FIFO, bounded in count and in bytes
+ * (drop oldest, F3), with
  * async consumers served before anything is queued. Only a message nobody saw counts as dropped:
  * one a `message` listener already had is not a loss when it falls off the queue. Consumers that
  * stop (break, abort) are removed at once, so nothing leaks.
@@ -9,8 +10,29 @@ interface Waiter<T> {
   resolve: (result: IteratorResult<T>) => void;
 }
 
+/**
+ * An item's size for the byte bound: the larger of its `byteLength` (a Message's frame, maybe
+ * compressed) and the bytes and text of its `packets` two levels deep (what decoding made).
+ */
+function defaultSize(item: unknown): number {
+  const { byteLength, packets } = (item ?? {}) as { byteLength?: unknown; packets?: unknown };
+  const frame = typeof byteLength === 'number' ? byteLength : 0;
+  return Math.max(frame, Array.isArray(packets) ? valueBytes(packets, 0) : 0);
+}
+
+function valueBytes(value: unknown, depth: number): number {
+  if (value instanceof Uint8Array) return value.byteLength;
+  if (typeof value === 'string') return value.length;
+  let total = 8;
+  if (Array.isArray(value) && depth < 2) for (const item of value) total += valueBytes(item, depth + 1);
+  return total;
+}
+
 export class MessageQueue<T> {
   readonly #max: number;
+  readonly #maxBytes: number;
+  readonly #sizeOf: (item: T) => number;
+  #bytes = 0;
   #items: T[] = [];
   /** Beside `#items`: whether a listener already had the item when it was queued. */
   #seenFlags: boolean[] = [];
@@ -20,12 +42,19 @@ export class MessageQueue<T> {
   /** Messages nobody received: dropped from a full queue before any listener or consumer had them. */
   dropped = 0;
 
-  constructor(max: number) {
+  constructor(max: number, maxBytes = Infinity, sizeOf: (item: T) => number = defaultSize) {
     this.#max = Math.max(0, max);
+    this.#maxBytes = Math.max(0, maxBytes);
+    this.#sizeOf = sizeOf;
   }
 
   get size(): number {
     return this.#items.length - this.#head;
+  }
+
+  /** Bytes of the queued items, by their size. */
+  get bytes(): number {
+    return this.#bytes;
   }
 
   /**
@@ -46,20 +75,26 @@ export class MessageQueue<T> {
     }
     this.#items.push(item);
     this.#seenFlags.push(options.seen === true);
-    if (this.size > this.#max) {
+    this.#bytes += this.#sizeOf(item);
+    while (this.size > this.#max || (this.#bytes > this.#maxBytes && this.size > 0)) {
       if (!this.#seenFlags[this.#head]) this.dropped++;
-      this.#items[this.#head] = undefined as T;
-      this.#head++;
+      this.#removeHead();
     }
     this.#compact();
   }
 
   shift(): T | undefined {
     if (this.size === 0) return undefined;
+    const item = this.#removeHead();
+    this.#compact();
+    return item;
+  }
+
+  #removeHead(): T {
     const item = this.#items[this.#head]!;
+    this.#bytes -= this.#sizeOf(item);
     this.#items[this.#head] = undefined as T;
     this.#head++;
-    this.#compact();
     return item;
   }
 

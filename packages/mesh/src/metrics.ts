@@ -22,6 +22,7 @@ import type { MessageQueue } from './message-queue';
 import type { MeshStats } from './options';
 import type { PeerTable } from './peer-table';
 import type { Waterfall } from './waterfall';
+import type { WriteBudget } from './write-budget';
 
 /** Delivery latency buckets, in seconds. Packet times are whole seconds (PROTOCOL.md 1.6), so below 1 s little is told apart. */
 export const LATENCY_BUCKETS = Object.freeze([0.5, 1, 2, 5, 10, 30, 60, 120, 300]);
@@ -66,7 +67,8 @@ export class MeshMetrics {
   readonly #signatureFailures: Counter;
   readonly #latency: Histogram;
   #queue: { readonly dropped: number } | undefined;
-  #stats: (() => MeshStats) | undefined;
+  #stats: (() => Omit<MeshStats, 'droppedWrites'>) | undefined;
+  #writes: WriteBudget | undefined;
 
   constructor(clock: Clock, registry = new MetricsRegistry({ now: () => clock.now() })) {
     this.registry = registry;
@@ -121,9 +123,18 @@ export class MeshMetrics {
     return queue;
   }
 
-  /** The socket's `stats` (the four counters kept before metrics existed). */
+  /** Reads the node's write budget at snapshot time: bytes queued for peers and relays not queued. */
+  watchWrites(writes: WriteBudget): void {
+    const r = this.registry;
+    this.#writes = writes;
+    r.gauge('p2p_write_queue_bytes', 'Bytes queued for all peers, not yet taken by them', [], (report) => report(writes.queued));
+    r.counter('p2p_writes_dropped_total', 'Relayed broadcasts not queued for a peer that had limits.maxWriteBufferBytes queued', [], (report) => report(writes.droppedWrites));
+  }
+
+  /** The socket's `stats` (the counters kept before metrics existed, and `droppedWrites`). */
   stats(): MeshStats {
-    return this.#stats?.() ?? { droppedMessages: 0, expiredBroadcasts: 0, evictedSeen: 0, refusedConnections: 0 };
+    const base = this.#stats?.() ?? { droppedMessages: 0, expiredBroadcasts: 0, evictedSeen: 0, refusedConnections: 0 };
+    return { ...base, droppedWrites: this.#writes?.droppedWrites ?? 0 };
   }
 
   /** A decoded frame arrived at `nowMs` (the socket's clock): counted by type, bytes by compression, latency from its timestamp. */

@@ -64,11 +64,38 @@ export interface MeshLimits {
   /** Milliseconds a partly received frame may go without new bytes (py2p's rule). @default 60000 */
   stalledFrameTimeout?: number;
   /**
-   * Bytes queued for one connection that the peer has not read yet; beyond it the connection is
-   * dropped with `LIMIT_EXCEEDED` instead of buffering without bound.
+   * Bytes queued for one connection above which relayed broadcasts (what other peers make this
+   * node hold for it) are not queued for it, counted in `stats.droppedWrites`. The local
+   * program's own sends are bounded by `maxNodeWriteBytes` instead.
    * @default 32 MiB
    */
   maxWriteBufferBytes?: number;
+  /**
+   * The slow-peer rule: a connection whose queue stays over `writeHighWaterBytes` for this many
+   * milliseconds of time this node's event loop was free, while the peer takes less than
+   * `writeHighWaterBytes`, is dropped with `LIMIT_EXCEEDED`. Time the event loop spent blocked
+   * does not count; a peer that reads on is never dropped for a burst.
+   * @default 30000
+   */
+  slowPeerTimeout?: number;
+  /**
+   * Bytes queued for one connection above which `send()` reports `full: true` and the slow-peer
+   * rule watches it; the socket emits `drain` (and `drained()` resolves) once no connection is over it.
+   * @default 1 MiB
+   */
+  writeHighWaterBytes?: number;
+  /**
+   * Bytes queued for all connections of this node together (every copy counted). A local send
+   * that would exceed it throws `LIMIT_EXCEEDED` and sends nothing.
+   * @default 1 GiB
+   */
+  maxNodeWriteBytes?: number;
+  /**
+   * Bytes of received messages waiting in the receive queue (beside `maxQueue` messages); the
+   * oldest go first, counted in `stats.droppedMessages`.
+   * @default 64 MiB
+   */
+  maxQueueBytes?: number;
   /** Milliseconds `Message.reply()` waits for a route to a non-neighbour. @default 30000 */
   replyRouteTimeout?: number;
 }
@@ -188,6 +215,10 @@ export const DEFAULT_LIMITS: ResolvedLimits = Object.freeze({
   // PROTOCOL.md 4.10 (py2p's partial-frame rule).
   stalledFrameTimeout: 60_000,
   maxWriteBufferBytes: 32 * 1024 * 1024,
+  slowPeerTimeout: 30_000,
+  writeHighWaterBytes: 1024 * 1024,
+  maxNodeWriteBytes: 1024 * 1024 * 1024,
+  maxQueueBytes: 64 * 1024 * 1024,
   replyRouteTimeout: 30_000,
 });
 
@@ -230,4 +261,6 @@ export interface MeshStats {
   evictedSeen: number;
   /** Incoming or outgoing connections refused by a limit. */
   refusedConnections: number;
+  /** Relayed broadcasts not queued for a peer that already had `limits.maxWriteBufferBytes` queued. */
+  droppedWrites: number;
 }

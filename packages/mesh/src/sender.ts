@@ -6,7 +6,7 @@
 import { CompressionFlags, FrameTooLargeError, MainFlags, SubFlags, frameHeader, packPacket, type WireMessage } from '@p2p/base';
 import type { MeshContext } from './context';
 import type { SentMessage } from './extension';
-import type { FrameCache, Link, ReceivedBody } from './link';
+import { FRAME_OVERHEAD_BYTES, type FrameCache, type Link, type ReceivedBody } from './link';
 import { handshakeFields, peersField } from './payloads';
 import type { PeerTable } from './peer-table';
 import type { Waterfall } from './waterfall';
@@ -28,6 +28,7 @@ export class Sender {
 
   constructor(ctx: MeshContext, table: PeerTable, waterfall: Waterfall) {
     this.#ctx = ctx;
+    ctx.writes.onDrain(() => ctx.emit('drain'));
     this.#table = table;
     this.#waterfall = waterfall;
   }
@@ -64,21 +65,28 @@ export class Sender {
     const open = !link.closed;
     const fast = link.writePacked(packed, id, flag);
     this.#ctx.metrics.sent(flag, type, open ? 1 : 0);
-    return { id, time, written: open ? 1 : 0, fast };
+    return { id, time, written: open ? 1 : 0, fast, full: this.#ctx.writes.full };
   }
 
-  /** Sends to every filed peer, packed once (F21). Everything is encoded before anything is written. */
+  /**
+   * Sends to every filed peer, packed once (F21). Everything is encoded and checked against the
+   * node's write budget before anything is written. `full`: some peer is over
+   * `writeHighWaterBytes` (pace with the socket's `drain` / `drained()`).
+   * @throws LimitExceededError when `maxNodeWriteBytes` has no room for a copy per peer
+   */
   sendToAll(flag: number, type: number, packets: readonly unknown[]): SentMessage {
     const { packed, id, time } = this.pack(flag, type, packets);
+    const links = [...this.#table.routed()];
+    this.#ctx.writes.assertRoom((packed.length + FRAME_OVERHEAD_BYTES) * links.length);
     const cache: FrameCache = new Map();
     let written = 0;
-    for (const link of [...this.#table.routed()]) {
+    for (const link of links) {
       if (link.closed) continue;
       link.writePacked(packed, id, flag, { cache });
       written++;
     }
     this.#ctx.metrics.sent(flag, type, written);
-    return { id, time, written };
+    return { id, time, written, full: this.#ctx.writes.full };
   }
 
   /**
@@ -91,7 +99,10 @@ export class Sender {
     let relayed = 0;
     for (const link of this.#table.routed()) {
       if (link === from || link.peerId === wire.sender) continue;
-      if (link.writePacked(wire.packed, wire.id, wire.type, { cache, relay: true, received }) || !link.closed) relayed++;
+      const skipped = this.#ctx.writes.droppedWrites;
+      const fast = link.writePacked(wire.packed, wire.id, wire.type, { cache, relay: true, received });
+      // Not counted: a relay skipped for a peer over maxWriteBufferBytes (counted in droppedWrites).
+      if ((fast || !link.closed) && this.#ctx.writes.droppedWrites === skipped) relayed++;
     }
     this.#ctx.metrics.relayed(wire, relayed);
   }

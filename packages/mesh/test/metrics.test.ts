@@ -101,6 +101,6 @@ describe('MeshSocket metrics()', () => {
     expect(text).toMatch(/^p2p_messages_received_total\{flag="whisper",type="handshake"\} 1$/m);
     expect(text).toMatch(/^p2p_peers\{direction="incoming"\} 1$/m);
     expect(text).toContain('p2p_delivery_latency_seconds_bucket{le="+Inf"}');
-    expect(a.stats).toEqual({ droppedMessages: 0, expiredBroadcasts: 0, evictedSeen: 0, refusedConnections: 0 });
+    expect(a.stats).toEqual({ droppedMessages: 0, expiredBroadcasts: 0, evictedSeen: 0, refusedConnections: 0, droppedWrites: 0 });
   });
 });

@@ -10,6 +10,7 @@ import { idTakeover } from './id-takeover';
 import { idleSocketExhaustion } from './idle-sockets';
 import { leaseForging } from './lease-forging';
 import { syncPartition } from './sync-partition';
+import { burstProcesses, slowReader } from './unpaced-burst';
 
 export type Size = 'full' | 'short';
 export interface Overrides {
@@ -30,4 +31,6 @@ export const SCENARIOS: Record<string, (size: Size, overrides?: Overrides) => Pr
   'connection-flood': (size) => connectionFlood(full(size) ? { sockets: 512, floodMs: 3000 } : { sockets: 128, floodMs: 500 }),
   'idle-sockets': (size) => idleSocketExhaustion(full(size) ? { sockets: 256, idleMs: 2000 } : { sockets: 64, idleMs: 500 }),
   'concurrent-connects': (size) => concurrentConnects(full(size) ? { cap: 64, connects: 100 } : { cap: 8, connects: 16 }),
+  'slow-reader': (size) => slowReader(full(size) ? { count: 200_000, slowPeerTimeout: 10_000 } : { count: 20_000, slowPeerTimeout: 1_000 }),
+  'burst-processes': (size) => burstProcesses(full(size) ? { count: 40_000, nodes: 8 } : { count: 2_000, nodes: 8 }),
 };
