@@ -6,11 +6,11 @@
  * finger heard of (keeping the link it replaces until then), a finger that leaves is replaced,
  * and outgoing links nobody needs are trimmed.
  */
-import type { TimerHandle } from '@p2p/base';
+import { MainFlags, SubFlags, utf8Encode, type TimerHandle } from '@p2p/base';
 import type { MeshConnection } from '@p2p/mesh';
 import type { ChordContext } from './context';
 import { fingerPlace, pickFingers, settleFingers, type FingerPlace } from './finger-rules';
-import { distance } from './hashing';
+import { RING_SIZE, distance } from './hashing';
 import type { Positioned } from './routing';
 
 /** Nodes remembered from peers lists as finger candidates (oldest forgotten first). */
@@ -21,6 +21,16 @@ const MAX_FINGER_DIALS = 4;
 const REFRESH_DELAY_MS = 50;
 /** A linked finger gives way only to a candidate this many times nearer its interval's start. */
 const REPLACE_FACTOR = 2n;
+/**
+ * Milliseconds between two rounds of asking the peers around each interval start for their
+ * lists: peers lists arrive only with new links, so a finger that joined later, or a list asked
+ * for while the ring was still forming, is caught up here (Chord's periodic fix-fingers).
+ */
+const PROBE_INTERVAL_MS = 30_000;
+/** Peers asked for their lists per refresh at most. */
+const MAX_PROBES = 4;
+/** py2p's peer-table request wildcard (PROTOCOL.md 4.9, F13): the answer is a peers list. */
+const WILDCARD = utf8Encode('*');
 /** Milliseconds a finger dial may take. */
 const DIAL_TIMEOUT_MS = 10_000;
 
@@ -48,7 +58,10 @@ export class Fingers {
   /** Ids of the links kept (neighbours, fingers, and links standing in for a finger being dialed): never trimmed. */
   #wanted = new Set<string>();
   #timer: TimerHandle | undefined;
+  #periodic: TimerHandle | undefined;
   readonly #places = new Map<string, Geometry>();
+  /** Peers asked for their peers list in this periodic round. */
+  readonly #probed = new Set<string>();
 
   constructor(ctx: ChordContext) {
     this.#ctx = ctx;
@@ -103,6 +116,18 @@ export class Fingers {
     }, REFRESH_DELAY_MS);
   }
 
+  /** The periodic round (every PROBE_INTERVAL_MS until closed): a refresh in which every peer may be asked again. */
+  #armPeriodic(): void {
+    const { host } = this.#ctx;
+    if (this.limit <= 0 || host.closed) return;
+    this.#periodic = host.clock.setTimeout(() => {
+      this.#periodic = undefined;
+      this.#probed.clear();
+      this.refresh();
+      this.#armPeriodic();
+    }, PROBE_INTERVAL_MS);
+  }
+
   /**
    * Chooses the links worth keeping among linked and remembered nodes: the `keep` nearest on each
    * side (ring neighbours) and, per interval, the node nearest its start (the finger; a linked one
@@ -113,6 +138,8 @@ export class Fingers {
   refresh(): void {
     const ctx = this.#ctx;
     if (this.limit <= 0 || ctx.host.closed) return;
+    // The periodic round starts with the first refresh (a node that never had a peer has none).
+    if (this.#periodic === undefined) this.#armPeriodic();
     const peers = ctx.host.peers;
     const linked = this.#linked().map((c) => this.#geometry(c.item, c.id));
     const all = [...linked];
@@ -131,14 +158,48 @@ export class Fingers {
       const known = this.#known.get(peerId);
       if (known) this.#dial(peerId, known.addr);
     }
+    this.#probe(linked, all);
     if (!ctx.settings.trimConnections) return;
     for (let n = ctx.outgoingCount(); n > ctx.host.maxOutgoing; n--) if (!trimLeastEfficient(ctx)) break;
   }
 
-  /** Releases the timer. */
+  /**
+   * Peers lists arrive with new links only, so a finger nobody mentioned would stay unknown. Per
+   * interval, the linked nodes nearest before and after its start are asked for their lists
+   * (py2p's `request *`), each once per periodic round: their neighbours and fingers include
+   * the nodes around the start, and the refresh their answer causes links the finger.
+   */
+  #probe(linked: readonly Geometry[], all: readonly Geometry[]): void {
+    const { host, ring } = this.#ctx;
+    const me = ring.idInt;
+    const last = Math.min(this.limit, Math.max(0, ...all.map((g) => g.place?.interval ?? 0)) + 1);
+    let sent = 0;
+    for (let j = 1; j <= last && sent < MAX_PROBES; j++) {
+      const start = (me + (RING_SIZE >> BigInt(j))) % RING_SIZE;
+      const before = smallest(linked, 1, (g) => distance(g.id, start))[0];
+      const after = smallest(linked, 1, (g) => distance(start, g.id))[0];
+      for (const g of new Set([before, after])) {
+        const conn = g && host.peers.get(g.item);
+        if (!conn || this.#probed.has(g.item)) continue;
+        if (this.#probed.size >= MAX_KNOWN_PEERS) this.#probed.clear();
+        this.#probed.add(g.item);
+        try {
+          host.sendTo(conn, MainFlags.whisper, SubFlags.request, [WILDCARD]);
+          sent++;
+        } catch {
+          // The link is closing: its close schedules another refresh.
+        }
+      }
+    }
+  }
+
+  /** Releases the timers. */
   stop(): void {
-    this.#ctx.host.clock.clearTimeout(this.#timer);
+    const clock = this.#ctx.host.clock;
+    clock.clearTimeout(this.#timer);
+    clock.clearTimeout(this.#periodic);
     this.#timer = undefined;
+    this.#periodic = undefined;
   }
 
   /** The routed peers that may store (not known leechers), with their positions. */
