@@ -1,7 +1,7 @@
 /** Shared test helpers: sync nodes with cleanup, a settable clock, raw-peer reads, fixtures. */
 import { afterEach } from 'vitest';
 import type { Clock, P2PError, WireMessage } from '@p2p/base';
-import { closeAfterEach, nextEvent, readVector, typedVector, type RawPeer } from '@p2p/testnet';
+import { closeAfterEach, nextEvent, readVector, typedVector, waitFor, type RawPeer } from '@p2p/testnet';
 import { SyncSocket, type SyncSocketOptions } from '@p2p/sync';
 
 /** Registers anything closable for teardown after the current test. */
@@ -62,3 +62,29 @@ export async function nextWire(peer: RawPeer, pred: (wire: WireMessage) => boole
 
 /** Text of a key's bytes. */
 export const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
+
+/**
+ * `b` (linked to `a` by `link`) gets 100 incompressible keys from `a`, leaves, both change the
+ * dictionary while apart (a set, a delete, a key of `b`'s own), and `b` links again. Resolves
+ * once both hold the changes, returning what `b` then received on its new link: the full replay
+ * would be 100 x 500 bytes, the changes are a few keys.
+ */
+export async function reconnectAfterChanges(a: SyncSocket, b: SyncSocket, link: () => Promise<void>): Promise<number> {
+  await link();
+  // Incompressible values: links compress, and the byte counts must mean something.
+  for (let i = 0; i < 100; i++) a.set(`k${i}`, globalThis.crypto.getRandomValues(new Uint8Array(500)));
+  await waitFor(() => b.size === 100);
+  // Marks go out each second while something changed; let one be acknowledged.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  b.disconnect(a.id);
+  await waitFor(() => !a.peers.has(b.id) && !b.peers.has(a.id));
+  // A later second: two values of one owner in one second are a tie (README, "Convergence").
+  await new Promise((resolve) => setTimeout(resolve, 1020 - (Date.now() % 1000)));
+  a.set('k0', 'changed while apart');
+  a.delete('k1');
+  b.set('from-b', 1);
+  await link();
+  await waitFor(() => b.get('k0') === 'changed while apart' && !b.has('k1') && a.get('from-b') === 1);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  return b.peers.get(a.id)!.bytesReceived;
+}
