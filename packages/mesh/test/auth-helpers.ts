@@ -18,13 +18,13 @@ import {
   type MetricsSnapshot,
   type PacketFields,
   type Transport,
-  type TransportConnection,
   type WireMessage,
 } from '@p2p/base';
 import type { MeshSocket } from '../src/index';
 import { AUTH_SUBFLAG, AuthKind, makeProof, newNonce } from '../src/auth-handshake';
 import { MessageSigner } from '../src/message-signing';
 import { RawPeer, track } from './helpers';
+import { overriding, wrapConnections } from './wrap-transport';
 
 export const AUTH = new Protocol('authmesh', 'Plaintext', { auth: true });
 
@@ -146,18 +146,11 @@ export function decodeRecorded(frame: Uint8Array): WireMessage {
 
 /** TCP whose connections report `info.peerPublicKey`, as @p2p/ssl does for an Ed25519 certificate. */
 export function keyReportingTransport(key: () => Uint8Array): Transport {
-  const tcp = createTransport('Plaintext');
-  const wrap = (conn: TransportConnection): TransportConnection =>
-    new Proxy(conn, {
-      get(target, prop) {
-        if (prop === 'info') return { ...target.info, peerPublicKey: key() };
-        const value = Reflect.get(target, prop, target) as unknown;
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+  return wrapConnections(createTransport('Plaintext'), (conn) =>
+    overriding(conn, {
+      get info() {
+        return { ...conn.info, peerPublicKey: key() };
       },
-    });
-  return {
-    encryption: tcp.encryption,
-    listen: (options) => tcp.listen({ ...options, onConnection: (c) => options.onConnection(wrap(c)) }),
-    dial: async (options) => wrap(await tcp.dial(options)),
-  };
+    }),
+  );
 }

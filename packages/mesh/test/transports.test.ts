@@ -12,11 +12,11 @@ import {
   memoryTransport,
   tcpTransport,
   type Transport,
-  type TransportConnection,
 } from '@p2p/base';
 import { MeshSocket, type MeshSocketOptions } from '@p2p/mesh';
 import { eventually, startTestnet, waitFor } from '@p2p/testnet';
 import { nextMessage, node, track } from './helpers';
+import { overriding, wrapConnections } from './wrap-transport';
 
 /** Three nodes in a line: a broadcast crosses it, the far end replies through a route. */
 async function lineScenario(optionsFor: (i: number) => MeshSocketOptions): Promise<void> {
@@ -50,27 +50,16 @@ describe('the same scenario over several transports', () => {
 
 /** Wraps a transport so every written frame is recorded per connection. */
 function tapTransport(inner: Transport, written: Uint8Array[][]): Transport {
-  const tap = (conn: TransportConnection): TransportConnection => {
+  return wrapConnections(inner, (conn) => {
     const log: Uint8Array[] = [];
     written.push(log);
-    return new Proxy(conn, {
-      get(target, prop) {
-        if (prop === 'write') {
-          return (data: Uint8Array) => {
-            log.push(data.slice());
-            return target.write(data);
-          };
-        }
-        const value = Reflect.get(target, prop, target) as unknown;
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    return overriding(conn, {
+      write: (data: Uint8Array) => {
+        log.push(data.slice());
+        return conn.write(data);
       },
     });
-  };
-  return {
-    encryption: inner.encryption,
-    listen: (options) => inner.listen({ ...options, onConnection: (c) => options.onConnection(tap(c)) }),
-    dial: async (options) => tap(await inner.dial(options)),
-  };
+  });
 }
 
 function framesOf(chunks: Uint8Array[]): Uint8Array[] {
