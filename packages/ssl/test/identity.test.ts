@@ -3,22 +3,12 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import * as tls from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Identity, isP2PError, type P2PError } from '@p2p/base';
+import { Identity, isP2PError } from '@p2p/base';
 import { TlsErrorReason, certificatePublicKey, generateCertificate, tlsTransport, type TlsConnectionInfo } from '../src/transport';
-import { Harness, closed, readBytes, socketClosed } from './helpers';
+import { Harness, closed, readBytes, rejection, socketClosed } from './helpers';
 
 const info = (c: { info: Readonly<Record<string, unknown>> }): TlsConnectionInfo => c.info as unknown as TlsConnectionInfo;
 const same = (a: Uint8Array | undefined, b: Uint8Array): boolean => a !== undefined && Buffer.from(a).equals(Buffer.from(b));
-
-async function rejection(p: Promise<unknown>): Promise<P2PError> {
-  try {
-    await p;
-  } catch (err) {
-    if (isP2PError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a rejection');
-}
 
 let h: Harness | undefined;
 afterEach(async () => {

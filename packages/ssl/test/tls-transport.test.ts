@@ -9,23 +9,12 @@ import {
   encodeFrame,
   isP2PError,
   tcpTransport,
-  type P2PError,
 } from '@p2p/base';
 import { TlsErrorReason, certificateFingerprint, generateCertificate, tlsTransport, type TlsConnectionInfo } from '../src/transport';
-import { Harness, closed, readBytes, socketClosed, waitFor } from './helpers';
+import { Harness, closed, readBytes, rejection, socketClosed, waitFor } from './helpers';
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 const info = (c: { info: Readonly<Record<string, unknown>> }): TlsConnectionInfo => c.info as unknown as TlsConnectionInfo;
-
-async function rejection(p: Promise<unknown>): Promise<P2PError> {
-  try {
-    await p;
-  } catch (err) {
-    if (isP2PError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a rejection');
-}
 
 let h: Harness;
 afterEach(async () => {

@@ -1,58 +1,10 @@
-// Real WebSockets on 127.0.0.1: everything a test opens through the harness is closed by
-// `close()`, so every test leaves nothing running.
-import * as net from 'node:net';
+// Real WebSockets on 127.0.0.1 (@p2p/test-kit's harness, plus raw `ws` clients): everything a
+// test opens through the harness is closed by `close()`, so every test leaves nothing running.
+import type * as net from 'node:net';
 import { WebSocket } from 'ws';
-import type { Endpoint, P2PError, Transport, TransportConnection, TransportListener } from '@p2p/base';
+import { TransportHarness } from '@p2p/test-kit';
 
-export interface ListenerProbe {
-  readonly listener: TransportListener;
-  readonly port: number;
-  readonly connections: TransportConnection[];
-  readonly errors: { error: P2PError; remote: Endpoint | undefined }[];
-  nextConnection(timeoutMs?: number): Promise<TransportConnection>;
-  nextError(timeoutMs?: number): Promise<{ error: P2PError; remote: Endpoint | undefined }>;
-}
-
-/** Resolves when `check` returns a value other than undefined; rejects after `timeoutMs`. */
-export async function waitFor<T>(check: () => T | undefined, timeoutMs = 5_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-/** Collects `data` of a connection until `n` bytes arrived. */
-export function readBytes(connection: TransportConnection, n: number, timeoutMs = 5_000): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const chunks: Uint8Array[] = [];
-    let have = 0;
-    const timer = setTimeout(() => reject(new Error(`read ${have}/${n} bytes before timing out`)), timeoutMs);
-    const off = connection.on('data', (chunk) => {
-      chunks.push(chunk);
-      have += chunk.length;
-      if (have >= n) {
-        clearTimeout(timer);
-        off();
-        resolve(Buffer.concat(chunks).subarray(0, n));
-      }
-    });
-  });
-}
-
-/** Resolves with the close error (or undefined) once the connection closes. */
-export function closed(connection: TransportConnection, timeoutMs = 5_000): Promise<P2PError | undefined> {
-  if (connection.closed) return Promise.resolve(undefined);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('connection did not close in time')), timeoutMs);
-    connection.on('close', (error) => {
-      clearTimeout(timer);
-      resolve(error);
-    });
-  });
-}
+export { closed, readBytes, waitFor, type ListenerProbe } from '@p2p/test-kit';
 
 /** Resolves when a raw socket or a raw `ws` client closes. */
 export function gone(socket: net.Socket | WebSocket, timeoutMs = 5_000): Promise<void> {
@@ -67,67 +19,15 @@ export function gone(socket: net.Socket | WebSocket, timeoutMs = 5_000): Promise
   });
 }
 
-export class Harness {
-  readonly #listeners: TransportListener[] = [];
-  readonly #connections: TransportConnection[] = [];
-  readonly #sockets: net.Socket[] = [];
-  readonly #clients: WebSocket[] = [];
-
-  async listen(transport: Transport): Promise<ListenerProbe> {
-    const connections: TransportConnection[] = [];
-    const errors: { error: P2PError; remote: Endpoint | undefined }[] = [];
-    const listener = await transport.listen({
-      host: '127.0.0.1',
-      port: 0,
-      onConnection: (c) => {
-        this.#connections.push(c);
-        connections.push(c);
-      },
-      onError: (error, remote) => errors.push({ error, remote }),
-    });
-    this.#listeners.push(listener);
-    let seenConnections = 0;
-    let seenErrors = 0;
-    return {
-      listener,
-      port: listener.address.port,
-      connections,
-      errors,
-      nextConnection: (ms = 5_000) => waitFor(() => connections[seenConnections], ms, 'a connection').then((c) => (seenConnections++, c)),
-      nextError: (ms = 5_000) => waitFor(() => errors[seenErrors], ms, 'an onError call').then((e) => (seenErrors++, e)),
-    };
-  }
-
-  async dial(transport: Transport, port: number, extra: { timeout?: number; signal?: AbortSignal } = {}): Promise<TransportConnection> {
-    const c = await transport.dial({ host: '127.0.0.1', port, ...extra });
-    this.#connections.push(c);
-    return c;
-  }
-
+export class Harness extends TransportHarness {
   /** A plain `ws` client (to play js2p, or a misbehaving peer), open. */
   rawClient(url: string, options: ConstructorParameters<typeof WebSocket>[2] = {}): Promise<WebSocket> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, options);
-      this.#clients.push(ws);
+      this.defer(() => ws.terminate());
       ws.once('open', () => resolve(ws));
       ws.once('error', reject);
     });
-  }
-
-  /** A plain TCP client socket (for garbage, stalls and hand-written upgrades). */
-  rawConnect(port: number): Promise<net.Socket> {
-    return new Promise((resolve, reject) => {
-      const s = net.connect({ host: '127.0.0.1', port }, () => resolve(s));
-      s.on('error', reject);
-      this.#sockets.push(s);
-    });
-  }
-
-  async close(): Promise<void> {
-    for (const c of this.#connections) c.destroy();
-    for (const s of this.#sockets) s.destroy();
-    for (const ws of this.#clients) ws.terminate();
-    await Promise.all(this.#listeners.map((l) => l.close()));
   }
 }
 

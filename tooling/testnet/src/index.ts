@@ -15,3 +15,4 @@ export { readFixture, readVector, typedVector } from './vectors';
 export { RawPeer, RAW_ID, type RawFrame, type RawHandshakeOptions, type HandshakeTarget } from './raw-peer';
 export { openHandles, expectReleased, type HandleSnapshot } from './handles';
 export { namesInReadme } from './readme';
+export { runExample, type RunExampleOptions } from '@p2p/test-kit';
