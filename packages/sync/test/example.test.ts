@@ -1,18 +1,14 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { runExample } from '@p2p/testnet';
+
+/** Strings as they are, anything else as JSON. */
+const json = (a: unknown): string => (typeof a === 'string' ? a : JSON.stringify(a));
 
 // Runs the README's example, so the README cannot drift from the code.
 describe('README example', () => {
   it('examples/quickstart.mjs runs and prints what the README says', async () => {
-    const lines: string[] = [];
-    const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) =>
-      void lines.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')),
-    );
-    try {
-      // @ts-expect-error: a plain .mjs example without types
-      await import('../examples/quickstart.mjs');
-    } finally {
-      spy.mockRestore();
-    }
+    // @ts-expect-error: a plain .mjs example without types
+    const lines = await runExample(() => import('../examples/quickstart.mjs'), { format: json });
     expect(lines).toEqual([
       'bob saw greeting hello',
       'bob: LEASE_HELD',
@@ -22,14 +18,8 @@ describe('README example', () => {
   });
 
   it('examples/authenticated.mjs runs: a signed write crosses an authenticated subnet, the lease is the key owner\'s', async () => {
-    const lines: string[] = [];
-    const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' ')));
-    try {
-      // @ts-expect-error: a plain .mjs example without types
-      await import('../examples/authenticated.mjs');
-    } finally {
-      spy.mockRestore();
-    }
+    // @ts-expect-error: a plain .mjs example without types
+    const lines = await runExample(() => import('../examples/authenticated.mjs'));
     expect(lines).toEqual(['carol has ["budget","hiring"] signed by alice: true; bob: LEASE_HELD']);
   });
 });

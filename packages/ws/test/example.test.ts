@@ -1,19 +1,12 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { runExample } from '@p2p/test-kit';
 
 // Runs the README's example (resolved from source through the @p2p/source condition), so the
 // README cannot drift from the code.
 describe('README example', () => {
   it('examples/pair.mjs dials, delivers a frame and closes', async () => {
-    const lines: string[] = [];
-    const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' ')));
-    const error = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void lines.push(`error: ${args.join(' ')}`));
-    try {
-      // @ts-expect-error: a plain .mjs example without types
-      await import('../examples/pair.mjs');
-    } finally {
-      log.mockRestore();
-      error.mockRestore();
-    }
+    // @ts-expect-error: a plain .mjs example without types
+    const lines = await runExample(() => import('../examples/pair.mjs'));
     expect(lines).toEqual(['true', '0,hi over WebSocket']);
   });
 });
