@@ -22,6 +22,7 @@ import {
   sha256,
   sha384,
   sha512,
+  signedTranscript,
   utf8Encode,
   verifySignature,
   PUBLIC_KEY_BYTES,
@@ -43,7 +44,6 @@ export const RECORD_OVERHEAD_BYTES = 1 + 1 + RECORD_TAG.length + 2 + PUBLIC_KEY_
 export const OWNER_DIGEST_BYTES = 48;
 
 const TAG_BYTES = utf8Encode(RECORD_TAG);
-const DOMAIN_BYTES = utf8Encode(RECORD_SIGNATURE_DOMAIN);
 /** What every encoded record starts with: a 6-element array header, then the tag as str. */
 const ENVELOPE_PREFIX = concatBytes(new Uint8Array([0x96]), encodeMsgpack(RECORD_TAG));
 
@@ -110,23 +110,7 @@ export function looksLikeRecord(raw: Uint8Array): boolean {
  * its messages over the subnet for the same reason); only authenticated subnets have records.
  */
 export function signingTranscript(subnet: string, name: Uint8Array, seq: number, valueRaw: Uint8Array): Uint8Array {
-  const id = utf8Encode(subnet);
-  const out = new Uint8Array(DOMAIN_BYTES.length + 1 + 2 + id.length + 4 + name.length + 8 + 4 + valueRaw.length);
-  const view = new DataView(out.buffer);
-  let at = 0;
-  out.set(DOMAIN_BYTES, at);
-  at += DOMAIN_BYTES.length + 1;
-  view.setUint16(at, id.length);
-  out.set(id, at + 2);
-  at += 2 + id.length;
-  view.setUint32(at, name.length);
-  out.set(name, at + 4);
-  at += 4 + name.length;
-  view.setBigUint64(at, BigInt(seq));
-  at += 8;
-  view.setUint32(at, valueRaw.length);
-  out.set(valueRaw, at + 4);
-  return out;
+  return signedTranscript(RECORD_SIGNATURE_DOMAIN, [{ short: subnet }, { long: name }, { u64: seq }, { long: valueRaw }]);
 }
 
 /** Who signs: an identity's public key and signing call. */

@@ -8,7 +8,7 @@
  * The proof signs {@link proofTranscript}: the domain, the link's protocol id, both ids and both
  * nonces, so a proof recorded on one connection fails on any other (the verifier's nonce is new).
  */
-import { bytesEqual, concatBytes, nodeIdFromPublicKey, utf8Encode, verifySignature, type Identity } from '@p2p/base';
+import { bytesEqual, nodeIdFromPublicKey, signedTranscript, verifySignature, type Identity } from '@p2p/base';
 
 /**
  * The TS-only sub-flag of the hello and the proof: in py2p's reserved range (below 0x30), unused
@@ -68,13 +68,13 @@ export function parseAuthMessage(payload: readonly unknown[]): AuthMessage | und
  * where `lp(text)` is `u16be(n)` and the n UTF-8 bytes of `text`.
  */
 export function proofTranscript(facts: ProofFacts): Uint8Array {
-  const parts = [utf8Encode(HANDSHAKE_DOMAIN), Uint8Array.of(0)];
-  for (const text of [facts.protocolId, facts.signerId, facts.verifierId]) {
-    const bytes = utf8Encode(text);
-    parts.push(Uint8Array.of(bytes.length >> 8, bytes.length & 0xff), bytes);
-  }
-  parts.push(facts.signerNonce, facts.verifierNonce);
-  return concatBytes(...parts);
+  return signedTranscript(HANDSHAKE_DOMAIN, [
+    { short: facts.protocolId },
+    { short: facts.signerId },
+    { short: facts.verifierId },
+    { raw: facts.signerNonce },
+    { raw: facts.verifierNonce },
+  ]);
 }
 
 export function makeProof(identity: Identity, facts: ProofFacts): Uint8Array {

@@ -18,7 +18,7 @@
  * The subnet stands for the protocol, as in mesh's message signatures and chord's records: the
  * protocol id also hashes the encryption in, and writes cross transports unchanged.
  */
-import { nodeIdFromPublicKey, utf8Encode, verifySignature, PUBLIC_KEY_BYTES, SIGNATURE_BYTES, type Identity } from '@p2p/base';
+import { nodeIdFromPublicKey, signedTranscript, utf8Encode, verifySignature, PUBLIC_KEY_BYTES, SIGNATURE_BYTES, type Identity } from '@p2p/base';
 
 /** The domain string that starts every transcript. */
 export const WRITE_SIGNATURE_DOMAIN = 'p2p-sync-write/1';
@@ -41,8 +41,6 @@ export interface SignedFields {
   readonly timestamp: number;
 }
 
-const DOMAIN = utf8Encode(WRITE_SIGNATURE_DOMAIN);
-
 /** The signed bytes of a write (see the module note); undefined for a timestamp that is not a whole non-negative number of seconds. */
 export function writeTranscript(subnet: string, fields: SignedFields): Uint8Array | undefined {
   const { key, raw, owner, timestamp } = fields;
@@ -51,26 +49,14 @@ export function writeTranscript(subnet: string, fields: SignedFields): Uint8Arra
   const who = utf8Encode(owner);
   const value = raw ?? new Uint8Array(0);
   if (net.length > 0xffff || who.length > 0xffff) return undefined;
-  const out = new Uint8Array(DOMAIN.length + 1 + 2 + net.length + 1 + 4 + key.length + 4 + value.length + 2 + who.length + 8);
-  const view = new DataView(out.buffer);
-  let at = 0;
-  out.set(DOMAIN, at);
-  at += DOMAIN.length + 1; // and the 0x00
-  view.setUint16(at, net.length);
-  out.set(net, at + 2);
-  at += 2 + net.length;
-  out[at++] = raw === undefined ? WriteKind.delete : WriteKind.store;
-  view.setUint32(at, key.length);
-  out.set(key, at + 4);
-  at += 4 + key.length;
-  view.setUint32(at, value.length);
-  out.set(value, at + 4);
-  at += 4 + value.length;
-  view.setUint16(at, who.length);
-  out.set(who, at + 2);
-  at += 2 + who.length;
-  view.setBigUint64(at, BigInt(timestamp));
-  return out;
+  return signedTranscript(WRITE_SIGNATURE_DOMAIN, [
+    { short: net },
+    { u8: raw === undefined ? WriteKind.delete : WriteKind.store },
+    { long: key },
+    { long: value },
+    { short: who },
+    { u64: timestamp },
+  ]);
 }
 
 /** This node's proof of a write it makes now (its own id as owner). */
