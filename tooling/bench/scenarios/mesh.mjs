@@ -8,7 +8,7 @@
 import * as net from 'node:net';
 import { FrameReader, Protocol, decodeMsgpack, encodeFrame, tcpTransport } from '@p2p/base';
 import { MeshSocket } from '@p2p/mesh';
-import { EDGES, NODES, yieldIo } from './topology.mjs';
+import { EDGES, NODES, network, yieldIo } from './topology.mjs';
 
 export const name = 'mesh';
 export const description = '8 nodes in one process on loopback (each dials i+1 and i+3 mod 8), one broadcasts N small messages; beside a bare TCP relay';
@@ -71,16 +71,13 @@ function outcome(ledger, elapsedNs, cpu, bytes, messages) {
 
 /**
  * The mesh run. `encryption` and `transport` (a factory, one transport per node) let the ssl
- * and ws scenarios measure the same network over another transport.
+ * and ws scenarios measure the same network over another transport, `auth` the auth scenario
+ * in an authenticated subnet.
  */
-export async function runMesh(messages, { encryption = 'Plaintext', transport = tcpTransport } = {}) {
-  const nodes = [];
-  const protocol = new Protocol('mesh', encryption);
-  for (let i = 0; i < NODES; i++) nodes.push(await MeshSocket.listen({ protocol, maxOutgoing: 0, transport: transport() }));
+export async function runMesh(messages, { encryption = 'Plaintext', transport = tcpTransport, auth = false } = {}) {
+  const protocol = new Protocol('mesh', encryption, { auth });
+  const nodes = await network(() => MeshSocket.listen({ protocol, maxOutgoing: 0, transport: transport() }));
   try {
-    for (const [a, b] of EDGES) await nodes[a].connect(...nodes[b].outAddr);
-    while (nodes.some((n) => n.peers.size !== 4)) await new Promise((r) => setTimeout(r, 5));
-
     const ledger = deliveryLedger(NODES - 1, messages);
     nodes.slice(1).forEach((n, r) => {
       n.on('message', (m) => {

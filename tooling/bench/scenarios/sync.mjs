@@ -6,7 +6,7 @@
 // mesh.mjs's own broadcast run is printed beside it.
 import { Protocol, SyncSocket } from '@p2p/sync';
 import { runBaseline, runMesh, summarise } from './mesh.mjs';
-import { EDGES, NODES, yieldIo } from './topology.mjs';
+import { network, yieldIo } from './topology.mjs';
 
 export const name = 'sync';
 export const description = '8 sync nodes (each dials i+1 and i+3 mod 8); one node sets N keys; time until all nodes hold all; against the bare TCP relay';
@@ -60,16 +60,15 @@ async function warmUp() {
   }
 }
 
-/** One network, `keys` sets from node 0, then a late joiner; `options` go to every node (an authenticated protocol, say). */
-async function runSync(keys, options = {}) {
-  await warmUp();
-  const nodes = [];
-  for (let i = 0; i < NODES; i++) nodes.push(await SyncSocket.listen({ maxOutgoing: 0, ...options }));
+/**
+ * One network, `keys` sets from node 0, then (with `replay`) a late joiner; `options` go to every
+ * node (an authenticated protocol, say). `warmUp` first makes the sets on an unconnected node.
+ */
+export async function runSync(keys, options = {}, { warmUp: warm = true, replay = true } = {}) {
+  if (warm) await warmUp();
+  const nodes = await network(() => SyncSocket.listen({ maxOutgoing: 0, ...options }));
   let late;
   try {
-    for (const [a, b] of EDGES) await nodes[a].connect(...nodes[b].outAddr);
-    while (nodes.some((n) => n.peers.size !== 4)) await new Promise((r) => setTimeout(r, 5));
-
     const all = Promise.all(nodes.slice(1).map((n) => updates(n, keys)));
     let setNs = 0n; // inside set() calls only
     let setCpuUs = 0; // the same, in CPU time (steadier than wall time on a shared machine)
@@ -95,21 +94,23 @@ async function runSync(keys, options = {}) {
     const used = process.cpuUsage(cpu);
     for (const n of nodes) if (n.size !== keys) throw new Error(`a node holds ${n.size} of ${keys} keys`);
 
-    // A late joiner dialing node 4 gets the whole dictionary from it.
-    late = await SyncSocket.listen({ maxOutgoing: 0, ...options });
-    const replayed = updates(late, keys);
-    const joinStart = nowNs();
-    await late.connect(...nodes[4].outAddr);
-    await withTimeout(replayed, `join replay of ${keys} keys`);
-    return {
+    const figures = {
       setUs: Number(setNs) / 1e3 / keys,
       setCpuUs: setCpuUs / keys,
       sendUs: Number(sendNs) / 1e3 / keys,
       elapsedMs: elapsed,
       keysPerSecond: (keys / elapsed) * 1000,
       cpuUsPerKey: (used.user + used.system) / keys,
-      joinMs: msSince(joinStart),
     };
+    if (!replay) return figures;
+
+    // A late joiner dialing node 4 gets the whole dictionary from it.
+    late = await SyncSocket.listen({ maxOutgoing: 0, ...options });
+    const replayed = updates(late, keys);
+    const joinStart = nowNs();
+    await late.connect(...nodes[4].outAddr);
+    await withTimeout(replayed, `join replay of ${keys} keys`);
+    return { ...figures, joinMs: msSince(joinStart) };
   } finally {
     await Promise.all([...nodes, ...(late ? [late] : [])].map((n) => n.close()));
   }
