@@ -1,0 +1,45 @@
+// Alternating rounds of the mesh scenario's network over plain TCP and over another transport,
+// with the same N in the same process (the ssl and ws scenarios): the medians and the rows both
+// report.
+import { runMesh, summarise } from './mesh.mjs';
+
+/** Messages of the unreported first run of each, so neither pays for the JIT warming up. */
+const WARMUP = 200;
+
+const sum = (runs, key) => runs.reduce((total, r) => total + r[key], 0);
+const median = (runs) => [...runs].sort((x, y) => x.messagesPerSecond - y.messagesPerSecond)[Math.floor(runs.length / 2)];
+const range = (runs) => runs.map((r) => Math.round(r.messagesPerSecond)).sort((x, y) => x - y).join(' / ');
+
+/** `rounds` runs of plain TCP, each followed by one with `variant` (runMesh's options); medians of each. */
+export async function alternatingRounds(messages, rounds, variant) {
+  await runMesh(Math.min(WARMUP, messages));
+  await runMesh(Math.min(WARMUP, messages), variant);
+  const baseRuns = [];
+  const variantRuns = [];
+  for (let round = 0; round < rounds; round++) {
+    baseRuns.push(summarise(await runMesh(messages)));
+    variantRuns.push(summarise(await runMesh(messages, variant)));
+  }
+  return { base: median(baseRuns), variant: median(variantRuns), baseRuns, variantRuns };
+}
+
+/**
+ * The rows comparing the two: `names` label the plain and the other side ('TCP', 'WebSocket');
+ * `ratioGoal` is the goal of the throughput ratio, if it has one.
+ */
+export function roundRows({ messages, rounds, names: [a, b], base, variant, baseRuns, variantRuns, ratioGoal }) {
+  const width = Math.max(a.length, b.length) + 1;
+  const tagA = `${a}:`.padEnd(width);
+  const tagB = `${b}:`.padEnd(width);
+  return [
+    { label: 'messages', value: messages, unit: `(each delivered to 7 nodes, same N for both; median of ${rounds} alternating rounds)` },
+    { label: `${tagA} messages/s delivered to every node`, value: base.messagesPerSecond, unit: 'msg/s' },
+    { label: `${tagB} messages/s delivered to every node`, value: variant.messagesPerSecond, unit: 'msg/s' },
+    { label: `${b} / ${a} throughput`, value: variant.messagesPerSecond / base.messagesPerSecond, unit: 'x', ...(ratioGoal ? { goal: ratioGoal } : {}) },
+    { label: `lost / duplicate deliveries, every round: ${a}, ${b}`, value: `${sum(baseRuns, 'lost')} / ${sum(baseRuns, 'duplicates')}, ${sum(variantRuns, 'lost')} / ${sum(variantRuns, 'duplicates')}` },
+    { label: `${tagA} every round`, value: range(baseRuns), unit: 'msg/s' },
+    { label: `${tagB} every round`, value: range(variantRuns), unit: 'msg/s' },
+    { label: `${tagA} latency p50 / p99`, value: `${base.p50Ms.toFixed(2)} / ${base.p99Ms.toFixed(2)}`, unit: 'ms' },
+    { label: `${tagB} latency p50 / p99`, value: `${variant.p50Ms.toFixed(2)} / ${variant.p99Ms.toFixed(2)}`, unit: 'ms' },
+  ];
+}
