@@ -320,7 +320,9 @@ export class FrameReader {
   readonly #maxFrameBytes: number;
   readonly #views: boolean;
   #chunks: Uint8Array[] = [];
-  /** Offset of the first unread byte in `#chunks[0]`. */
+  /** Index of the first chunk with unread bytes. */
+  #first = 0;
+  /** Offset of the first unread byte in `#chunks[#first]`. */
   #head = 0;
   /** Unread bytes across `#chunks`. */
   #buffered = 0;
@@ -376,6 +378,7 @@ export class FrameReader {
   #fail(err: P2PError): never {
     this.#failure = err;
     this.#chunks = [];
+    this.#first = 0;
     this.#buffered = 0;
     this.#head = 0;
     throw err;
@@ -383,7 +386,7 @@ export class FrameReader {
 
   /** Removes and returns the next `n` buffered bytes as a fresh array (caller checked `n`). */
   #take(n: number): Uint8Array {
-    const first = this.#chunks[0]!;
+    const first = this.#chunks[this.#first]!;
     const head = this.#head;
     if (first.length - head >= n) {
       // The common case: the whole body inside one chunk, one copy (or none).
@@ -394,7 +397,7 @@ export class FrameReader {
     const out = new Uint8Array(n);
     let filled = 0;
     while (filled < n) {
-      const chunk = this.#chunks[0]!;
+      const chunk = this.#chunks[this.#first]!;
       const count = Math.min(chunk.length - this.#head, n - filled);
       out.set(chunk.subarray(this.#head, this.#head + count), filled);
       filled += count;
@@ -405,7 +408,7 @@ export class FrameReader {
 
   /** Removes and returns the next length header (caller checked that 4 bytes are buffered). */
   #takeHeader(): number {
-    const first = this.#chunks[0]!;
+    const first = this.#chunks[this.#first]!;
     const head = this.#head;
     let length: number;
     if (first.length - head >= HEADER_BYTES) {
@@ -414,20 +417,32 @@ export class FrameReader {
     } else {
       length = 0;
       for (let i = 0; i < HEADER_BYTES; i++) {
-        length = length * 256 + this.#chunks[0]![this.#head]!;
+        length = length * 256 + this.#chunks[this.#first]![this.#head]!;
         this.#consume(1);
       }
     }
     return length;
   }
 
-  /** Moves past `n` bytes of the first chunk (`n` at most what is left of it). */
+  /**
+   * Moves past `n` bytes of the first chunk (`n` at most what is left of it). A finished chunk
+   * is passed by index, not `shift()`ed (a shift of a long list copies it: a large frame in
+   * tens of thousands of pieces would cost quadratic time); the list is compacted when mostly
+   * passed, so each chunk costs amortised constant time.
+   */
   #consume(n: number): void {
     this.#head += n;
     this.#buffered -= n;
-    if (this.#head === this.#chunks[0]!.length) {
-      this.#chunks.shift();
+    if (this.#head === this.#chunks[this.#first]!.length) {
       this.#head = 0;
+      this.#first++;
+      if (this.#first === this.#chunks.length) {
+        this.#chunks = [];
+        this.#first = 0;
+      } else if (this.#first >= 64 && this.#first * 2 >= this.#chunks.length) {
+        this.#chunks = this.#chunks.slice(this.#first);
+        this.#first = 0;
+      }
     }
   }
 }
