@@ -107,8 +107,8 @@ export {
   decodeFrameBody,
   peekBroadcastId,
   decodeFrame,
-  FrameReader,
 } from './frame';
+export { FrameReader, type FrameReaderOptions } from './frame-reader';
 export { Message, type MessageInit } from './message';
 export { TypedEmitter, type EventMap, type Listener } from './events';
 export { type Logger, silentLogger, scopedLogger, namespaceLogger, DEBUG_NAMESPACE } from './logger';

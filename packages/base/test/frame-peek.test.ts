@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { compress as snappyCompress } from 'snappyjs';
 import { bytesEqual, utf8Encode } from '../src/bytes';
 import { CompressionFlags, MainFlags, SubFlags } from '../src/flags';
-import { decodeFrameBody, encodeFrame, FrameReader, frameFromPacked, frameHeader, packPacket, peekBroadcastId } from '../src/frame';
+import { decodeFrameBody, encodeFrame, frameFromPacked, frameHeader, packPacket, peekBroadcastId } from '../src/frame';
+import { FrameReader } from '../src/frame-reader';
 import { snappyDecompress, snappyPrefix } from '../src/snappy';
 import { prng, randomBytes } from './helpers';
 

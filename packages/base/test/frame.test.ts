@@ -7,11 +7,11 @@ import {
   decodeFrameBody,
   DEFAULT_MAX_FRAME_BYTES,
   encodeFrame,
-  FrameReader,
   frameFromPacked,
   packPacket,
   type PacketFields,
 } from '../src/frame';
+import { FrameReader } from '../src/frame-reader';
 import { sha256 } from '../src/hash';
 import { encodeMsgpack } from '../src/msgpack';
 import { codeOf, errorOf, flipByte, loadFixture, prng, randomBytes, toDecoded, toEncodable } from './helpers';
