@@ -9,7 +9,6 @@ import {
   FrameReader,
   LimitExceededError,
   MainFlags,
-  ProtocolMismatchError,
   StalledFrameError,
   SubFlags,
   asP2PError,
@@ -30,6 +29,8 @@ import {
 import { createConnectionView, type ConnectionSendOptions, type ConnectionState, type MeshConnection } from './mesh-connection';
 import type { ResolvedLimits } from './options';
 import type { MeshMetrics } from './metrics';
+import { looksLikeTls, tlsMixupError } from './protocol-mismatch';
+import { StallWatch } from './stall-watch';
 import { Outbox } from './outbox';
 import type { Packed } from './sender';
 import { SlowPeerWatch, type SlowPeerFacts } from './slow-peer';
@@ -64,11 +65,6 @@ export interface LinkContext {
   onClosed(link: Link, reason: P2PError | undefined): void;
 }
 
-/** A TLS record header (handshake 0x16 or alert 0x15, version 3.x) where a frame length should be. */
-function looksLikeTls(chunk: Uint8Array): boolean {
-  return chunk.length >= 2 && (chunk[0] === 0x16 || chunk[0] === 0x15) && chunk[1] === 0x03;
-}
-
 /** The length header in front of every frame body (PROTOCOL.md 1.2). */
 const FRAME_HEADER_BYTES = 4;
 /** A frame's bytes beyond its packed packet: the length header and the checksum (PROTOCOL.md 1.2). */
@@ -100,7 +96,7 @@ export class Link {
   #sendMethod: number | null = null;
   #candidates: (number | null)[];
   #lastSent: { packed: Uint8Array; id: Uint8Array } | undefined;
-  #stallTimer: TimerHandle | undefined;
+  readonly #stall: StallWatch;
   #handshakeTimer: TimerHandle | undefined;
   #state: ConnectionState = 'handshaking';
   #closedLocally = false;
@@ -126,6 +122,16 @@ export class Link {
     // peer that has not handshaken yet.
     this.#candidates = [null];
     this.#lastReceivedAt = ctx.clock.now();
+    this.#stall = new StallWatch(ctx.clock, ctx.limits.stalledFrameTimeout, {
+      lastReceivedAt: () => this.#lastReceivedAt,
+      stalled: () => !this.#dropped && !this.#closing && this.#reader.hasPartialFrame,
+      onStall: (ms) =>
+        this.fail(
+          new StalledFrameError(`no bytes for ${ms} ms in the middle of a frame`, {
+            details: { peer: this.#peerId, buffered: this.#reader.bufferedBytes },
+          }),
+        ),
+    });
     this.#outbox = new Outbox(transport, () => this.#measure());
     this.#slow = new SlowPeerWatch(ctx.clock, ctx.limits, () => ({ queued: this.writableLength, taken: this.#bytesSent - this.writableLength }), (facts) => this.#onSlow(facts));
     transport.on('data', (chunk) => this.#onData(chunk));
@@ -364,13 +370,7 @@ export class Link {
     // conflict's loser may carry a reply written just before it); only a dropped link stops.
     if (this.#dropped) return;
     if (this.#bytesReceived === 0 && !this.#transport.encrypted && looksLikeTls(chunk)) {
-      const { host, port } = this.remote;
-      this.fail(
-        new ProtocolMismatchError(
-          `the peer at ${host}:${port} speaks TLS: it is an SSL node and this one is ${this.#ctx.protocol.encryption}; use the same encryption on both (new Protocol(subnet, 'SSL') after importing '@p2p/ssl', or Plaintext on both)`,
-          { details: { remote: this.remote, reason: 'TLS' } },
-        ),
-      );
+      this.fail(tlsMixupError(this.remote, this.#ctx.protocol.encryption));
       return;
     }
     this.#bytesReceived += chunk.length;
@@ -409,45 +409,11 @@ export class Link {
       this.#ctx.onMessage(this, wire);
     }
     if (this.#closing) return;
-    this.#armStallTimer();
-  }
-
-  /**
-   * The partial-frame deadline (PROTOCOL.md 4.10): armed once while a frame is incomplete, not
-   * once per chunk. Bytes arriving meanwhile only move `lastReceivedAt`; when the timer fires it
-   * waits out what is left of the period since the last bytes.
-   */
-  #armStallTimer(): void {
-    if (!this.#reader.hasPartialFrame) {
-      if (this.#stallTimer !== undefined) this.#ctx.clock.clearTimeout(this.#stallTimer);
-      this.#stallTimer = undefined;
-      return;
-    }
-    if (this.#stallTimer === undefined) this.#scheduleStall(this.#ctx.limits.stalledFrameTimeout);
-  }
-
-  #scheduleStall(delay: number): void {
-    const clock = this.#ctx.clock;
-    this.#stallTimer = clock.setTimeout(() => {
-      this.#stallTimer = undefined;
-      if (this.#dropped || this.#closing || !this.#reader.hasPartialFrame) return;
-      const ms = this.#ctx.limits.stalledFrameTimeout;
-      const quiet = clock.now() - this.#lastReceivedAt;
-      if (quiet < ms) {
-        this.#scheduleStall(ms - quiet);
-        return;
-      }
-      this.fail(
-        new StalledFrameError(`no bytes for ${ms} ms in the middle of a frame`, {
-          details: { peer: this.#peerId, buffered: this.#reader.bufferedBytes },
-        }),
-      );
-    }, delay);
+    this.#stall.update(this.#reader.hasPartialFrame);
   }
 
   #clearTimers(): void {
-    if (this.#stallTimer !== undefined) this.#ctx.clock.clearTimeout(this.#stallTimer);
-    this.#stallTimer = undefined;
+    this.#stall.clear();
     this.clearHandshakeTimer();
   }
 

@@ -5,7 +5,7 @@
  * with and without sync's leasing digit (PROTOCOL.md 5.1), over the common encryptions, plain
  * or authenticated (PROTOCOL.md 11.1).
  */
-import { Protocol } from '@p2p/base';
+import { Protocol, ProtocolMismatchError, type Endpoint } from '@p2p/base';
 
 const SUBNETS = ['mesh', 'sync', 'chord', 'bootstrap'];
 const ENCRYPTIONS = ['Plaintext', 'SSL', 'ws', 'wss'];
@@ -41,4 +41,17 @@ export function mismatchMessage(protocol: Protocol, oursId: string, theirsId: st
   const mine = describeProtocol(ours.subnet, ours.encryption, ours.auth);
   const other = theirs ? describeProtocol(theirs.subnet, theirs.encryption, theirs.auth) : `an unknown subnet or encryption (protocol id ${theirsId.slice(0, 12)}…)`;
   return `peer ${remote.host}:${remote.port} is on another network: it runs ${other}, this node ${mine}; use the same subnet, encryption and leasing mode on both${ours.auth !== theirs?.auth && theirs ? ', authenticated or not' : ''}`;
+}
+
+/** A TLS record header (handshake 0x16 or alert 0x15, version 3.x) where a frame length should be. */
+export function looksLikeTls(chunk: Uint8Array): boolean {
+  return chunk.length >= 2 && (chunk[0] === 0x16 || chunk[0] === 0x15) && chunk[1] === 0x03;
+}
+
+/** The error for a TLS peer met by a node that does not speak TLS on this transport. */
+export function tlsMixupError(remote: Endpoint, encryption: string): ProtocolMismatchError {
+  return new ProtocolMismatchError(
+    `the peer at ${remote.host}:${remote.port} speaks TLS: it is an SSL node and this one is ${encryption}; use the same encryption on both (new Protocol(subnet, 'SSL') after importing '@p2p/ssl', or Plaintext on both)`,
+    { details: { remote, reason: 'TLS' } },
+  );
 }
