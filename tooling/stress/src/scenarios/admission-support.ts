@@ -2,15 +2,6 @@
 import net from 'node:net';
 import { MainFlags, SubFlags, base58Encode, encodeFrame, utf8Encode } from '@p2p/base';
 
-export async function until(pred: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return true;
-}
-
 /** A valid mesh handshake from a made-up id, advertising an address nobody listens on. */
 export function rawHandshake(protocolId: string): Uint8Array {
   const id = base58Encode(crypto.getRandomValues(new Uint8Array(48)));

@@ -9,6 +9,7 @@
 import { ChordSocket, HASH_METHODS, getHashes, type ChordSocketOptions } from '@p2p/chord';
 import type { MeshConnection } from '@p2p/mesh';
 import { Checks, type ScenarioResult } from '../report';
+import { until } from '../wait';
 
 export interface ChordLossOptions {
   nodes: number;
@@ -18,15 +19,6 @@ export interface ChordLossOptions {
 }
 
 const OPTIONS: ChordSocketOptions = { host: '127.0.0.1', handoffOnClose: false, republishDelay: 200, republishInterval: 0, backupCopies: 4 };
-
-async function until(pred: () => boolean, ms: number, every = 25): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, every));
-  }
-  return true;
-}
 
 const idOf = (n: ChordSocket, x: ChordSocket | MeshConnection | undefined): string | undefined => (x === n ? n.id : (x as MeshConnection | undefined)?.peerId);
 

@@ -6,7 +6,8 @@
  */
 import { MeshSocket } from '@p2p/mesh';
 import { Checks, type ScenarioResult } from '../report';
-import { flood, outcome, until } from './admission-support';
+import { flood, outcome } from './admission-support';
+import { until } from '../wait';
 
 export async function connectionFlood(options: { sockets: number; floodMs: number }): Promise<ScenarioResult> {
   const checks = new Checks();

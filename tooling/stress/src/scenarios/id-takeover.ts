@@ -11,17 +11,7 @@ import net from 'node:net';
 import { MainFlags, SubFlags, encodeFrame, makeNodeId, nodeIdToBigInt, randomSalt, utf8Encode } from '@p2p/base';
 import { MeshSocket } from '@p2p/mesh';
 import { Checks, type ScenarioResult } from '../report';
-
-async function until(pred: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return true;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { until, sleep } from '../wait';
 
 /** A hand-made client: writes frames, keeps every byte it receives, knows when it was closed. */
 class Claimant {

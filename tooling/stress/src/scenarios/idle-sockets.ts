@@ -5,7 +5,8 @@
  */
 import { MeshSocket } from '@p2p/mesh';
 import { Checks, type ScenarioResult } from '../report';
-import { idleSockets, outcome, until } from './admission-support';
+import { idleSockets, outcome } from './admission-support';
+import { until } from '../wait';
 
 export async function idleSocketExhaustion(options: { sockets: number; idleMs: number }): Promise<ScenarioResult> {
   const checks = new Checks();

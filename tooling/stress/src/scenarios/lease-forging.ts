@@ -9,15 +9,7 @@ import net from 'node:net';
 import { MainFlags, SubFlags, base58Encode, encodeFrame, utf8Encode } from '@p2p/base';
 import { SyncSocket } from '@p2p/sync';
 import { Checks, type ScenarioResult } from '../report';
-
-async function until(pred: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return true;
-}
+import { until } from '../wait';
 
 function rawWrite(port: number, frames: Uint8Array[], waitMs: number): Promise<void> {
   return new Promise((resolve) => {

@@ -7,6 +7,7 @@
  */
 import { SyncSocket } from '@p2p/sync';
 import { Checks, type ScenarioResult } from '../report';
+import { until } from '../wait';
 
 export interface SyncPartitionOptions {
   leasing: boolean;
@@ -18,15 +19,6 @@ const td = new TextDecoder();
 
 function snapshot(node: SyncSocket): string {
   return JSON.stringify([...node.entries()].map(([k, v]) => [td.decode(k), v, node.getMeta(k)]).sort((x, y) => (String(x[0]) < String(y[0]) ? -1 : 1)));
-}
-
-async function until(pred: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return true;
 }
 
 export async function syncPartition(options: SyncPartitionOptions): Promise<ScenarioResult> {
