@@ -132,8 +132,9 @@ export class Fingers {
    * Chooses the links worth keeping among linked and remembered nodes: the `keep` nearest on each
    * side (ring neighbours) and, per interval, the node nearest its start (the finger; a linked one
    * stays unless a candidate is REPLACE_FACTOR times nearer). A finger not linked yet is dialed
-   * while the link now in its interval is kept until it is (make before break). Outgoing links
-   * beyond mesh's target that are none of these are trimmed.
+   * while the link now in its interval is kept until it is (make before break). A ring of at most
+   * {@link fullMeshPeers} known storing peers is linked completely. Outgoing links beyond mesh's
+   * target that are none of these are trimmed.
    */
   refresh(): void {
     const ctx = this.#ctx;
@@ -149,11 +150,14 @@ export class Fingers {
     const keep = ctx.ring.keep;
     const neighbours = [...smallest(all, keep, (g) => g.ahead), ...smallest(all, keep, (g) => g.behind)].map((g) => g.item);
     const fingers = settleFingers(linked, all, REPLACE_FACTOR);
+    // A ring no larger than the links routing may keep anyway is linked completely: every lookup
+    // goes straight to the responsible node instead of costing a forward (a nil and a passed-on answer).
+    const everyone = all.length <= fullMeshPeers(this.limit, keep) ? all.map((g) => g.item) : [];
     // Intervals whose finger is not linked yet keep their current link meanwhile.
     const waiting = new Set(all.filter((g) => fingers.includes(g.item) && !peers.has(g.item)).map((g) => g.place?.interval));
     const stopgaps = pickFingers(linked.filter((g) => waiting.has(g.place?.interval)));
-    this.#wanted = new Set([...neighbours, ...fingers, ...stopgaps]);
-    for (const peerId of [...neighbours, ...fingers]) {
+    this.#wanted = new Set([...neighbours, ...fingers, ...stopgaps, ...everyone]);
+    for (const peerId of [...neighbours, ...fingers, ...everyone]) {
       if (peers.has(peerId) || this.#dialing.has(peerId) || this.#dialing.size >= MAX_FINGER_DIALS) continue;
       const known = this.#known.get(peerId);
       if (known) this.#dial(peerId, known.addr);
@@ -241,6 +245,14 @@ export class Fingers {
         this.schedule();
       });
   }
+}
+
+/**
+ * The largest ring (storing peers known, linked or not) a node links to completely: the fingers
+ * it may keep plus its neighbours on both sides, the links it would accept anyway.
+ */
+export function fullMeshPeers(fingers: number, keep: number): number {
+  return fingers + 2 * keep;
 }
 
 /** The `count` items with the smallest `by`, smallest first (a selection: `count` is tiny). */
