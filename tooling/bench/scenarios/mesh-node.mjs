@@ -1,78 +1,72 @@
-// One node of the mesh-procs scenario, in its own process, driven by the parent over IPC.
-// `node mesh-node.mjs mesh` runs a MeshSocket, `node mesh-node.mjs relay` the bare TCP relay
-// of the mesh scenario. Messages from the parent:
-//   { cmd: 'listen' }                  -> { port }
-//   { cmd: 'connect', ports: [...] }   -> { ok }        dial these loopback ports
-//   { cmd: 'peers' }                   -> { peers }     links up
-//   { cmd: 'expect', messages }        -> later { done, unique, duplicates, latencies, endNs, cpuMs }
-//   { cmd: 'send', messages }          -> { startNs, cpuMs } once every message is written
-//   { cmd: 'close' }                   -> { closed }, then exits
+// One node of the mesh-procs scenario, in its own process, driven by the parent over IPC
+// (procs.mjs). `node mesh-node.mjs <index> mesh` runs a MeshSocket, `node mesh-node.mjs <index>
+// relay` the bare TCP relay of the mesh scenario. Requests from the parent:
+//   listen                  -> { port }
+//   connect { ports }       -> {}            dial these loopback ports
+//   peers                   -> { peers }     links up
+//   begin / end             -> { cpuMs, waits, preempted }  this process's counters
+//                                            (procs.mjs); with BENCH_CHILD_PROF the profile of
+//                                            the phase between them
+//   expect { messages }     -> {}            counts deliveries of messages 0..messages-1 from now
+//   delivered               -> once they are in (or stalled) { unique, duplicates, latencies, endNs }
+//   send { messages }       -> { startNs }   once every message is written
+//   close                   -> {}, then exits
 import * as net from 'node:net';
 import { FrameReader, Protocol, decodeMsgpack, encodeFrame } from '@p2p/base';
 import { MeshSocket } from '@p2p/mesh';
 import { deliveryLedger } from './mesh.mjs';
+import { phaseProfile, processCounters, serve } from './procs.mjs';
 import { yieldIo } from './topology.mjs';
 
-const role = process.argv[2];
+const [index, role] = process.argv.slice(2);
 const BATCH = 50;
 const nowNs = () => Number(process.hrtime.bigint());
-const reply = (message) => process.send(message);
 
 /** What either kind of node offers the parent. */
-const node = role === 'mesh' ? await meshNode() : relayNode();
+const node = role === 'mesh' ? meshNode() : relayNode();
+const profile = phaseProfile(`${role}-${index}`);
 
-process.on('message', async (m) => {
-  switch (m.cmd) {
-    case 'listen':
-      return reply({ port: await node.listen() });
-    case 'connect':
-      for (const port of m.ports) await node.connect(port);
-      return reply({ ok: true });
-    case 'peers':
-      return reply({ peers: node.peers() });
-    case 'expect': {
-      const ledger = deliveryLedger(1, m.messages);
-      node.onDelivery = (i, sentNs) => ledger.deliver(0, i, sentNs);
-      const cpu = process.cpuUsage();
-      await ledger.done;
-      const used = process.cpuUsage(cpu);
-      return reply({
-        done: true,
-        unique: ledger.unique,
-        duplicates: ledger.duplicates,
-        latencies: ledger.latencies.slice(0, ledger.unique),
-        endNs: nowNs(),
-        cpuMs: (used.user + used.system) / 1000,
-      });
+serve({
+  listen: async () => ({ port: await node.listen() }),
+  async connect({ ports }) {
+    for (const port of ports) await node.connect(port);
+  },
+  peers: () => ({ peers: node.peers() }),
+  async begin() {
+    await profile.start();
+    return processCounters();
+  },
+  async end() {
+    const at = processCounters();
+    await profile.stop();
+    return at;
+  },
+  expect({ messages }) {
+    const ledger = deliveryLedger(1, messages);
+    node.onDelivery = (i, sentNs) => ledger.deliver(0, i, sentNs);
+    node.delivered = ledger.done.then(() => {
+      node.onDelivery = undefined;
+      return { unique: ledger.unique, duplicates: ledger.duplicates, latencies: ledger.latencies.slice(0, ledger.unique), endNs: nowNs() };
+    });
+  },
+  delivered: () => node.delivered,
+  async send({ messages }) {
+    const startNs = nowNs();
+    for (let i = 0; i < messages; i++) {
+      node.send(i);
+      if (i % BATCH === BATCH - 1) await yieldIo();
     }
-    case 'send': {
-      const cpu = process.cpuUsage();
-      const startNs = nowNs();
-      for (let i = 0; i < m.messages; i++) {
-        node.send(i);
-        if (i % BATCH === BATCH - 1) await yieldIo();
-      }
-      // The sender keeps relaying nothing back; its CPU counts until the receivers are done.
-      node.sendCpu = cpu;
-      return reply({ startNs });
-    }
-    case 'cpu': {
-      const used = process.cpuUsage(node.sendCpu);
-      return reply({ cpuMs: (used.user + used.system) / 1000 });
-    }
-    case 'close':
-      await node.close();
-      process.send({ closed: true }, () => process.exit(0));
-  }
+    return { startNs };
+  },
+  close: () => node.close(),
 });
-reply({ ready: true });
 
-async function meshNode() {
+function meshNode() {
   let socket;
   const self = {
     onDelivery: undefined,
     async listen() {
-      socket = await MeshSocket.listen({ protocol: new Protocol('mesh', 'Plaintext'), maxOutgoing: 0 });
+      socket = await MeshSocket.listen({ protocol: new Protocol('mesh', 'Plaintext'), host: '127.0.0.1', maxOutgoing: 0 });
       socket.on('message', (msg) => {
         self.onDelivery?.(msg.packets[2], msg.packets[3]);
         socket.recv();

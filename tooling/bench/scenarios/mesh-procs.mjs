@@ -4,87 +4,78 @@
 // per relay, right after it. Latencies compare across processes: process.hrtime reads the same
 // monotonic clock in all of them. On a machine with fewer cores than processes the figures say
 // as much about the scheduler as about the code; CPU time per message is the steadier one.
-import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { comparisonRows, summarise } from './mesh.mjs';
+import { spawnChildren } from './procs.mjs';
 import { EDGES, NODES } from './topology.mjs';
 
 export const name = 'mesh-procs';
 export const description = '8 nodes, one per child process, on loopback (each dials i+1 and i+3 mod 8); node 0 broadcasts N small messages; beside the bare TCP relay, also one per process';
 
 const DEFAULT_MESSAGES = 2_000;
+/**
+ * Messages of an unreported first round in the same processes. The mesh scenario warms up with
+ * 500, but there the 8 nodes share one JIT, so each function gets 8 times the calls; here every
+ * process compiles its own copy. With 500, the first measured round of 3,000 cost the mesh
+ * processes about 3 times the CPU per message of the rounds after it (the relay about 2 times);
+ * after 4,000 (8 x 500) the rounds that follow cost the same.
+ */
+const WARMUP = 4_000;
 const CHILD = fileURLToPath(new URL('./mesh-node.mjs', import.meta.url));
-const TIMEOUT_MS = 120_000;
 
-/** One child process and a way to ask it something. */
-function spawn(role) {
-  const execArgv = process.env.BENCH_CHILD_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CHILD_PROF}`] : [];
-  const child = fork(CHILD, [role], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const waiting = [];
-  child.on('message', (m) => waiting.shift()?.(m));
-  const next = () =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`a ${role} child did not answer within ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
-      waiting.push((m) => (clearTimeout(timer), resolve(m)));
-    });
-  const ready = next();
+/** One broadcast round of `messages` from child 0; `measure` adds CPU marks (and profiles). */
+async function broadcastRound(children, messages, measure) {
+  const receivers = children.slice(1);
+  const before = measure ? await Promise.all(children.map((c) => c.ask('begin'))) : [];
+  await Promise.all(receivers.map((c) => c.ask('expect', { messages })));
+  // Each receiver answers 'delivered' once its deliveries are in (or stalled).
+  const done = receivers.map((c) => c.ask('delivered'));
+  const { startNs } = await children[0].ask('send', { messages });
+  const reports = await Promise.all(done);
+  const after = measure ? await Promise.all(children.map((c) => c.ask('end'))) : [];
   return {
-    ready,
-    ask: (message) => {
-      const answer = next();
-      child.send(message);
-      return answer;
-    },
-    kill: () => child.kill(),
-    exited: new Promise((resolve) => child.once('exit', resolve)),
+    elapsed: (Math.max(...reports.map((r) => r.endNs)) - startNs) / 1e9,
+    latencies: Float64Array.from(reports.flatMap((r) => Array.from(r.latencies))),
+    lost: messages * receivers.length - reports.reduce((s, r) => s + r.unique, 0),
+    duplicates: reports.reduce((s, r) => s + r.duplicates, 0),
+    // Every process, from before the first send until every receiver had every message.
+    cpuMs: after.reduce((s, a, i) => s + a.cpuMs - before[i].cpuMs, 0),
+    perProcess: after.map((a, i) => ({ cpuMs: a.cpuMs - before[i].cpuMs, waits: a.waits - before[i].waits, preempted: a.preempted - before[i].preempted })),
+    bytes: NaN,
+    messages,
   };
 }
 
 /** One network of `role` processes; returns the same figures as the in-process runs. */
 async function runProcesses(role, messages) {
-  const children = Array.from({ length: NODES }, () => spawn(role));
+  const group = await spawnChildren(CHILD, NODES, [role]);
+  const { children } = group;
   try {
-    await Promise.all(children.map((c) => c.ready));
     const ports = [];
-    for (const c of children) ports.push((await c.ask({ cmd: 'listen' })).port);
+    for (const c of children) ports.push((await c.ask('listen')).port);
     for (let i = 0; i < NODES; i++) {
-      const targets = EDGES.filter(([a]) => a === i).map(([, b]) => ports[b]);
-      await children[i].ask({ cmd: 'connect', ports: targets });
+      await children[i].ask('connect', { ports: EDGES.filter(([a]) => a === i).map(([, b]) => ports[b]) });
     }
     for (;;) {
-      const sizes = await Promise.all(children.map((c) => c.ask({ cmd: 'peers' })));
+      const sizes = await Promise.all(children.map((c) => c.ask('peers')));
       if (sizes.every((s) => s.peers === 4)) break;
       await new Promise((r) => setTimeout(r, 20));
     }
-    const receivers = children.slice(1);
-    // Each receiver answers 'expect' once its deliveries are in (or stalled).
-    const done = receivers.map((c) => c.ask({ cmd: 'expect', messages }));
-    const { startNs } = await children[0].ask({ cmd: 'send', messages });
-    const reports = await Promise.all(done);
-    const senderCpu = (await children[0].ask({ cmd: 'cpu' })).cpuMs;
-    const latencies = Float64Array.from(reports.flatMap((r) => Array.from(r.latencies)));
-    return {
-      elapsed: (Math.max(...reports.map((r) => r.endNs)) - startNs) / 1e9,
-      latencies,
-      lost: messages * receivers.length - reports.reduce((s, r) => s + r.unique, 0),
-      duplicates: reports.reduce((s, r) => s + r.duplicates, 0),
-      cpuMs: senderCpu + reports.reduce((s, r) => s + r.cpuMs, 0),
-      bytes: NaN,
-      messages,
-    };
+    await broadcastRound(children, WARMUP, false);
+    return await broadcastRound(children, messages, true);
   } finally {
-    await Promise.all(children.map((c) => c.ask({ cmd: 'close' }).catch(() => {})));
-    // A child exits by itself once closed; one that does not within 5 s is killed.
-    await Promise.all(children.map((c) => Promise.race([c.exited, new Promise((r) => setTimeout(r, 5_000).unref())])));
-    for (const c of children) c.kill();
-    await Promise.all(children.map((c) => c.exited));
+    await group.close();
   }
 }
 
 export async function run({ messages = DEFAULT_MESSAGES }) {
-  const mesh = summarise(await runProcesses('mesh', messages));
-  const relay = summarise(await runProcesses('relay', messages));
+  const meshRun = await runProcesses('mesh', messages);
+  const relayRun = await runProcesses('relay', messages);
+  const mesh = summarise(meshRun);
+  const relay = summarise(relayRun);
   // Bytes are counted by the in-process scenario only.
   const results = comparisonRows('', mesh, relay).filter((r) => !r.label.startsWith('bytes'));
-  return { messages, mesh, relay, results };
+  // Each process's CPU ms and context switches over the measured round (node 0 sends), in --json.
+  const perProcess = { mesh: meshRun.perProcess, relay: relayRun.perProcess };
+  return { messages, mesh, relay, perProcess, results };
 }
