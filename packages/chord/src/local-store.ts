@@ -2,6 +2,8 @@
  * What this node keeps: its five hash tables (PROTOCOL.md 6.1), backup copies for the storing
  * node directly ahead (TS-only, see BACKUP_SUBFLAG), and the registry of user keys heard of
  * through notify, with each key's five ring positions so repair can find a slot's siblings.
+ * Those positions cost five digests per key, and every node hears every key: they are computed
+ * only when repair first asks (`keyAt`), for all keys heard of since, not per notify.
  */
 import { LimitExceededError, bytesEqual, toHex, type P2PError } from '@p2p/base';
 import { HASH_METHODS, distance, getHashes, type HashMethod } from './hashing';
@@ -25,6 +27,8 @@ export class LocalStore {
   readonly #keys = new Map<string, Uint8Array>();
   /** Ring positions of known keys, per table: ring key -> key hex. */
   readonly #slotIndex = new Map<HashMethod, RingKeyMap<string>>(HASH_METHODS.map((m) => [m, new RingKeyMap()]));
+  /** Known keys not in `#slotIndex` yet (a subset of `#keys`), by hex. */
+  readonly #unindexed = new Map<string, Uint8Array>();
   #refusedKeys = 0;
 
   constructor(maxKeys: number, events: KeyEvents) {
@@ -57,8 +61,7 @@ export class LocalStore {
     }
     const copy = key.slice();
     this.#keys.set(hex, copy);
-    const hashes = getHashes(copy);
-    HASH_METHODS.forEach((m, i) => this.#slotIndex.get(m)!.set(hashes[i]!, hex));
+    this.#unindexed.set(hex, copy);
     if (local) this.#events.emitKey('add', copy.slice());
     return copy;
   }
@@ -69,16 +72,28 @@ export class LocalStore {
     const known = this.#keys.get(hex);
     if (!known) return undefined;
     this.#keys.delete(hex);
-    const hashes = getHashes(known);
-    HASH_METHODS.forEach((m, i) => this.#slotIndex.get(m)!.delete(hashes[i]!));
+    if (!this.#unindexed.delete(hex)) {
+      const hashes = getHashes(known);
+      HASH_METHODS.forEach((m, i) => this.#slotIndex.get(m)!.delete(hashes[i]!));
+    }
     if (!this.#events.closed) this.#events.emitKey('delete', known.slice());
     return known;
   }
 
   /** The user key whose `method` hash is `k`, when known. */
   keyAt(method: HashMethod, k: bigint): Uint8Array | undefined {
+    if (this.#unindexed.size > 0) this.#index();
     const hex = this.#slotIndex.get(method)!.get(k);
     return hex === undefined ? undefined : this.#keys.get(hex);
+  }
+
+  /** Files the ring positions of every key heard of since the last call. */
+  #index(): void {
+    for (const [hex, key] of this.#unindexed) {
+      const hashes = getHashes(key);
+      HASH_METHODS.forEach((m, i) => this.#slotIndex.get(m)!.set(hashes[i]!, hex));
+    }
+    this.#unindexed.clear();
   }
 
   // ---------------------------------------------------------------- tables
