@@ -79,9 +79,12 @@ export function notifyDeleteMessage(key: Uint8Array): ChordMessage {
   return { flag: MainFlags.broadcast, type: SubFlags.notify, packets: [key, DEL_MARKER] };
 }
 
-/** `whisper / store [method, key, value | nil]` (PROTOCOL.md 6.4). */
-export function storeMessage(method: HashMethod, k: bigint, entry: Entry | null | undefined): ChordMessage {
-  return whisper(SubFlags.store, [METHOD_BIN[method], ringKeyBin(k), wireValue(entry)]);
+/**
+ * `whisper / store [method, key, value | nil]` (PROTOCOL.md 6.4). `keyBin`, when given, is the
+ * wire form of `k` already at hand (exactly {@link ringKeyBin}'s bytes; never modified).
+ */
+export function storeMessage(method: HashMethod, k: bigint, entry: Entry | null | undefined, keyBin: Uint8Array = ringKeyBin(k)): ChordMessage {
+  return whisper(SubFlags.store, [METHOD_BIN[method], keyBin, wireValue(entry)]);
 }
 
 /** `whisper / delta [method, key, map]` (PROTOCOL.md 6.4). */
@@ -107,9 +110,9 @@ export function forwardedRetrievedMessage(method: unknown, key: unknown, value: 
   return whisper(SubFlags.retrieved, [method, key, raw ? new RawMsgpack(raw) : value]);
 }
 
-/** `whisper / 0x2f [method, key, value | nil]`: a backup copy for the node behind (TS-only). */
-export function backupMessage(method: HashMethod, k: bigint, entry: Entry | null | undefined): ChordMessage {
-  return whisper(BACKUP_SUBFLAG, [METHOD_BIN[method], ringKeyBin(k), wireValue(entry)]);
+/** `whisper / 0x2f [method, key, value | nil]`: a backup copy for the node behind (TS-only; `keyBin` as in {@link storeMessage}). */
+export function backupMessage(method: HashMethod, k: bigint, entry: Entry | null | undefined, keyBin: Uint8Array = ringKeyBin(k)): ChordMessage {
+  return whisper(BACKUP_SUBFLAG, [METHOD_BIN[method], keyBin, wireValue(entry)]);
 }
 
 /** Puts `message` on `connection` through the mesh host. */

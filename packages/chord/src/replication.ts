@@ -45,13 +45,17 @@ export class Replication {
     if (!ctx.ring.storing) ctx.store.backups.clear();
   }
 
-  /** A repair pass soon (`republishDelay`), so a burst of ring changes costs one pass. */
+  /**
+   * The set of storing peers changed: a repair pass soon (`republishDelay`), so a burst of ring
+   * changes costs one pass. That pass checks the entries stored before the last change.
+   */
   scheduleRepair(): void {
     const ctx = this.#ctx;
+    ctx.writes.ringChanged();
     if (ctx.host.closed || this.#repairTimer !== undefined) return;
     this.#repairTimer = ctx.host.clock.setTimeout(() => {
       this.#repairTimer = undefined;
-      this.repair();
+      this.repair(false, true);
     }, ctx.settings.republishDelay);
   }
 
@@ -97,9 +101,13 @@ export class Replication {
    * there; else refresh its backup at the node behind and, when its user key is known, make sure
    * the key's four sibling slots are stored at their responsible nodes, with ordinary `store`
    * messages. A slot is pushed again only when its target or the value changed since the last
-   * push, or on a `full` pass.
+   * push, or on a `full` pass. A pass a ring change `triggered` skips the entries stored since
+   * that change (Writes.isFresh): their backups went to the current predecessors and their
+   * siblings to the current ring when they were stored (probing them while those stores are
+   * still landing would find them missing and send them twice); the next periodic pass checks
+   * their siblings like any other entry's.
    */
-  repair(full = false): void {
+  repair(full = false, triggered = false): void {
     const ctx = this.#ctx;
     if (ctx.host.closed) return;
     if (!ctx.ring.storing) {
@@ -116,17 +124,18 @@ export class Replication {
         sent++;
         continue;
       }
+      const fresh = triggered && ctx.writes.isFresh(entry);
       for (const conn of behind) {
         const target = conn.peerId ?? '';
         const slot = `backup|${target}|${method}|${k}`;
         const last = full ? undefined : this.#pushed.get(slot);
-        if (!(last && last[1] === entry)) {
+        if (!fresh && !(last && last[1] === entry)) {
           ctx.writes.backupTo(conn, method, k, entry);
           sent++;
         }
         pushed.set(slot, [target, entry]);
       }
-      sent += this.#repairSiblings(method, k, entry, pushed, full);
+      if (!fresh) sent += this.#repairSiblings(method, k, entry, pushed, full);
     }
     this.#pushed = pushed;
     if (sent > 0) ctx.host.logger.debug(`replica repair checked or sent ${sent} replicas`);

@@ -9,7 +9,7 @@ import { NotAMappingError, encodeMsgpack, isMapping } from '@p2p/base';
 import type { MeshConnection } from '@p2p/mesh';
 import { remote, type ChordContext } from './context';
 import type { HashMethod } from './hashing';
-import { backupMessage, deltaMessage, sendMessage, storeMessage } from './messages';
+import { backupMessage, deltaMessage, ringKeyBin, sendMessage, storeMessage } from './messages';
 import { mergeMapping, type Mapping } from './payloads';
 import { RecordGuard } from './records-guard';
 import type { Entry } from './tables';
@@ -18,6 +18,8 @@ export class Writes {
   readonly #ctx: ChordContext;
   /** Signed-record checks of every write received or applied here. */
   readonly records: RecordGuard;
+  /** Entries stored here since the ring last changed (see {@link ringChanged}); weakly held. */
+  #fresh = new WeakSet<Entry>();
 
   constructor(ctx: ChordContext) {
     this.#ctx = ctx;
@@ -26,21 +28,39 @@ export class Writes {
 
   /**
    * Stores `entry` (null deletes) in slot `(method, k)`, here or at the responsible node. `from`
-   * is the peer whose store this is (undefined for this node's own writes).
+   * is the peer whose store this is (undefined for this node's own writes); `keyBin`, the wire
+   * form of `k` when it is at hand (the received key, when it is exactly that).
    */
-  store(method: HashMethod, k: bigint, entry: Entry | null, from?: MeshConnection): void {
+  store(method: HashMethod, k: bigint, entry: Entry | null, from?: MeshConnection, keyBin?: Uint8Array): void {
     const ctx = this.#ctx;
     const target = ctx.ring.find(k);
     const conn = remote(ctx, target);
     if (conn) {
       // A peer's store was checked on receipt (handlers/store.ts); our own is checked here.
       if (from === undefined && !this.records.outgoing(entry, method, k)) return;
-      sendMessage(ctx.host, conn, storeMessage(method, k, entry));
+      sendMessage(ctx.host, conn, storeMessage(method, k, entry, keyBin));
       return;
     }
     if (!this.records.admit(ctx.store.tables, method, k, entry, from ? 'store' : 'local', from?.peerId)) return;
     const changed = ctx.store.apply(method, k, entry);
-    if (changed !== undefined && ctx.ring.storing) this.backup(method, k, changed);
+    if (changed !== undefined && ctx.ring.storing) {
+      if (changed !== null) this.#fresh.add(changed);
+      this.backup(method, k, changed, keyBin);
+    }
+  }
+
+  /** The set of storing peers changed: entries stored from now on are fresh, none before. */
+  ringChanged(): void {
+    this.#fresh = new WeakSet();
+  }
+
+  /**
+   * Whether `entry` was stored here (and its backup sent) after the last ring change: its
+   * siblings were sent with that ring too, so a repair pass the change triggered need not check
+   * them (the periodic passes still do).
+   */
+  isFresh(entry: Entry): boolean {
+    return this.#fresh.has(entry);
   }
 
   /** Merges `delta` into slot `(method, k)`, here or at the responsible node (`from` as in {@link store}). */
@@ -67,15 +87,17 @@ export class Writes {
    * Gives the `backupCopies` nodes behind us (the ones that take over our range, in turn, if we
    * and those before them vanish) a backup copy; returns how many were sent.
    */
-  backup(method: HashMethod, k: bigint, entry: Entry | null): number {
+  backup(method: HashMethod, k: bigint, entry: Entry | null, keyBin?: Uint8Array): number {
     const targets = this.#ctx.ring.predecessors(this.#ctx.settings.backupCopies);
-    for (const conn of targets) this.backupTo(conn, method, k, entry);
+    if (targets.length === 0) return 0;
+    const key = keyBin ?? ringKeyBin(k);
+    for (const conn of targets) this.backupTo(conn, method, k, entry, key);
     return targets.length;
   }
 
   /** One backup copy to `conn`. */
-  backupTo(conn: MeshConnection, method: HashMethod, k: bigint, entry: Entry | null): void {
-    sendMessage(this.#ctx.host, conn, backupMessage(method, k, entry));
+  backupTo(conn: MeshConnection, method: HashMethod, k: bigint, entry: Entry | null, keyBin?: Uint8Array): void {
+    sendMessage(this.#ctx.host, conn, backupMessage(method, k, entry, keyBin));
   }
 
   /** Sends a held entry to the node now responsible for it, if that is not this one, and drops it here. */

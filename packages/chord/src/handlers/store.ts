@@ -11,6 +11,15 @@ export const handleStore: ChordHandler = (ctx, message, conn, wire) => {
   const entry = value === null ? null : { value, raw: rawPayloadField(wire, 3) ?? encodeMsgpack(value).slice() };
   // Authenticated subnets: a forged record is refused before it is stored or forwarded.
   if (!ctx.writes.records.received(entry, slot.method, slot.k, conn, 'store')) return true;
-  ctx.writes.store(slot.method, slot.k, entry, conn);
+  ctx.writes.store(slot.method, slot.k, entry, conn, canonicalKeyBin(message.packets[2]));
   return true;
 };
+
+/** The received ring key as bin when it is exactly what this node would send (no leading zero digit), so forwards and backups reuse it. */
+function canonicalKeyBin(field: unknown): Uint8Array | undefined {
+  if (!(field instanceof Uint8Array)) return undefined;
+  return field.length === 1 || field[0] !== ONE ? field : undefined;
+}
+
+/** "1", base58's zero digit. */
+const ONE = 0x31;
