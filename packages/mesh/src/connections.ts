@@ -14,11 +14,13 @@ import {
   SubFlags,
   type WireMessage,
 } from '@p2p/base';
+import { BatchSlab } from './batch-slab';
 import type { MeshContext } from './context';
 import type { Dialer } from './dialer';
 import { Link, type LinkContext } from './link';
 import type { PeerExchange } from './peer-exchange';
 import { peerInfo, type PeerTable } from './peer-table';
+import { ASKED_PEERS, PeersRefresh, pickSome } from './peers-refresh';
 import type { Sender } from './sender';
 
 /** How long close() lets queued frames flush before destroying connections. */
@@ -37,12 +39,13 @@ export interface ConnectionsDeps {
   adopted?(link: Link, transport: TransportConnection): void;
   /** Hooks after a link closed and left the table. */
   closed(link: Link, reason: P2PError | undefined): void;
-  requestPeers(): void;
 }
 
 export class Connections {
   readonly #deps: ConnectionsDeps;
   readonly #linkCtx: LinkContext;
+  /** Asks a few peers for theirs after a peer left, rate-limited (peers-refresh.ts). */
+  readonly #refresh: PeersRefresh;
   #allClosed: (() => void) | undefined;
   #cutGrace: (() => void) | undefined;
 
@@ -61,6 +64,7 @@ export class Connections {
       clock: ctx.clock,
       metrics: ctx.metrics,
       writes: ctx.writes,
+      batches: new BatchSlab(),
       get logger() {
         return ctx.logger;
       },
@@ -82,6 +86,10 @@ export class Connections {
       onFailure: (link, error) => this.#onFailure(link, error),
       onClosed: (link, reason) => this.#onClosed(link, reason),
     };
+    this.#refresh = new PeersRefresh(ctx.clock, () => {
+      if (ctx.closed) return;
+      for (const link of pickSome([...deps.table.routed()], ASKED_PEERS)) if (!link.closed) sender.requestPeers(link);
+    });
   }
 
   accept(transport: TransportConnection): void {
@@ -126,6 +134,7 @@ export class Connections {
    */
   async closeAll(abrupt: boolean): Promise<void> {
     const { ctx, table } = this.#deps;
+    this.#refresh.stop();
     const allClosed = new Promise<void>((resolve) => (this.#allClosed = resolve));
     if (table.linkCount === 0) this.#allClosed?.();
     if (!abrupt) {
@@ -169,8 +178,8 @@ export class Connections {
       ctx.emit('peer:disconnect', peerInfo(link), reason);
       if (!ctx.closed && !link.closedLocally) {
         dialer.redialAfterConflict(link);
-        // As py2p: after losing a peer, ask the others for theirs.
-        if (table.size > 0) this.#deps.requestPeers();
+        // As py2p: after losing a peer, ask others for theirs (a few, at most once a second).
+        if (table.size > 0) this.#refresh.lost();
       }
     }
     if (table.linkCount === 0) this.#allClosed?.();

@@ -124,11 +124,23 @@ export class Dispatcher {
     });
     const sub = wire.payload[0];
     // 4.7 step 3: built-in handlers, then user handlers; the first to return true claims it.
-    for (const handler of this.#handlers.get(sub as number) ?? []) {
-      if (this.#run(() => handler(message, link, wire), link, wire)) return;
+    // A handler that throws claims it too (#threw). No closure per handler and message.
+    const builtIn = this.#handlers.get(sub as number);
+    if (builtIn !== undefined) {
+      for (const handler of builtIn) {
+        try {
+          if (handler(message, link, wire) === true) return;
+        } catch (err) {
+          return this.#threw(err, link, wire);
+        }
+      }
     }
     for (const handler of this.#user) {
-      if (this.#run(() => handler(message, link.connection), link, wire)) return;
+      try {
+        if (handler(message, link.connection) === true) return;
+      } catch (err) {
+        return this.#threw(err, link, wire);
+      }
     }
     // 4.7 step 4
     if (sub === SubFlags.broadcast || sub === SubFlags.whisper) this.#deps.deliver(message);
@@ -168,22 +180,17 @@ export class Dispatcher {
     else this.#deps.ctx.report(error);
   }
 
-  /** Runs one handler; an exception is reported (F10: the link stays) and claims the message. */
-  #run(run: () => boolean | void, link: Link, wire: WireMessage): boolean {
-    try {
-      return run() === true;
-    } catch (err) {
-      if (isP2PError(err, 'BAD_MESSAGE')) {
-        this.malformed(link, wire, err);
-      } else {
-        this.#deps.ctx.report(
-          new HandlerError(`a message handler threw: ${err instanceof Error ? err.message : String(err)}`, {
-            cause: err,
-            details: { peer: link.peerId, sender: wire.sender, subFlag: wire.payload[0] },
-          }),
-        );
-      }
-      return true;
+  /** A handler threw: reported (F10: the link stays); the message counts as claimed. */
+  #threw(err: unknown, link: Link, wire: WireMessage): void {
+    if (isP2PError(err, 'BAD_MESSAGE')) {
+      this.malformed(link, wire, err);
+    } else {
+      this.#deps.ctx.report(
+        new HandlerError(`a message handler threw: ${err instanceof Error ? err.message : String(err)}`, {
+          cause: err,
+          details: { peer: link.peerId, sender: wire.sender, subFlag: wire.payload[0] },
+        }),
+      );
     }
   }
 

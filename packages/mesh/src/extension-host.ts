@@ -41,6 +41,9 @@ export function createHost(parts: HostParts): MeshHost {
     maxOutgoing: ctx.maxOutgoing,
     compression: ctx.compression,
     peers: table.peers,
+    get outgoingCount() {
+      return table.outgoingCount;
+    },
     connections: () => table.links().map((l) => l.connection),
     nowSeconds: () => ctx.nowSeconds(),
     sendTo: (conn: MeshConnection, flag: number, type: number, packets: readonly unknown[]) => {

@@ -107,6 +107,8 @@ export interface MeshHost {
   readonly compression: readonly number[];
   /** Peers that completed their handshake, by id. */
   readonly peers: ReadonlyMap<string, MeshConnection>;
+  /** How many of `peers` this node dialed (kept as they come and go: cheap to read per entry of a peers list). */
+  readonly outgoingCount: number;
   /** Every connection, routed or still waiting for its handshake. */
   connections(): readonly MeshConnection[];
   /** True once `close()` or `destroy()` was called. */
@@ -114,8 +116,8 @@ export interface MeshHost {
   /** Whole seconds since the epoch from the socket's clock (PROTOCOL.md 1.6). */
   nowSeconds(): number;
   /**
-   * Sends `flag / type [...packets]` on one connection with a fresh timestamp, remembering the
-   * id so an echo is ignored. @throws EncodeError (`ENCODE_ERROR`)
+   * Sends `flag / type [...packets]` on one connection with a fresh timestamp (a broadcast's id
+   * is remembered so its echo is ignored). @throws EncodeError (`ENCODE_ERROR`)
    */
   sendTo(connection: MeshConnection, flag: number, type: number, packets: readonly unknown[]): SentMessage;
   /** Broadcasts `broadcast / type [...packets]` to every routed peer, packed once (F21). @throws EncodeError */

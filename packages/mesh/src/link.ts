@@ -26,6 +26,7 @@ import {
   type TransportConnection,
   type WireMessage,
 } from '@p2p/base';
+import type { BatchSlab } from './batch-slab';
 import { createConnectionView, type ConnectionSendOptions, type ConnectionState, type MeshConnection } from './mesh-connection';
 import type { ResolvedLimits } from './options';
 import type { MeshMetrics } from './metrics';
@@ -48,7 +49,9 @@ export interface LinkContext {
   readonly metrics: MeshMetrics;
   /** The node's account of bytes queued for peers (write-budget.ts). */
   readonly writes: WriteBudget;
-  /** Packs a message of this node and remembers its id (the one pack-and-remember, sender.ts). */
+  /** The node's slab the outboxes cut their write batches from (batch-slab.ts). */
+  readonly batches: BatchSlab;
+  /** Packs a message of this node, remembering a broadcast's id (the one pack-and-remember, sender.ts). */
   pack(flag: number, type: number, packets: readonly unknown[]): Packed;
   /** A decoded message arrived. */
   onMessage(link: Link, wire: WireMessage): void;
@@ -95,7 +98,9 @@ export class Link {
   #compression: readonly number[] = [];
   #sendMethod: number | null = null;
   #candidates: (number | null)[];
-  #lastSent: { packed: Uint8Array; id: Uint8Array } | undefined;
+  /** The last whisper or broadcast this node originated here, for `resend` (two fields: no object per send). */
+  #lastPacked: Uint8Array | undefined;
+  #lastId: Uint8Array | undefined;
   readonly #stall: StallWatch;
   #handshakeTimer: TimerHandle | undefined;
   #state: ConnectionState = 'handshaking';
@@ -132,7 +137,7 @@ export class Link {
           }),
         ),
     });
-    this.#outbox = new Outbox(transport, () => this.#measure());
+    this.#outbox = new Outbox(transport, ctx.batches, () => this.#measure());
     this.#slow = new SlowPeerWatch(ctx.clock, ctx.limits, () => ({ queued: this.writableLength, taken: this.#bytesSent - this.writableLength }), (facts) => this.#onSlow(facts));
     transport.on('data', (chunk) => this.#onData(chunk));
     transport.on('close', (error) => this.#onClose(error));
@@ -270,7 +275,10 @@ export class Link {
       length = this.#outbox.push(frame);
     }
     // PROTOCOL.md 1.7.5: `resend` repeats the last whisper or broadcast this node originated.
-    if (!options.relay && (flag === MainFlags.whisper || flag === MainFlags.broadcast)) this.#lastSent = { packed, id };
+    if (!options.relay && (flag === MainFlags.whisper || flag === MainFlags.broadcast)) {
+      this.#lastPacked = packed;
+      this.#lastId = id;
+    }
     this.#bytesSent += length;
     this.#ctx.metrics.bytesSent(method, length);
     return this.#measure() < HIGH_WATER_BYTES;
@@ -306,9 +314,8 @@ export class Link {
 
   /** Re-sends the last whisper/broadcast unchanged, framed for the current list. */
   resendLast(): boolean {
-    const last = this.#lastSent;
-    if (!last) return false;
-    return this.writePacked(last.packed, last.id, MainFlags.whisper);
+    if (this.#lastPacked === undefined || this.#lastId === undefined) return false;
+    return this.writePacked(this.#lastPacked, this.#lastId, MainFlags.whisper);
   }
 
   /** Arms the handshake deadline (PROTOCOL.md 4.10, F5). */
@@ -394,8 +401,9 @@ export class Link {
           continue;
         }
       }
-      // Decoded values are views into the body: they must not pin the transport's chunk.
-      const body = view.slice();
+      // Decoded values are views into the body: they must not pin much more of the transport's
+      // chunk than the body (a chunk holding one frame is kept as it is, not copied).
+      const body = spansItsBuffer(view) ? view : view.slice();
       let wire: WireMessage;
       try {
         wire = decodeFrameBody(body, { candidates: this.#candidates, maxBytes: this.#ctx.limits.maxFrameBytes });
@@ -423,4 +431,12 @@ export class Link {
     this.#release();
     this.#ctx.onClosed(this, this.#closeReason ?? error);
   }
+}
+
+/** Bytes of a chunk a kept body may pin beyond itself: this many, or an eighth of the body. */
+const PINNED_SLACK_BYTES = 64;
+
+/** True when keeping `view` alive keeps little else alive: it spans (nearly) all of its buffer. */
+export function spansItsBuffer(view: Uint8Array): boolean {
+  return view.buffer.byteLength - view.byteLength <= Math.max(PINNED_SLACK_BYTES, view.byteLength >>> 3);
 }

@@ -34,7 +34,6 @@ import { createHost } from './extension-host';
 import { linkOf, type MeshConnection } from './mesh-connection';
 import { MessageQueue } from './message-queue';
 import type { MeshSocketOptions, MeshStats, RegisterHandlerOptions, SendOptions } from './options';
-import { WILDCARD_BIN } from './payloads';
 import { PeerExchange } from './peer-exchange';
 import { PeerTable } from './peer-table';
 import { ReplyRouter } from './reply-router';
@@ -114,7 +113,7 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
       peerHandshake: ({ connection }) => this.#extension?.peerHandshake?.(connection),
       shouldAutoConnect: (id, addr) => {
         // PROTOCOL.md 4.4: fewer than maxOutgoing outgoing peers, counting dials in flight.
-        const byDefault = this.#table.ids(true).length + this.#dialer.pendingAutoDials < ctx.maxOutgoing;
+        const byDefault = this.#table.outgoingCount + this.#dialer.pendingAutoDials < ctx.maxOutgoing;
         const decide = this.#extension?.shouldAutoConnect;
         return decide ? decide(id, addr, byDefault) : byDefault;
       },
@@ -146,7 +145,6 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
       greeted: (link) => (this.#sender.handshake(link), this.#exchange.opened(link), this.#extension?.handshakeSent?.(link.connection)),
       adopted: (link, transport) => (this.#listeners?.bind(link, transport), this.#exchange.adopted(link, transport)),
       closed: (link, why) => (this.#upkeep.closed(link), this.#extension?.connectionClosed?.(link.connection, why)),
-      requestPeers: () => this.requestPeers(),
     });
     const parts = { ctx, table: this.#table, dialer: this.#dialer, sender: this.#sender, dispatcher: this.#dispatcher };
     this.#upkeep = new Upkeep({ ...parts, ...options, replaced: (link) => this.#exchange.wasReplaced(link) });
@@ -364,7 +362,7 @@ export class MeshSocket<E extends MeshEvents = MeshEvents> extends TypedEmitter<
   /** Asks every peer for its peer list (`whisper / request ["*"]`, `*` as bin). */
   requestPeers(): void {
     this.#assertOpen();
-    for (const link of this.#table.routed()) this.#sender.sendTo(link, MainFlags.whisper, SubFlags.request, [WILDCARD_BIN]);
+    for (const link of this.#table.routed()) this.#sender.requestPeers(link);
   }
 
   /** py2p's name for {@link requestPeers}. */

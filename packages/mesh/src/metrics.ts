@@ -107,8 +107,8 @@ export class MeshMetrics {
       refusedConnections: table.refused,
     });
     r.gauge('p2p_peers', 'Peers whose handshake was accepted, by who dialed', ['direction'], (report) => {
-      report(table.ids(false).length, 'incoming');
-      report(table.ids(true).length, 'outgoing');
+      report(table.size - table.outgoingCount, 'incoming');
+      report(table.outgoingCount, 'outgoing');
     });
     r.gauge('p2p_pending_connections', 'Connections waiting for the peer handshake', [], (report) => report(table.pending().length));
     r.counter('p2p_connections_refused_total', 'Connections refused by a limit (maxConnections, maxPendingConnections)', [], (report) => report(table.refused));

@@ -1,11 +1,13 @@
 /**
  * A link's outgoing bytes on their way to the transport. What is queued in one tick leaves in
- * one write (one syscall instead of one per frame), in batches of about FLUSH_BYTES, as fast as
+ * one write (one syscall instead of one per frame; the parts copied into a piece of the node's
+ * slab, batch-slab.ts), in batches of about FLUSH_BYTES, as fast as
  * the transport takes them: once it holds TRANSPORT_BYTES and asks to wait (`write()` false),
  * the rest stays here until its `drain`. So the transport holds little, and what the peer has
  * taken is visible to the slow-peer rule (slow-peer.ts).
  */
 import type { TransportConnection } from '@p2p/base';
+import type { BatchSlab } from './batch-slab';
 
 /** A batch is written once it reaches this size (else at the end of the tick). */
 const FLUSH_BYTES = 64 * 1024;
@@ -16,6 +18,7 @@ const EMPTY = new Uint8Array(0);
 export class Outbox {
   readonly #transport: TransportConnection;
   readonly #onFlushed: () => void;
+  readonly #slab: BatchSlab;
   /** Parts not handed to the transport yet, oldest from `#head`. */
   #parts: Uint8Array[] = [];
   #head = 0;
@@ -24,9 +27,10 @@ export class Outbox {
   /** The transport's write() returned false with TRANSPORT_BYTES held: wait for its `drain`. */
   #waitingDrain = false;
 
-  /** `onFlushed` runs after every flush (the queue shrank). */
-  constructor(transport: TransportConnection, onFlushed: () => void) {
+  /** `onFlushed` runs after every flush (the queue shrank); batches of several parts are cut from `slab`. */
+  constructor(transport: TransportConnection, slab: BatchSlab, onFlushed: () => void) {
     this.#transport = transport;
+    this.#slab = slab;
     this.#onFlushed = onFlushed;
     transport.on('drain', () => {
       this.#waitingDrain = false;
@@ -65,7 +69,7 @@ export class Outbox {
       let bytes = 0;
       let end = start;
       while (end < parts.length && (end === start || bytes + parts[end]!.length <= FLUSH_BYTES)) bytes += parts[end++]!.length;
-      const batch = end - start === 1 ? parts[start]! : join(parts, start, end, bytes);
+      const batch = end - start === 1 ? parts[start]! : join(parts, start, end, this.#slab.take(bytes));
       for (let i = start; i < end; i++) parts[i] = EMPTY;
       this.#head = end;
       this.#bytes -= bytes;
@@ -90,8 +94,7 @@ export class Outbox {
   }
 }
 
-function join(parts: readonly Uint8Array[], start: number, end: number, total: number): Uint8Array {
-  const joined = new Uint8Array(total);
+function join(parts: readonly Uint8Array[], start: number, end: number, joined: Uint8Array): Uint8Array {
   let offset = 0;
   for (let i = start; i < end; i++) {
     joined.set(parts[i]!, offset);

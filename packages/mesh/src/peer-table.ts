@@ -33,6 +33,8 @@ export class PeerTable {
   readonly #routed = new Map<string, Link>();
   /** The same filing as `#routed`, as the public views (a live map for `peers`). */
   readonly #views = new Map<string, MeshConnection>();
+  /** Filed links this node dialed, kept as they are filed and unfiled (asked per peers-list entry). */
+  #outgoing = 0;
   /** Connections refused by a limit. */
   refused = 0;
   /** Connections dropped to make room for a newer one. */
@@ -50,6 +52,11 @@ export class PeerTable {
 
   get size(): number {
     return this.#routed.size;
+  }
+
+  /** Filed peers this node dialed (as `ids(true).length`, without the list). */
+  get outgoingCount(): number {
+    return this.#outgoing;
   }
 
   get(id: string): Link | undefined {
@@ -103,6 +110,9 @@ export class PeerTable {
 
   file(id: string, link: Link): void {
     this.#awaiting.delete(link);
+    const before = this.#routed.get(id);
+    if (before !== undefined && before.outgoing) this.#outgoing--;
+    if (link.outgoing) this.#outgoing++;
     this.#routed.set(id, link);
     this.#views.set(id, link.connection);
   }
@@ -114,6 +124,7 @@ export class PeerTable {
       return true;
     }
     if (this.#routed.get(id) !== link) return false;
+    if (link.outgoing) this.#outgoing--;
     this.#routed.delete(id);
     this.#views.delete(id);
     return true;

@@ -1,13 +1,13 @@
 /**
  * Everything this node originates goes through here: one pack-and-remember (one timestamp per
- * logical send, F21; the id remembered so an echo is ignored, 4.6), then written on one link,
- * on every filed peer (packed once, compressed once per method), or relayed as received.
+ * logical send, F21; a broadcast's id remembered so its echo is ignored, 4.6), then written on
+ * one link, on every filed peer (packed once, compressed once per method), or relayed as received.
  */
 import { CompressionFlags, FrameTooLargeError, MainFlags, SubFlags, frameHeader, packPacket, type WireMessage } from '@p2p/base';
 import type { MeshContext } from './context';
 import type { SentMessage } from './extension';
 import { FRAME_OVERHEAD_BYTES, type FrameCache, type Link, type ReceivedBody } from './link';
-import { handshakeFields, peersField } from './payloads';
+import { WILDCARD_BIN, handshakeFields, peersField } from './payloads';
 import type { PeerTable } from './peer-table';
 import type { Waterfall } from './waterfall';
 
@@ -34,7 +34,11 @@ export class Sender {
   }
 
   /**
-   * Packs `flag / type [...packets]` as this node, now, and remembers its id. A body that would
+   * Packs `flag / type [...packets]` as this node, now, and remembers its id when it is a
+   * broadcast. Only broadcasts are checked against the waterfall (PROTOCOL.md 4.8), and no
+   * broadcast can have a whisper's id (the main flag is part of the hashed bytes), so
+   * remembering whispers and renegotiations would only push broadcasts out of the bounded set.
+   * A body that would
    * exceed `maxFrameBytes` once framed (uncompressed, as a receiver's decompression cap sees it)
    * throws before anything is written, so the receiving side never drops the link for it.
    * @throws EncodeError, FrameTooLargeError (`FRAME_TOO_LARGE`)
@@ -50,7 +54,7 @@ export class Sender {
         details: { bytes: packed.length + CHECKSUM_BYTES, maxFrameBytes: max },
       });
     }
-    this.#waterfall.remember(id, time, time);
+    if (flag === MainFlags.broadcast) this.#waterfall.remember(id, time, time);
     return { packed, id, time };
   }
 
@@ -116,6 +120,11 @@ export class Sender {
     link.writePacked(packed, msgId, MainFlags.whisper, { uncompressed: true });
     this.#ctx.metrics.sent(MainFlags.whisper, SubFlags.handshake, 1);
     this.#ctx.logger.debug(`handshake sent on ${link}: ${protocol.id} ${outAddr.join(':')} compression [${compression.join(', ')}]`);
+  }
+
+  /** `whisper / request ["*"]` (PROTOCOL.md 4.9, `*` as bin, F13): asks the peer for its peers list. */
+  requestPeers(link: Link): void {
+    this.sendTo(link, MainFlags.whisper, SubFlags.request, [WILDCARD_BIN]);
   }
 
   /** `whisper / peers [...]`: every filed peer with a known address this link can dial, in random order. */
