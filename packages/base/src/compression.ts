@@ -1,13 +1,14 @@
-/// <reference path="./snappyjs.d.ts" />
 /**
  * Frame compression methods and their negotiation (PROTOCOL.md 1.7). zlib and gzip come from
  * the platform seam (`#platform`: node:zlib in Node, fflate in browsers, both capped while
  * inflating); snappy (raw block format) compresses with snappyjs and decompresses with our
- * strict decoder.
+ * strict decoder. Small inputs are not compressed but wrapped (a snappy literal, a stored
+ * deflate block: snappy-compress.ts, deflate-stored.ts), which every decoder reads alike.
  */
 import { gzipCompress, unzip, zlibCompress } from '#platform';
 import { OutputLimitError } from './platform/output-limit';
-import { compress as snappyCompress } from 'snappyjs';
+import { STORED_BELOW, storedBytes, writeStored } from './deflate-stored';
+import { snappyCompress } from './snappy-compress';
 import { DecompressionError, FrameTooLargeError, UnknownCompressionError } from './errors';
 import { CompressionFlags, ReservedCompressionFlags } from './flags';
 import { snappyDecompress } from './snappy';
@@ -16,10 +17,12 @@ import { snappyDecompress } from './snappy';
 export interface CompressionMethod {
   readonly flag: number;
   readonly name: string;
+  /** The method's format of `data`; small inputs may be wrapped rather than compressed. */
   compress(data: Uint8Array): Uint8Array;
   /**
    * Throws `FRAME_TOO_LARGE` when the output would exceed `maxOutputBytes`, and
-   * `DECOMPRESSION_FAILED` on corrupt input.
+   * `DECOMPRESSION_FAILED` on corrupt input. The output may be a view into `data` (a snappy
+   * block of one literal).
    */
   decompress(data: Uint8Array, maxOutputBytes: number): Uint8Array;
 }
@@ -33,11 +36,6 @@ export const DEFAULT_COMPRESSIONS: readonly number[] = Object.freeze([
   CompressionFlags.zlib,
   CompressionFlags.gzip,
 ]);
-
-function asUint8(bytes: Uint8Array): Uint8Array {
-  // Strip Buffer so nothing downstream relies on Buffer-only methods.
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
 
 function tooLarge(flag: number, limit: number, cause?: unknown): FrameTooLargeError {
   return new FrameTooLargeError(`decompressed body exceeds ${limit} bytes`, {
@@ -60,24 +58,32 @@ function inflateEither(flag: number, name: string, data: Uint8Array, maxOutputBy
   }
 }
 
+function stored(flag: number, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(storedBytes(flag, data.length));
+  writeStored(flag, out, 0, data, EMPTY);
+  return out;
+}
+
+const EMPTY = new Uint8Array(0);
+
 const zlibMethod: CompressionMethod = Object.freeze({
   flag: CompressionFlags.zlib,
   name: 'zlib',
-  compress: (data: Uint8Array) => zlibCompress(data),
+  compress: (data: Uint8Array) => (data.length < STORED_BELOW ? stored(CompressionFlags.zlib, data) : zlibCompress(data)),
   decompress: (data: Uint8Array, max: number) => inflateEither(CompressionFlags.zlib, 'zlib', data, max),
 });
 
 const gzipMethod: CompressionMethod = Object.freeze({
   flag: CompressionFlags.gzip,
   name: 'gzip',
-  compress: (data: Uint8Array) => gzipCompress(data),
+  compress: (data: Uint8Array) => (data.length < STORED_BELOW ? stored(CompressionFlags.gzip, data) : gzipCompress(data)),
   decompress: (data: Uint8Array, max: number) => inflateEither(CompressionFlags.gzip, 'gzip', data, max),
 });
 
 const snappyMethod: CompressionMethod = Object.freeze({
   flag: CompressionFlags.snappy,
   name: 'snappy',
-  compress: (data: Uint8Array) => asUint8(snappyCompress(asUint8(data))),
+  compress: (data: Uint8Array) => snappyCompress(data),
   // Our own strict decoder: snappyjs's can loop for ages on forged input (see snappy.ts).
   decompress: (data: Uint8Array, max: number) => snappyDecompress(data, max),
 });

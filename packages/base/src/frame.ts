@@ -4,7 +4,7 @@
  */
 import { findCompression, getCompression } from './compression';
 import { CompressionFlags, MainFlags } from './flags';
-import { bytesEqual, utf8Encode } from './bytes';
+import { bytesEqual } from './bytes';
 import {
   ChecksumMismatchError,
   DecompressionError,
@@ -16,9 +16,12 @@ import {
   UnknownCompressionError,
 } from './errors';
 import { DEFAULT_MAX_DEPTH, frameDecodedBudget, frameElementBudget, type DecodeLimits } from './decode-limits';
-import { sha256 } from './hash';
+import { sha256, sha256Matches } from './hash';
 import { snappyPrefix } from './snappy';
-import { decodeMsgpack, encodeMsgpack } from './msgpack';
+import { SNAPPY_LITERAL_BELOW, literalBlockHeaderBytes, snappyCompressAfter, writeLiteralBlockHeader } from './snappy-compress';
+import { STORED_BELOW, storedBytes, writeStored } from './deflate-stored';
+import { decodeMsgpack } from './msgpack';
+import { encodePacket } from './msgpack-encode';
 
 /** The fields of a packet array; `payload[0]` is the sub-flag. */
 export interface PacketFields {
@@ -62,7 +65,7 @@ const MAX_BODY_BYTES = 0xffff_ffff; // what a u32 header can express
 export function packPacket(fields: PacketFields): { packed: Uint8Array; id: Uint8Array } {
   const { type, sender, time, payload } = fields;
   if (typeof sender !== 'string') throw new InvalidArgumentError('sender must be the base58 id text');
-  const packed = encodeMsgpack([type, utf8Encode(sender), time, ...payload]);
+  const packed = encodePacket(type, sender, time, payload);
   return { packed, id: sha256(packed) };
 }
 
@@ -81,15 +84,32 @@ export function frameFromPacked(packed: Uint8Array, id: Uint8Array, compression:
     frame.set(packed, HEADER_BYTES + CHECKSUM_BYTES);
     return frame;
   }
-  const method = getCompression(compression);
-  const inner = new Uint8Array(CHECKSUM_BYTES + packed.length);
-  inner.set(id, 0);
-  inner.set(packed, CHECKSUM_BYTES);
-  const body = method.compress(inner);
-  checkBodyLength(body.length);
-  const frame = new Uint8Array(HEADER_BYTES + body.length);
-  writeHeader(frame, body.length);
-  frame.set(body, HEADER_BYTES);
+  const innerLength = CHECKSUM_BYTES + packed.length;
+  // Small bodies are wrapped, not compressed, written straight into the frame (one array).
+  let frame: Uint8Array;
+  if (compression === CompressionFlags.snappy && innerLength < SNAPPY_LITERAL_BELOW) {
+    const at = HEADER_BYTES + literalBlockHeaderBytes(innerLength);
+    frame = new Uint8Array(at + innerLength);
+    writeLiteralBlockHeader(frame, HEADER_BYTES, innerLength);
+    frame.set(id, at);
+    frame.set(packed, at + CHECKSUM_BYTES);
+  } else if ((compression === CompressionFlags.zlib || compression === CompressionFlags.gzip) && innerLength < STORED_BELOW) {
+    frame = new Uint8Array(HEADER_BYTES + storedBytes(compression, innerLength));
+    writeStored(compression, frame, HEADER_BYTES, id, packed);
+  } else {
+    const method = getCompression(compression);
+    const inner = new Uint8Array(innerLength);
+    inner.set(id, 0);
+    inner.set(packed, CHECKSUM_BYTES);
+    if (compression === CompressionFlags.snappy) frame = snappyCompressAfter(HEADER_BYTES, inner);
+    else {
+      const body = method.compress(inner);
+      frame = new Uint8Array(HEADER_BYTES + body.length);
+      frame.set(body, HEADER_BYTES);
+    }
+  }
+  checkBodyLength(frame.length - HEADER_BYTES);
+  writeHeader(frame, frame.length - HEADER_BYTES);
   return frame;
 }
 
@@ -139,7 +159,8 @@ const FAILURE_RANK = ['BAD_CHECKSUM', 'FRAME_TOO_LARGE', 'DECOMPRESSION_FAILED',
 
 /**
  * Decodes a frame body (the bytes after the length header). bin values in `payload`, `id` and
- * `packed` may be views into `body` (raw frames) or into the decompressed copy.
+ * `packed` may be views into `body` (raw frames, snappy blocks of one literal) or into the
+ * decompressed copy.
  *
  * Throws, in this order of precedence when no candidate works: `FRAME_TOO_LARGE` when zlib or
  * gzip inflated past the cap, `BAD_CHECKSUM` (some candidate produced a body whose checksum does
@@ -215,9 +236,7 @@ function attempt(candidate: number | null, body: Uint8Array, maxBytes: number): 
 }
 
 function checksumMatches(inner: Uint8Array): boolean {
-  const digest = sha256(inner.subarray(CHECKSUM_BYTES));
-  for (let i = 0; i < CHECKSUM_BYTES; i++) if (digest[i] !== inner[i]) return false;
-  return true;
+  return sha256Matches(inner.subarray(CHECKSUM_BYTES), inner, 0);
 }
 
 /** The slow path: every candidate in order, each failure kept, the most telling one thrown. */

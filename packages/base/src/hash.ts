@@ -5,7 +5,7 @@
 import { fromHex, toHex } from './bytes';
 import { InvalidArgumentError } from './errors';
 
-export { sha1, sha224, sha256, sha384, sha512, randomUuid } from '#platform';
+export { sha1, sha224, sha256, sha384, sha512, randomUuid, sha256Into, sha256Matches } from '#platform';
 
 /** Reads `bytes` as a big-endian unsigned integer; empty input is 0n. */
 export function bytesToBigInt(bytes: Uint8Array): bigint {

@@ -20,6 +20,11 @@ class Encoder {
     this.view = new DataView(this.buf.buffer);
   }
 
+  /** The encoded bytes as an array of their own (callers keep them). */
+  take(): Uint8Array {
+    return this.buf.slice(0, this.pos);
+  }
+
   ensure(extra: number): void {
     const need = this.pos + extra;
     if (need <= this.buf.length) return;
@@ -29,11 +34,6 @@ class Encoder {
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
     this.view = new DataView(next.buffer);
-  }
-
-  result(): Uint8Array {
-    // Trim only when the slack is large; otherwise a view saves a copy on the hot path.
-    return this.pos * 2 < this.buf.length ? this.buf.slice(0, this.pos) : this.buf.subarray(0, this.pos);
   }
 
   encode(value: unknown, depth: number): void {
@@ -218,23 +218,29 @@ class Encoder {
       this.pos = end + 1;
       return;
     }
+    this.utf8(s, 0xd9, 0xda, 0xdb);
+  }
+
+  /** `s` as UTF-8 behind the smallest of the three length headers (str8/16/32 or bin8/16/32). */
+  utf8(s: string, c8: number, c16: number, c32: number): void {
+    const n = s.length;
     const max = n * 3;
     const reserved = max < 0x100 ? 2 : max < 0x10000 ? 3 : 5;
     this.ensure(reserved + max);
     const start = this.pos + reserved;
-    const { written } = textEncoder.encodeInto(s, this.buf.subarray(start));
+    const written = n < 64 ? writeUtf8Short(s, this.buf, start) - start : textEncoder.encodeInto(s, this.buf.subarray(start)).written;
     const header = written < 0x100 ? 2 : written < 0x10000 ? 3 : 5;
     if (written >= UINT32_LIMIT) throw new EncodeError('string longer than 2^32-1 bytes');
     if (header < reserved) this.buf.copyWithin(this.pos + header, start, start + written);
     const p = this.pos;
     if (header === 2) {
-      this.buf[p] = 0xd9;
+      this.buf[p] = c8;
       this.buf[p + 1] = written;
     } else if (header === 3) {
-      this.buf[p] = 0xda;
+      this.buf[p] = c16;
       this.view.setUint16(p + 1, written);
     } else {
-      this.buf[p] = 0xdb;
+      this.buf[p] = c32;
       this.view.setUint32(p + 1, written);
     }
     this.pos = p + header + written;
@@ -321,15 +327,61 @@ function writeUtf8Short(s: string, out: Uint8Array, at: number): number {
   return p;
 }
 
+// One encoder serves every call: a fresh one per call (its buffer and DataView) cost more than
+// encoding a small packet. A call made while it is busy (a getter that encodes, say) gets its own.
+const SCRATCH_BYTES = 4096;
+// A scratch grown past this for one large value is let go after it, not kept for the process.
+const SCRATCH_KEEP_BYTES = 1024 * 1024;
+let scratch: Encoder | undefined;
+let scratchBusy = false;
+
+function acquire(): Encoder {
+  if (scratchBusy) return new Encoder(256);
+  scratchBusy = true;
+  scratch ??= new Encoder(SCRATCH_BYTES);
+  scratch.pos = 0;
+  return scratch;
+}
+
+function release(encoder: Encoder): void {
+  if (encoder !== scratch) return;
+  scratchBusy = false;
+  if (encoder.buf.length > SCRATCH_KEEP_BYTES) scratch = undefined;
+}
+
 /**
  * Encodes `value` as py2p would (PROTOCOL.md 1.5). Safe integers (and bigints) get the smallest
  * int width; other numbers float64; strings str; `Uint8Array`/`Buffer`/`ArrayBuffer`/byte views
  * bin; arrays array; `Map` and plain objects map in insertion order; `null`/`undefined` nil.
  * Throws `ENCODE_ERROR` on anything else (functions, symbols, Dates, class instances, cycles,
- * integers beyond 64 bits).
+ * integers beyond 64 bits). The result is an array of its own, exactly as long as the encoding.
  */
 export function encodeMsgpack(value: unknown): Uint8Array {
-  const encoder = new Encoder(256);
-  encoder.encode(value, 0);
-  return encoder.result();
+  const encoder = acquire();
+  try {
+    encoder.encode(value, 0);
+    return encoder.take();
+  } finally {
+    release(encoder);
+  }
+}
+
+/**
+ * The packet array `[type, sender, time, ...payload]` with the sender's text as bin
+ * (PROTOCOL.md 1.3, 1.5): the bytes `encodeMsgpack([type, utf8Encode(sender), time, ...payload])`
+ * gives, without building that array or the sender's bytes.
+ * @internal
+ */
+export function encodePacket(type: number, sender: string, time: number, payload: readonly unknown[]): Uint8Array {
+  const encoder = acquire();
+  try {
+    encoder.arrayHeader(3 + payload.length);
+    encoder.encode(type, 1);
+    encoder.utf8(sender, 0xc4, 0xc5, 0xc6);
+    encoder.encode(time, 1);
+    for (let i = 0; i < payload.length; i++) encoder.encode(payload[i], 1);
+    return encoder.take();
+  } finally {
+    release(encoder);
+  }
 }

@@ -8,7 +8,10 @@ import { DecompressionError, FrameTooLargeError } from './errors';
 // Best case of the format: a 3-byte copy tag yields 64 bytes. Anything claiming more is forged.
 const MAX_RATIO = 64 / 3;
 
-/** Decodes one snappy block. Throws `FRAME_TOO_LARGE` above `maxOutputBytes`, else `DECOMPRESSION_FAILED`. */
+/**
+ * Decodes one snappy block. Throws `FRAME_TOO_LARGE` above `maxOutputBytes`, else
+ * `DECOMPRESSION_FAILED`. A block of one literal decodes to a view into `data`.
+ */
 export function snappyDecompress(data: Uint8Array, maxOutputBytes: number): Uint8Array {
   const end = data.length;
   let pos = 0;
@@ -28,6 +31,10 @@ export function snappyDecompress(data: Uint8Array, maxOutputBytes: number): Uint
   // Checked before allocating, so a tiny forged block cannot reserve megabytes.
   if (length > (end - pos) * MAX_RATIO) throw corrupt('length header larger than the block can hold');
 
+  // A block that is one literal (how small frames are sent) holds its output as it is: a view.
+  const first = literalAt(data, pos);
+  if (first !== undefined && first.length === length && first.start + length === end) return data.subarray(first.start, end);
+
   const out = new Uint8Array(length);
   let op = 0;
   while (pos < end) {
@@ -46,7 +53,8 @@ export function snappyDecompress(data: Uint8Array, maxOutputBytes: number): Uint
           pos += extra;
         }
         if (pos + len > end || op + len > length) throw corrupt('literal runs past the end');
-        out.set(data.subarray(pos, pos + len), op);
+        if (len < SHORT_RUN) for (let i = 0; i < len; i++) out[op + i] = data[pos + i]!;
+        else out.set(data.subarray(pos, pos + len), op);
         pos += len;
         op += len;
         continue;
@@ -70,16 +78,36 @@ export function snappyDecompress(data: Uint8Array, maxOutputBytes: number): Uint
         pos += 4;
     }
     if (offset === 0 || offset > op || op + len > length) throw corrupt('copy outside the output');
-    if (offset >= len) {
+    if (offset >= len && len >= SHORT_RUN) {
       out.copyWithin(op, op - offset, op - offset + len);
       op += len;
     } else {
-      // Overlapping copy repeats a short pattern: byte by byte is the definition.
+      // Overlapping copy repeats a short pattern: byte by byte is the definition. (Also the
+      // cheaper way for short copies.)
       for (let i = 0; i < len; i++, op++) out[op] = out[op - offset]!;
     }
   }
   if (op !== length) throw corrupt(`block decodes to ${op} bytes, header says ${length}`);
   return out;
+}
+
+/** Runs shorter than this are copied byte by byte: cheaper than a subarray and a call. */
+const SHORT_RUN = 16;
+
+/** Where the literal whose tag is at `pos` starts and how long it is; undefined for another tag or a truncated one. */
+function literalAt(data: Uint8Array, pos: number): { start: number; length: number } | undefined {
+  const tag = data[pos++];
+  if (tag === undefined || (tag & 3) !== 0) return undefined;
+  let len = (tag >>> 2) + 1;
+  if (len > 60) {
+    const extra = len - 60;
+    if (pos + extra > data.length) return undefined;
+    len = 0;
+    for (let i = extra - 1; i >= 0; i--) len = len * 256 + data[pos + i]!;
+    len += 1;
+    pos += extra;
+  }
+  return { start: pos, length: len };
 }
 
 function corrupt(reason: string): DecompressionError {
@@ -102,18 +130,8 @@ export function snappyPrefix(data: Uint8Array, n: number): Uint8Array | undefine
     if (c < 0x80) break;
   }
   if (length < n) return undefined;
-  const tag = data[pos++];
   // A block starts with a literal (nothing to copy from yet); one long enough is the common case.
-  if (tag === undefined || (tag & 3) !== 0) return undefined;
-  let len = (tag >>> 2) + 1;
-  if (len > 60) {
-    const extra = len - 60;
-    if (pos + extra > end) return undefined;
-    len = 0;
-    for (let i = extra - 1; i >= 0; i--) len = len * 256 + data[pos + i]!;
-    len += 1;
-    pos += extra;
-  }
-  if (len < n || pos + n > end) return undefined;
-  return data.subarray(pos, pos + n);
+  const first = literalAt(data, pos);
+  if (first === undefined || first.length < n || first.start + n > end) return undefined;
+  return data.subarray(first.start, first.start + n);
 }

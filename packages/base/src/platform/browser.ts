@@ -27,6 +27,18 @@ export const sha384 = (data: Uint8Array): Uint8Array => nobleSha384(data);
 /** SHA-512 digest (64 bytes). */
 export const sha512 = (data: Uint8Array): Uint8Array => nobleSha512(data);
 
+/** Writes the SHA-256 digest of `data` into `out` at `at` (32 bytes). */
+export function sha256Into(data: Uint8Array, out: Uint8Array, at: number): void {
+  out.set(nobleSha256(data), at);
+}
+
+/** True when the 32 bytes of `expected` from `at` are the SHA-256 digest of `data`. */
+export function sha256Matches(data: Uint8Array, expected: Uint8Array, at: number): boolean {
+  const digest = nobleSha256(data);
+  for (let i = 0; i < 32; i++) if (expected[at + i] !== digest[i]) return false;
+  return true;
+}
+
 /**
  * A random UUID4 in its canonical text form. Built from `crypto.getRandomValues`, which every
  * browser has, because `crypto.randomUUID` exists only in secure contexts.

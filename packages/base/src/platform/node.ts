@@ -17,12 +17,23 @@ export const platform: 'node' | 'browser' = 'node';
 
 // Strip Buffer so callers never depend on Buffer-only methods.
 const plain = (b: Uint8Array): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-// crypto.hash (Node 20.12+) digests in one call, without a Hash object per digest.
-const oneShot = (crypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'buffer') => Buffer }).hash;
-const digest =
+// The digest as latin1 text ('binary' is Node's name for it), one char per byte: crypto.hash
+// (Node 20.12+) digests in one call, and text costs less to make than a Buffer, which is the
+// larger part of a small frame's digest.
+type OneShot = (algorithm: string, data: Uint8Array, encoding: 'binary') => string;
+const oneShot = (crypto as unknown as { hash?: OneShot }).hash;
+const digestText =
   typeof oneShot === 'function'
-    ? (algorithm: string, data: Uint8Array): Uint8Array => plain(oneShot(algorithm, data, 'buffer'))
-    : (algorithm: string, data: Uint8Array): Uint8Array => plain(createHash(algorithm).update(data).digest());
+    ? (algorithm: string, data: Uint8Array): string => oneShot(algorithm, data, 'binary')
+    : (algorithm: string, data: Uint8Array): string => createHash(algorithm).update(data).digest('binary');
+
+function digest(algorithm: string, data: Uint8Array): Uint8Array {
+  const text = digestText(algorithm, data);
+  // At most 64 bytes: V8 keeps such arrays on its heap, far cheaper than a separate store.
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
+}
 
 /** SHA-1 digest (20 bytes); chord hashing only (PROTOCOL.md 2.5). */
 export const sha1 = (data: Uint8Array): Uint8Array => digest('sha1', data);
@@ -34,6 +45,19 @@ export const sha256 = (data: Uint8Array): Uint8Array => digest('sha256', data);
 export const sha384 = (data: Uint8Array): Uint8Array => digest('sha384', data);
 /** SHA-512 digest (64 bytes). */
 export const sha512 = (data: Uint8Array): Uint8Array => digest('sha512', data);
+
+/** Writes the SHA-256 digest of `data` into `out` at `at` (32 bytes), making no array. */
+export function sha256Into(data: Uint8Array, out: Uint8Array, at: number): void {
+  const text = digestText('sha256', data);
+  for (let i = 0; i < 32; i++) out[at + i] = text.charCodeAt(i);
+}
+
+/** True when the 32 bytes of `expected` from `at` are the SHA-256 digest of `data`, making no array. */
+export function sha256Matches(data: Uint8Array, expected: Uint8Array, at: number): boolean {
+  const text = digestText('sha256', data);
+  for (let i = 0; i < 32; i++) if (expected[at + i] !== text.charCodeAt(i)) return false;
+  return true;
+}
 
 /** A random UUID4 in its canonical text form (py2p's per-process id salt). */
 export function randomUuid(): string {
