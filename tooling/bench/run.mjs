@@ -34,7 +34,6 @@ const SCENARIOS = {
   ws: () => import('./scenarios/ws.mjs'),
   sync: () => import('./scenarios/sync.mjs'),
   chord: () => import('./scenarios/chord.mjs'),
-  'chord-procs': () => import('./scenarios/chord-procs.mjs'),
   auth: () => import('./scenarios/auth.mjs'),
   frame: () => import('./scenarios/frame.mjs'),
 };
