@@ -34,6 +34,7 @@ const SCENARIOS = {
   ws: () => import('./scenarios/ws.mjs'),
   sync: () => import('./scenarios/sync.mjs'),
   chord: () => import('./scenarios/chord.mjs'),
+  'chord-procs': () => import('./scenarios/chord-procs.mjs'),
   auth: () => import('./scenarios/auth.mjs'),
   frame: () => import('./scenarios/frame.mjs'),
 };

@@ -7,14 +7,14 @@
 // and kills whatever has not exited within 5 s; call it in a `finally`.
 //
 // Child: `serve(handlers)` says it is ready, then answers `{ id, cmd, ...body }` with
-// `{ id, ...await handlers[cmd](body) }` (or `{ id, error }`); it exits after `close`, and by
-// itself when the parent goes away.
+// `{ id, answer: await handlers[cmd](body) }` (or `{ id, error }`); it exits after `close`, and
+// by itself when the parent goes away.
 // `phaseProfile(name)`: with BENCH_CHILD_PROF=dir, a CPU profile of one measured phase only
 // (not the process start or the network forming), written to dir/<name>.cpuprofile on stop().
 import { fork } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 const ASK_TIMEOUT_MS = 120_000;
 const EXIT_GRACE_MS = 5_000;
@@ -37,7 +37,7 @@ function spawnChild(script, args, label) {
     if (waiter === undefined) return;
     pending.delete(m.id);
     if (m.error !== undefined) waiter.reject(new Error(`${label}: ${m.cmd}: ${m.error}`));
-    else waiter.resolve(m);
+    else waiter.resolve(m.answer);
   });
   child.once('exit', () => failAll(new Error(`${label} exited (${exitCode})`)));
   child.on('error', (err) => failAll(new Error(`${label}: ${err.message}`)));
@@ -69,7 +69,7 @@ function spawnChild(script, args, label) {
 
 /** `count` children of `script`, all ready; kills them all if any fails to start. */
 export async function spawnChildren(script, count, args = []) {
-  const children = Array.from({ length: count }, (_, i) => spawnChild(script, [String(i), ...args], `child ${i} (${args.join(' ')})`));
+  const children = Array.from({ length: count }, (_, i) => spawnChild(script, [String(i), ...args], `${[basename(script), i, ...args].join(' ')}`));
   const group = {
     children,
     /** Asks every child to close, then kills what has not exited within EXIT_GRACE_MS. */
@@ -121,8 +121,8 @@ export function serve(handlers) {
     } catch (err) {
       return process.send({ id, cmd, error: err?.stack ?? String(err) });
     }
-    if (cmd === 'close') process.send({ id, ...answer }, () => process.exit(0));
-    else process.send({ id, ...answer });
+    if (cmd === 'close') process.send({ id, answer }, () => process.exit(0));
+    else process.send({ id, answer });
   });
   process.send({ id: READY_ID });
 }

@@ -1,0 +1,134 @@
+// Scenario "chord-procs": the 8-node part of the chord scenario with one ChordSocket per child
+// process (real nodes do not share a thread), on loopback TCP. The ring is formed as there (line
+// dials, every node joins, each then dials its ring neighbours and fingers itself). N sets
+// (1,000 unless -n), set i by node i mod 8; "sets landed" is the time until the five replicas of
+// all N are stored (the children's storedEntries, polled over IPC). Once the network is quiet
+// (every node heard every notify, every backup copy landed), N gets, get i by node (i + 3) mod 8,
+// 50 in flight in total: each process keeps its share of the 50 going (7 or 6), every value
+// checked. CPU per get is the user + system time of all 8 processes over the get phase divided
+// by N (the parent, which only waits on IPC, is not counted). Latencies are merged from the
+// children. Run `runs` times; medians. On a machine with fewer cores than 8 the wall-clock
+// figures measure the scheduler as much as the code; CPU per get is the steadier one.
+import { fileURLToPath } from 'node:url';
+import { spawnChildren } from './procs.mjs';
+
+export const name = 'chord-procs';
+export const description = '8 chord nodes, one per child process, on loopback: N sets then N gets (50 in flight in total)';
+export const repeats = false;
+
+const NODES = 8;
+const CONCURRENCY = 50;
+const DEFAULT_OPS = 1_000;
+const GET_TIMEOUT_MS = 10_000;
+const TIMEOUT_MS = 120_000;
+/** How often the parent asks the children for their counts while it waits. */
+const POLL_MS = 10;
+const CHILD = fileURLToPath(new URL('./chord-node.mjs', import.meta.url));
+
+const nowMs = () => performance.now();
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const sum = (xs) => xs.reduce((s, x) => s + x, 0);
+
+/** Polls `ask` (answers of all children) until `done(answers)`; rejects after `timeout`. */
+async function pollUntil(ask, done, what, timeout = TIMEOUT_MS) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const answers = await ask();
+    if (done(answers)) return answers;
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeout} ms`);
+    await sleep(POLL_MS);
+  }
+}
+
+/** The indices 0..ops-1 that node `c` handles when node `(i + shift) mod NODES` handles i. */
+const share = (ops, c, shift) => Array.from({ length: ops }, (_, i) => i).filter((i) => (i + shift) % NODES === c);
+
+async function runRing(ops) {
+  const group = await spawnChildren(CHILD, NODES);
+  const { children } = group;
+  const all = (cmd, body) => Promise.all(children.map((c) => c.ask(cmd, body)));
+  try {
+    const nodes = await all('listen');
+    for (let i = 0; i + 1 < NODES; i++) await children[i].ask('connect', { port: nodes[i + 1].port });
+    await all('join');
+    const order = nodes.map((n, c) => ({ id: n.id, idInt: BigInt(n.idInt), c })).sort((a, b) => (a.idInt < b.idInt ? -1 : 1));
+    const ring = await pollUntil(
+      () => all('ring'),
+      (rings) =>
+        order.every(
+          ({ c }, k) => rings[c].successor === order[(k + 1) % NODES].id && rings[c].predecessor === order[(k + NODES - 1) % NODES].id,
+        ),
+      'ring formation',
+    );
+    await sleep(500); // let finger dials and trimming settle
+
+    const t0 = nowMs();
+    const sets = await Promise.all(children.map((child, c) => child.ask('set', { indices: share(ops, c, 0) })));
+    const setsAnswered = nowMs() - t0;
+    await pollUntil(() => all('stored'), (s) => sum(s.map((x) => x.stored)) >= ops * 5, 'all replicas stored');
+    const landed = nowMs() - t0;
+    // Quiet: every notify heard everywhere and every backup landed.
+    await pollUntil(
+      () => all('known'),
+      (k) => k.every((x) => x.keys >= ops) && sum(k.map((x) => x.backups)) >= ops * 5,
+      'notify broadcasts and backups',
+    );
+    const quiet = nowMs() - t0;
+    await sleep(200);
+
+    const before = await all('begin');
+    const g0 = nowMs();
+    const gets = await Promise.all(
+      children.map((child, c) =>
+        child.ask('get', {
+          indices: share(ops, c, 3),
+          // 50 in total: the first 50 mod 8 processes keep one more.
+          concurrency: Math.floor(CONCURRENCY / NODES) + (c < CONCURRENCY % NODES ? 1 : 0),
+          timeout: GET_TIMEOUT_MS,
+        }),
+      ),
+    );
+    const getMs = nowMs() - g0;
+    const after = await all('end');
+    const latencies = Float64Array.from(gets.flatMap((g) => Array.from(g.latencies))).sort();
+    const getCpuMs = sum(after.map((a, c) => a.cpuMs - before[c].cpuMs));
+    return {
+      setsPerS: ops / (setsAnswered / 1000),
+      setCallMsMax: Math.max(...sets.map((s) => s.callMs)),
+      landedPerS: ops / (landed / 1000),
+      quietMs: quiet,
+      getsPerS: ops / (getMs / 1000),
+      getP50: pct(latencies, 0.5),
+      getP99: pct(latencies, 0.99),
+      getCpuUs: (getCpuMs * 1000) / ops,
+      wrong: sum(gets.map((g) => g.wrong)),
+      degree: sum(ring.map((r) => r.peers)) / NODES,
+      perProcess: after.map((a, c) => ({ cpuMs: a.cpuMs - before[c].cpuMs, waits: a.waits - before[c].waits, preempted: a.preempted - before[c].preempted })),
+    };
+  } finally {
+    await group.close();
+  }
+}
+
+export async function run({ messages, runs = 3 } = {}) {
+  const ops = messages ?? DEFAULT_OPS;
+  const rounds = [];
+  for (let r = 0; r < runs; r++) rounds.push(await runRing(ops));
+  const m = (key) => median(rounds.map((x) => x[key]));
+  return {
+    rounds,
+    results: [
+      { label: 'sets (calls, 8 processes at once)', value: m('setsPerS'), unit: 'ops/s' },
+      { label: 'sets landed (5 replicas each)', value: m('landedPerS'), unit: 'ops/s', goal: '>= 5000' },
+      { label: 'network quiet after the sets (notifies, backups)', value: m('quietMs'), unit: 'ms' },
+      { label: `gets (${CONCURRENCY} in flight)`, value: m('getsPerS'), unit: 'ops/s', goal: '>= 8000' },
+      { label: 'get p50', value: m('getP50'), unit: 'ms' },
+      { label: 'get p99', value: m('getP99'), unit: 'ms', goal: '< 15' },
+      { label: 'CPU per get (8 processes together)', value: m('getCpuUs'), unit: 'us' },
+      { label: 'gets with a wrong or missing value', value: Math.max(...rounds.map((x) => x.wrong)), unit: '', goal: '= 0' },
+      { label: 'connections per node', value: m('degree'), unit: '' },
+    ],
+  };
+}
