@@ -28,7 +28,7 @@ import { chordHandlers } from './handlers';
 import { HASH_METHODS, chordKeyBytes, getHashes, type ChordKey, type HashMethod } from './hashing';
 import { trimLeastEfficient } from './fingers';
 import { announce, sendMeta } from './membership';
-import { assertWriteFits, broadcastMessage, notifyAddMessage, notifyDeleteMessage } from './messages';
+import { assertWriteFits, notifyAddMessage, notifyDeleteMessage } from './messages';
 import { DEFAULT_GET_TIMEOUT, resolveChordSettings, type ChordSocketOptions } from './options';
 import { mergeMapping, type Mapping } from './payloads';
 import { QuorumRead } from './quorum-read';
@@ -234,10 +234,10 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     HASH_METHODS.forEach((method, i) => this.#ctx.writes.store(method, hashes[i]!, entry));
     const { store } = this.#ctx;
     if (v === null) {
-      if (store.removeKey(bytes)) broadcastMessage(this.#host, notifyDeleteMessage(bytes));
+      if (store.removeKey(bytes)) this.#ctx.writes.announce(notifyDeleteMessage(bytes));
     } else if (!store.hasKey(bytes)) {
       store.addKey(bytes, true);
-      broadcastMessage(this.#host, notifyAddMessage(bytes));
+      this.#ctx.writes.announce(notifyAddMessage(bytes));
     }
   }
 
@@ -285,7 +285,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     HASH_METHODS.forEach((method, i) => this.#ctx.writes.delta(method, hashes[i]!, delta));
     if (!this.#ctx.store.hasKey(bytes)) {
       this.#ctx.store.addKey(bytes, true);
-      broadcastMessage(this.#host, notifyAddMessage(bytes));
+      this.#ctx.writes.announce(notifyAddMessage(bytes));
     }
     return mergeMapping(current === MISSING || current === null ? undefined : (current as Mapping), delta);
   }

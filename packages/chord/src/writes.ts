@@ -5,14 +5,17 @@
  * here passes the record guard first (records-guard.ts): a slot holding a signed record changes
  * only to a higher sequence of it.
  */
-import { NotAMappingError, encodeMsgpack, isMapping } from '@p2p/base';
+import { NotAMappingError, encodeMsgpack, isMapping, isP2PError } from '@p2p/base';
 import type { MeshConnection } from '@p2p/mesh';
 import { remote, type ChordContext } from './context';
 import type { HashMethod } from './hashing';
-import { backupMessage, deltaMessage, ringKeyBin, sendMessage, storeMessage } from './messages';
+import { backupMessage, broadcastMessage, deltaMessage, ringKeyBin, sendMessage, storeMessage, type ChordMessage } from './messages';
 import { mergeMapping, type Mapping } from './payloads';
 import { RecordGuard } from './records-guard';
 import type { Entry } from './tables';
+
+/** Announcements queued in one tick before they are sent at once (a few MB at most). */
+export const MAX_QUEUED_NOTICES = 16_384;
 
 export class Writes {
   readonly #ctx: ChordContext;
@@ -20,6 +23,8 @@ export class Writes {
   readonly records: RecordGuard;
   /** Entries stored here since the ring last changed (see {@link ringChanged}); weakly held. */
   #fresh = new WeakSet<Entry>();
+  /** This tick's key announcements, broadcast at its end (see {@link announce}). */
+  #notices: ChordMessage[] = [];
 
   constructor(ctx: ChordContext) {
     this.#ctx = ctx;
@@ -61,6 +66,32 @@ export class Writes {
    */
   isFresh(entry: Entry): boolean {
     return this.#fresh.has(entry);
+  }
+
+  /**
+   * Broadcasts a key announcement (`notify`) at the end of this tick, in order with the others:
+   * a `notify` floods every link of every node, so the tick's stores go out ahead of it rather
+   * than queued behind the relays. Past {@link MAX_QUEUED_NOTICES} the queue is sent at once.
+   * A broadcast that fails then (the node's write budget is full) is reported as an `error`.
+   */
+  announce(message: ChordMessage): void {
+    if (this.#notices.length === 0) queueMicrotask(() => this.flushNotices());
+    this.#notices.push(message);
+    if (this.#notices.length >= MAX_QUEUED_NOTICES) this.flushNotices(true);
+  }
+
+  /** Sends the queued announcements now; `strict` lets a failure throw (to the caller of `set`). */
+  flushNotices(strict = false): void {
+    const notices = this.#notices;
+    this.#notices = [];
+    for (let i = 0; i < notices.length; i++) {
+      try {
+        broadcastMessage(this.#ctx.host, notices[i]!);
+      } catch (err) {
+        if (strict || !isP2PError(err)) throw err;
+        this.#ctx.host.reportError(err);
+      }
+    }
   }
 
   /** Merges `delta` into slot `(method, k)`, here or at the responsible node (`from` as in {@link store}). */

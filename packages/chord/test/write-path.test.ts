@@ -1,0 +1,100 @@
+/**
+ * The write path on the wire, seen by hand-driven storing peers: a tick's stores go out ahead
+ * of its key announcements; a received store's backup carries the ring key as this node writes
+ * it; a repair pass a ring change triggered checks the entries held before that change only.
+ */
+import { describe, expect, it } from 'vitest';
+import { base58EncodeInt, utf8Decode, utf8Encode, type WireMessage } from '@p2p/base';
+import { waitFor, type RawPeer } from '@p2p/testnet';
+import { HASH_METHODS, getHashes, type ChordSocket } from '@p2p/chord';
+import { node, rawHandshake, rawPeer } from './helpers';
+
+const STORE = 11;
+const NOTIFY = 6;
+const RETRIEVE = 12;
+const BACKUP = 0x2f;
+
+const text = (v: unknown) => (v instanceof Uint8Array ? utf8Decode(v) : String(v));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function received(peer: RawPeer, from: number, sub: number): WireMessage[] {
+  return peer.frames
+    .slice(from)
+    .map((f) => f.wire)
+    .filter((w) => w.payload[0] === sub);
+}
+
+/** How many of the five slots of `key` `a` sends away. */
+const remoteSlots = (a: ChordSocket, key: string) => getHashes(key).filter((h) => a.find(h) !== a).length;
+
+/** A storing node `a` and one storing raw peer (its predecessor and successor). */
+async function pair(options = {}): Promise<{ a: ChordSocket; peer: RawPeer }> {
+  const a = await node({ republishDelay: 60_000, ...options });
+  a.join();
+  const peer = await rawPeer(a);
+  rawHandshake(peer, '0');
+  await waitFor(() => a.storingPeers().length === 1);
+  return { a, peer };
+}
+
+describe('chord write path', () => {
+  it("a tick's stores go out ahead of its notify broadcasts, which keep the order of the calls", async () => {
+    const { a, peer } = await pair();
+    const before = peer.frames.length;
+    const keys = Array.from({ length: 40 }, (_, i) => `tick-${i}`);
+    for (const k of keys) a.set(k, k);
+    a.set('brief', 1);
+    a.delete('brief');
+    const stores = keys.reduce((s, k) => s + remoteSlots(a, k), 0) + 2 * remoteSlots(a, 'brief');
+    await waitFor(() => received(peer, before, NOTIFY).length === keys.length + 2 && received(peer, before, STORE).length === stores);
+    const order = peer.frames.slice(before).map((f) => f.wire.payload[0]);
+    expect(order.lastIndexOf(STORE)).toBeLessThan(order.indexOf(NOTIFY));
+    const notices = received(peer, before, NOTIFY).map((w) => [text(w.payload[1]), w.payload.length]);
+    expect(notices).toEqual([...keys.map((k) => [k, 2]), ['brief', 2], ['brief', 3]]);
+    expect(received(peer, before, NOTIFY).every((w) => w.type === 0)).toBe(true);
+  });
+
+  it('the backup of a received store names the ring key as this node writes it, whichever base58 form came in', async () => {
+    const { a, peer } = await pair();
+    let key = '';
+    for (let i = 0; ; i++) {
+      key = `held-${i}`;
+      if (getHashes(key).filter((h) => a.find(h) === a).length >= 2) break;
+    }
+    const [first, second] = HASH_METHODS.map((m, i) => [m, getHashes(key)[i]!] as const).filter(([, h]) => a.find(h) === a);
+    const before = peer.frames.length;
+    // The canonical form, and one with a leading zero digit ("1"), which names the same integer.
+    peer.sendPayload(2, [STORE, utf8Encode(first![0]), utf8Encode(base58EncodeInt(first![1])), 'one']);
+    peer.sendPayload(2, [STORE, utf8Encode(second![0]), utf8Encode(`1${base58EncodeInt(second![1])}`), 'two']);
+    await waitFor(() => received(peer, before, BACKUP).length === 2);
+    expect(a.storedEntries).toBe(2);
+    const backups = received(peer, before, BACKUP).map((w) => [text(w.payload[1]), text(w.payload[2]), w.payload[3]]);
+    expect(backups).toEqual([
+      [first![0], base58EncodeInt(first![1]), 'one'],
+      [second![0], base58EncodeInt(second![1]), 'two'],
+    ]);
+  });
+
+  it('a repair pass a ring change triggered checks the siblings of entries held before the change, not of those stored since; the periodic pass checks those', async () => {
+    const { a, peer } = await pair({ republishDelay: 100, republishInterval: 5000 });
+    const started = Date.now();
+    await sleep(300); // the pass the peer's arrival triggered has run, with nothing held yet
+    const old = Array.from({ length: 30 }, (_, i) => `old-${i}`);
+    for (const k of old) a.set(k, k);
+    const other = await rawPeer(a);
+    rawHandshake(other, '0');
+    await waitFor(() => a.storingPeers().length === 2);
+    const fresh = Array.from({ length: 30 }, (_, i) => `fresh-${i}`);
+    for (const k of fresh) a.set(k, k);
+    const asked = (): Set<string> =>
+      new Set([...received(peer, 0, RETRIEVE), ...received(other, 0, RETRIEVE)].map((w) => `${text(w.payload[1])}|${text(w.payload[2])}`));
+    const probed = (k: string, seen: Set<string>) => getHashes(k).some((h, i) => seen.has(`${HASH_METHODS[i]}|${base58EncodeInt(h)}`));
+    // A pass is synchronous: once one sibling of an old entry is asked for, all of that pass's retrieves are out.
+    await waitFor(() => old.some((k) => probed(k, asked())), { timeout: 5000 });
+    await sleep(200);
+    expect(Date.now() - started).toBeLessThan(4500); // still before the first periodic pass
+    expect(fresh.filter((k) => probed(k, asked()))).toEqual([]);
+    // The periodic pass (not triggered by a change) checks them like any other entry.
+    await waitFor(() => fresh.some((k) => probed(k, asked())), { timeout: 10_000 });
+  }, 20_000);
+});
