@@ -21,6 +21,8 @@ export class Ring<S> {
   readonly #self: S;
   readonly #peers: { readonly peers: ReadonlyMap<string, MeshConnection> };
   #idInt = 0n;
+  /** This node as a routing candidate. */
+  #position: Positioned<S>;
   #storing = false;
   /** How many storing neighbours on each side are kept linked (never trimmed, always dialed): `backupCopies`, at least 1. */
   #keep = 1;
@@ -36,6 +38,7 @@ export class Ring<S> {
   constructor(self: S, peers: { readonly peers: ReadonlyMap<string, MeshConnection> }) {
     this.#self = self;
     this.#peers = peers;
+    this.#position = { item: self, id: 0n };
   }
 
   /** This node's ring position (py2p's `id_10`); set once the node id is known. */
@@ -45,6 +48,7 @@ export class Ring<S> {
 
   set idInt(value: bigint) {
     this.#idInt = value;
+    this.#position = { item: this.#self, id: value };
   }
 
   /** Whether this node stores data for others (between `join()` and `unjoin()`). */
@@ -81,7 +85,7 @@ export class Ring<S> {
 
   /** The node responsible for `k`: the nearest candidate at or before it (PROTOCOL.md 6.2). */
   find(k: bigint): S | MeshConnection | undefined {
-    return closestBefore(this.#candidates(), k);
+    return closestBefore<S | MeshConnection>(this.#storingPositions(), k, this.#storing ? this.#position : undefined);
   }
 
   /** The candidate nearest at or after `k` (py2p's `find_prev`). */

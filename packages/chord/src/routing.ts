@@ -2,7 +2,7 @@
  * Responsibility and routing rules of PROTOCOL.md 6.2 and 6.8 as pure functions, shared by the
  * socket and the routing simulation.
  */
-import { distance } from './hashing';
+import { RING_SIZE, distance } from './hashing';
 
 /** A routing candidate: anything with a ring position. */
 export interface Positioned<T> {
@@ -12,19 +12,33 @@ export interface Positioned<T> {
 
 /**
  * `find(k)`: the candidate with the smallest `distance(candidate, k)`, i.e. the nearest node at or
- * before `k`. Strict `<`, so the first candidate wins a tie (callers list self first).
+ * before `k`. Strict `<`, so the first candidate wins a tie: `first` (self, when storing), then
+ * `candidates` in order.
  */
-export function closestBefore<T>(candidates: Iterable<Positioned<T>>, k: bigint): T | undefined {
+export function closestBefore<T>(candidates: Iterable<Positioned<T>>, k: bigint, first?: Positioned<T>): T | undefined {
+  // Reduced once (a SHA-512 key lies beyond the ring), so each candidate costs one subtraction.
+  const key = k >= 0n && k < RING_SIZE ? k : distance(0n, k);
   let best: T | undefined;
   let bestDistance = -1n;
+  if (first) {
+    best = first.item;
+    bestDistance = before(first.id, key);
+  }
   for (const c of candidates) {
-    const d = distance(c.id, k);
+    const d = before(c.id, key);
     if (bestDistance < 0n || d < bestDistance) {
       best = c.item;
       bestDistance = d;
     }
   }
   return best;
+}
+
+/** `distance(id, key)` for a key already on the ring. */
+function before(id: bigint, key: bigint): bigint {
+  if (id < 0n || id >= RING_SIZE) return distance(id, key);
+  const d = key - id;
+  return d < 0n ? d + RING_SIZE : d;
 }
 
 /** `find_prev(k)`: the candidate with the smallest `distance(k, candidate)` (nearest at or after `k`). */
