@@ -37,23 +37,37 @@ const BASE58_ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvw
 const CHUNK = 58n ** 9n;
 const DIGITS = new Map([...BASE58_ALPHABET].map((c, i) => [c.charCodeAt(0), i]));
 
+/** The alphabet's character codes, and room for the longest text (a 512-bit key has 88 digits). */
+const CODES = Uint16Array.from(BASE58_ALPHABET, (c) => c.charCodeAt(0));
+const TEXT = new Uint16Array(128);
+
 /**
  * base58 of a non-negative integer, exactly as base's `base58EncodeInt` (0 is "1", no leading
- * "1"s otherwise), nine digits per bigint division instead of a byte-wise conversion: a ring key
- * costs about 9 divisions.
+ * "1"s otherwise), nine digits per bigint division instead of a byte-wise conversion (a ring key
+ * costs about 9 divisions), written backwards into one reused buffer.
  */
 export function ringKeyText(k: bigint): string {
   if (k === 0n) return BASE58_ALPHABET[0]!;
-  const out: string[] = [];
+  let n = 0;
   let rest = k;
   while (rest > 0n) {
-    let chunk = Number(rest % CHUNK);
-    rest /= CHUNK;
+    const q = rest / CHUNK;
+    let chunk = Number(rest - q * CHUNK);
+    rest = q;
     for (let i = 0; i < 9 && (rest > 0n || chunk > 0); i++) {
-      out.push(BASE58_ALPHABET[chunk % 58]!);
-      chunk = Math.floor(chunk / 58);
+      const digit = chunk % 58;
+      if (n === TEXT.length) return slowText(k);
+      TEXT[TEXT.length - ++n] = CODES[digit]!;
+      chunk = (chunk - digit) / 58;
     }
   }
+  return String.fromCharCode(...TEXT.subarray(TEXT.length - n));
+}
+
+/** Keys too long for the buffer (never a ring key). */
+function slowText(k: bigint): string {
+  const out: string[] = [];
+  for (let rest = k; rest > 0n; rest /= 58n) out.push(BASE58_ALPHABET[Number(rest % 58n)]!);
   return out.reverse().join('');
 }
 
