@@ -31,7 +31,7 @@ import { announce, sendMeta } from './membership';
 import { assertWriteFits, notifyAddMessage, notifyDeleteMessage } from './messages';
 import { DEFAULT_GET_TIMEOUT, resolveChordSettings, type ChordSocketOptions } from './options';
 import { mergeMapping, type Mapping } from './payloads';
-import { QuorumRead } from './quorum-read';
+import { keyRead, type QuorumRead } from './quorum-read';
 import { ChordRecords } from './records-api';
 import type { Entry } from './tables';
 
@@ -298,7 +298,8 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
   // ---------------------------------------------------------------- reads
 
   /**
-   * Reads `key`: asks the node responsible for each of the five hashes and resolves with the
+   * Reads `key`: asks the nodes responsible for three of the five hashes (this node's own tables
+   * first), the other two when those cannot agree or after `hedgeDelay`, and resolves with the
    * first value that three of them agree on (PROTOCOL.md 6.5). Nil answers are not final (a
    * forwarding py2p node answers nil before the real value), so a missing key usually costs the
    * whole timeout. Without a fallback it rejects with `TIMEOUT`, `NO_CONSENSUS` (answers
@@ -310,16 +311,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     const bytes = chordKeyBytes(key);
     const { signal, timeout = DEFAULT_GET_TIMEOUT } = options;
     if (signal?.aborted) return Promise.reject(new AbortError('get was aborted', { cause: signal.reason }));
-    const hashes = getHashes(bytes);
-    const { lookups } = this.#ctx;
-    const read = new QuorumRead({
-      key: bytes,
-      timeout,
-      signal,
-      clock: this.#host.clock,
-      lookup: (i, onAnswer) => lookups.lookup(HASH_METHODS[i]!, hashes[i]!, timeout, onAnswer),
-      isClosed: () => this.closed,
-    });
+    const read = keyRead(this.#ctx, bytes, timeout, signal);
     const result = read.run().finally(() => this.#reads.delete(read));
     this.#reads.add(read);
     return result.catch((err: unknown) => {

@@ -1,19 +1,25 @@
 /**
  * Retrievals in flight (PROTOCOL.md 6.4): who waits for the answer to `(method, base58 key)` on
  * this node (own reads, replica repair) and which nodes asked us and get the answer passed on.
- * py2p never forgets them (F3); here every entry has a deadline, the table has a size cap
- * (oldest evicted first), and an entry goes as soon as nobody waits on it any more.
+ * py2p never forgets them (F3); here every entry has a deadline (one sweep timer for the table,
+ * not one timer per entry), the table has a size cap (oldest evicted first), and an entry goes as
+ * soon as nobody waits on it any more. Answer times of this node's own retrieves feed the hedge
+ * delay of its reads (answer-times.ts).
  */
 import type { Clock, TimerHandle } from '@p2p/base';
 import type { MeshConnection } from '@p2p/mesh';
+import { AnswerTimes, clampHedge } from './answer-times';
 import { remote, type ChordContext } from './context';
 import type { HashMethod } from './hashing';
 import { lookupMetrics, type LookupMetrics } from './metrics';
 import { forwardedRetrievedMessage, retrieveMessage, sendMessage } from './messages';
 import type { Entry } from './tables';
 
+/** An answer's msgpack bytes, read on demand (undefined for nil, or when they cannot be read). */
+export type RawOf = () => Uint8Array | undefined;
+
 /** Called with each answer (value, or null for nil) and its msgpack bytes. */
-export type Waiter = (value: unknown, raw: Uint8Array | undefined) => void;
+export type Waiter = (value: unknown, raw: RawOf) => void;
 
 /** A node that asked us and gets the answer passed on, with method/key echoed as it sent them. */
 export interface Requester {
@@ -26,8 +32,12 @@ interface PendingLookup {
   readonly id: string;
   readonly waiters: Set<Waiter>;
   requesters: Requester[];
-  timer: TimerHandle | undefined;
+  /** Clock time after which the sweep drops the entry. */
+  deadline: number;
 }
+
+/** Milliseconds between sweeps of expired entries (an entry outlives its deadline by at most this). */
+export const SWEEP_MS = 1000;
 
 /** What a lookup found: the local entry, or a retrieve sent (release it when done waiting). */
 export type LookupResult = { kind: 'local'; value: unknown; entry: Entry | undefined } | { kind: 'remote'; release: () => void };
@@ -38,7 +48,9 @@ export class Lookups {
   readonly #max: number;
   readonly #clock: Clock;
   #evicted = 0;
+  #sweep: TimerHandle | undefined;
   readonly #metrics: LookupMetrics;
+  readonly #times = new AnswerTimes();
 
   constructor(ctx: ChordContext) {
     this.#ctx = ctx;
@@ -57,33 +69,79 @@ export class Lookups {
     return this.#evicted;
   }
 
+  /** How long a read waits for the tables it asked first before asking the rest (the `hedgeDelay` setting). */
+  hedgeDelay(): number {
+    const setting = this.#ctx.settings.hedgeDelay;
+    return setting === 'adaptive' ? this.#times.hedgeDelay() : setting === 0 ? 0 : clampHedge(setting);
+  }
+
+
   /**
    * PROTOCOL.md 6.4 `lookup`: the local entry when this node is responsible (or nobody is);
    * otherwise a retrieve goes to the node that is, and `waiter` / `requester` wait for the
    * answer (for at least `ttl` ms).
    */
   lookup(method: HashMethod, k: bigint, ttl: number, waiter?: Waiter, requester?: Requester): LookupResult {
-    const target = this.#route(k);
+    return this.lookupVia(this.route(k), method, k, ttl, waiter, requester);
+  }
+
+  /** {@link lookup} with its route (`route(k)`, just computed) given. */
+  lookupVia(target: MeshConnection | undefined, method: HashMethod, k: bigint, ttl: number, waiter?: Waiter, requester?: Requester): LookupResult {
     // Never bounce a request back to the node that asked: answer from here instead.
     if (target === undefined || target === requester?.connection) {
       (requester ? this.#metrics.peerLocal : this.#metrics.selfLocal).inc();
       const entry = this.#ctx.store.tables.get(method, k);
       return { kind: 'local', value: entry?.value ?? null, entry };
     }
+    let release: () => void;
+    try {
+      release = this.ask(target, method, k, ttl, waiter, requester);
+    } catch (err) {
+      // The link to the responsible node is going away: a peer's request is answered from here
+      // (it asks again if that was nil); this node's own read hears the failure.
+      if (!requester) throw err;
+      this.#metrics.peerLocal.inc();
+      const entry = this.#ctx.store.tables.get(method, k);
+      return { kind: 'local', value: entry?.value ?? null, entry };
+    }
     if (requester) this.#metrics.hops.inc();
     (requester ? this.#metrics.peerForwarded : this.#metrics.selfRemote).inc();
-    return { kind: 'remote', release: this.ask(target, method, k, ttl, waiter, requester) };
+    return { kind: 'remote', release };
   }
 
-  /** Sends a retrieve for `(method, k)` to `connection` and registers who waits; returns the release. */
+  /**
+   * Sends a retrieve for `(method, k)` to `connection` and registers who waits; returns the
+   * release. Throws what the send throws (the link is closing), with nothing left registered.
+   */
   ask(connection: MeshConnection, method: HashMethod, k: bigint, ttl: number, waiter?: Waiter, requester?: Requester): () => void {
     const key = this.#ctx.keys.encode(k);
     const entry = this.#ensure(`${method}|${key.text}`, ttl);
     if (requester) entry.requesters.push(requester);
     // A fresh function per call: the same waiter may ask twice and must be released once each.
-    const w: Waiter | undefined = waiter ? (value, raw) => waiter(value, raw) : undefined;
-    if (w) entry.waiters.add(w);
-    sendMessage(this.#ctx.host, connection, retrieveMessage(method, k, key.bytes));
+    let w: Waiter | undefined;
+    if (waiter) {
+      const sent = this.#clock.now();
+      let timed = false;
+      w = (value, raw) => {
+        if (!timed) {
+          timed = true;
+          this.#times.observe(this.#clock.now() - sent);
+        }
+        waiter(value, raw);
+      };
+      entry.waiters.add(w);
+    }
+    const release = (): void => {
+      if (w) entry.waiters.delete(w);
+      if (requester) entry.requesters = entry.requesters.filter((r) => r !== requester);
+      this.#release(entry);
+    };
+    try {
+      sendMessage(this.#ctx.host, connection, retrieveMessage(method, k, key.bytes));
+    } catch (err) {
+      release();
+      throw err;
+    }
     return () => {
       if (w) entry.waiters.delete(w);
       this.#release(entry);
@@ -95,23 +153,25 @@ export class Lookups {
    * `from` gets it passed on. A real value ends the requests; a nil one may be a forwarder's
    * first reply, so requesters stay.
    */
-  answer(method: string, key: string, value: unknown, raw: Uint8Array | undefined, from: MeshConnection): void {
+  answer(method: string, key: string, value: unknown, raw: RawOf, from: MeshConnection): void {
     const entry = this.#entries.get(`${method}|${key}`);
     if (!entry) return;
     for (const waiter of [...entry.waiters]) waiter(value, raw);
     for (const r of entry.requesters) {
-      if (r.connection !== from) sendMessage(this.#ctx.host, r.connection, forwardedRetrievedMessage(r.method, r.key, value, raw));
+      if (r.connection !== from) sendMessage(this.#ctx.host, r.connection, forwardedRetrievedMessage(r.method, r.key, value, raw()));
     }
     if (value !== null) entry.requesters = [];
     this.#release(entry);
   }
 
   clear(): void {
-    for (const id of [...this.#entries.keys()]) this.#remove(id);
+    this.#entries.clear();
+    this.#clock.clearTimeout(this.#sweep);
+    this.#sweep = undefined;
   }
 
-  /** Where a retrieve for `k` goes; undefined means "answer from here". */
-  #route(k: bigint): MeshConnection | undefined {
+  /** Where a retrieve for `k` goes now (PROTOCOL.md 6.4 `lookup`); undefined means "answer from here". */
+  route(k: bigint): MeshConnection | undefined {
     const ctx = this.#ctx;
     if (ctx.host.peers.size > 0) return remote(ctx, ctx.ring.find(k));
     const waiting = ctx.pendingConnections();
@@ -120,33 +180,30 @@ export class Lookups {
 
   /** The entry for `id`, created if needed; its deadline is pushed to at least `ttl` ms from now. */
   #ensure(id: string, ttl: number): PendingLookup {
+    const deadline = this.#clock.now() + ttl;
     let entry = this.#entries.get(id);
     if (!entry) {
       while (this.#entries.size >= this.#max) {
-        this.#remove(this.#entries.keys().next().value as string);
+        this.#entries.delete(this.#entries.keys().next().value as string);
         this.#evicted++;
       }
-      entry = { id, waiters: new Set(), requesters: [], timer: undefined };
+      entry = { id, waiters: new Set(), requesters: [], deadline };
       this.#entries.set(id, entry);
-    }
-    if (entry.timer !== undefined) this.#clock.clearTimeout(entry.timer);
-    const e = entry;
-    entry.timer = this.#clock.setTimeout(() => {
-      e.timer = undefined;
-      this.#remove(e.id);
-    }, ttl);
+    } else if (entry.deadline < deadline) entry.deadline = deadline;
+    if (this.#sweep === undefined) this.#sweep = this.#clock.setTimeout(this.#sweepExpired, SWEEP_MS);
     return entry;
   }
 
+  /** Drops the entries past their deadline; runs again while any are left. */
+  readonly #sweepExpired = (): void => {
+    this.#sweep = undefined;
+    const now = this.#clock.now();
+    for (const [id, entry] of this.#entries) if (entry.deadline <= now) this.#entries.delete(id);
+    if (this.#entries.size > 0) this.#sweep = this.#clock.setTimeout(this.#sweepExpired, SWEEP_MS);
+  };
+
   /** Drops the entry when nobody waits and no requester is left. */
   #release(entry: PendingLookup): void {
-    if (entry.waiters.size === 0 && entry.requesters.length === 0) this.#remove(entry.id);
-  }
-
-  #remove(id: string): void {
-    const entry = this.#entries.get(id);
-    if (!entry) return;
-    if (entry.timer !== undefined) this.#clock.clearTimeout(entry.timer);
-    this.#entries.delete(id);
+    if (entry.waiters.size === 0 && entry.requesters.length === 0 && this.#entries.get(entry.id) === entry) this.#entries.delete(entry.id);
   }
 }

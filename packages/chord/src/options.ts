@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '@p2p/base';
 import type { MeshSocketOptions } from '@p2p/mesh';
 
 /** Options of {@link ChordSocket.listen}: every mesh option, plus these. */
@@ -36,6 +37,14 @@ export interface ChordSocketOptions extends MeshSocketOptions {
    * @default 1
    */
   backupCopies?: number;
+  /**
+   * How long a `get()` waits for the three tables it asked first before asking the other two
+   * (README, "Reads"): a number of milliseconds, or `'adaptive'`, this node's smoothed answer time
+   * plus four deviations, between 5 and 250 ms (50 before any answer). A nil, disagreeing or
+   * failed answer asks the other two at once whatever this says. 0 asks all five at once, as py2p.
+   * @default 'adaptive'
+   */
+  hedgeDelay?: number | 'adaptive';
   /** Retrievals remembered at once (own reads and requests forwarded for others). @default 4096 */
   maxPendingLookups?: number;
   /** Milliseconds a retrieval forwarded for another node is remembered. @default 10000 */
@@ -74,6 +83,7 @@ export const CHORD_DEFAULTS = Object.freeze({
   republishDelay: 1_000,
   fullRepairEvery: 10,
   backupCopies: 1,
+  hedgeDelay: 'adaptive' as number | 'adaptive',
   maxPendingLookups: 4096,
   forwardTimeout: 10_000,
   maxKeys: 100_000,
@@ -97,6 +107,10 @@ export function resolveChordSettings(options: ChordSocketOptions): ChordSettings
   for (const key of Object.keys(CHORD_DEFAULTS)) {
     const value = (options as Record<string, unknown>)[key];
     if (value !== undefined) out[key] = value;
+  }
+  const hedge = out.hedgeDelay;
+  if (hedge !== 'adaptive' && !(typeof hedge === 'number' && hedge >= 0 && Number.isFinite(hedge))) {
+    throw new InvalidArgumentError("hedgeDelay must be 'adaptive' or a number of milliseconds (0 or more)", { details: { hedgeDelay: String(hedge) } });
   }
   return out as ChordSettings;
 }

@@ -1,27 +1,35 @@
 /**
- * One read of a key (PROTOCOL.md 6.5): five tables asked, the first value three of them agree
- * on wins. {@link decideQuorum} is the pure decision over the answers so far; {@link SlotRead}
- * asks, hears answers, re-asks, and settles on a policy's decision: {@link QuorumRead} with
- * decideQuorum for `get()`, records-read.ts for signed records.
+ * One read of a key (PROTOCOL.md 6.5): the first value three tables agree on wins.
+ * {@link decideQuorum} is the pure decision over the answers so far; {@link SlotRead} asks, hears
+ * answers, re-asks, and settles on a policy's decision: {@link QuorumRead} with decideQuorum for
+ * `get()`, records-read.ts for signed records. Three agreeing answers decide, so a plain read asks
+ * three tables first (its own tables first: they cost nothing) and the other two only when the
+ * first ones cannot decide alone (a nil, a disagreeing or a failed answer) or are slow (the hedge
+ * delay, answer-times.ts); a record read, which needs every table's answer, asks all five at once.
  */
-import { AbortError, KeyNotFoundError, TimeoutError, encodeMsgpack, toHex, type Clock, type P2PError, type TimerHandle } from '@p2p/base';
+import { AbortError, KeyNotFoundError, TimeoutError, toHex, type Clock, type P2PError, type TimerHandle } from '@p2p/base';
+import type { MeshConnection } from '@p2p/mesh';
+import type { ChordContext } from './context';
 import { NoConsensusError } from './errors';
-import { HASH_METHODS } from './hashing';
-import type { LookupResult } from './lookups';
+import { HASH_METHODS, getHashes } from './hashing';
+import type { LookupResult, RawOf } from './lookups';
 import { AGREEMENT } from './options';
+import { ValueGroups } from './same-value';
 
 /** How often a read asks again the tables that answered nil. */
 export const GET_RETRY_MS = 250;
 
+const NO_RAW: RawOf = () => undefined;
+
 /**
- * One table's answer so far: `open` (none yet), `nil` (nil, which a forwarder sends before the
- * real value, so not final) or `final` (a value, or a local nil). `enc` identifies a value.
+ * One table's answer so far: `open` (none yet, or not asked), `nil` (nil, which a forwarder sends
+ * before the real value, so not final) or `final` (a value, or a local nil). Answers with the same
+ * `group` are equal values; a nil has none.
  */
 export interface SlotAnswer {
   readonly state: 'open' | 'nil' | 'final';
   readonly value: unknown;
-  /** The value's msgpack bytes as hex; undefined for nil. */
-  readonly enc?: string | undefined;
+  readonly group?: number | undefined;
 }
 
 export type QuorumDecision =
@@ -38,23 +46,40 @@ export type QuorumDecision =
  * `not-found` when final nils (tables local to this node) leave too few slots for three.
  */
 export function decideQuorum(answers: readonly SlotAnswer[], final: boolean): QuorumDecision {
-  const counts = new Map<string, { n: number; value: unknown }>();
+  const counts: number[] = [];
   let open = 0;
   let answered = 0;
+  let best = -1;
   for (const slot of answers) {
     if (slot.state === 'open' || (slot.state === 'nil' && !final)) open++;
-    if (slot.enc === undefined) continue;
+    if (slot.group === undefined) continue;
     answered++;
-    const c = counts.get(slot.enc) ?? { n: 0, value: slot.value };
-    c.n++;
-    counts.set(slot.enc, c);
+    const n = (counts[slot.group] ?? 0) + 1;
+    counts[slot.group] = n;
+    if (best < 0 || n > counts[best]!) best = slot.group;
   }
-  let best: { n: number; value: unknown } | undefined;
-  for (const c of counts.values()) if (!best || c.n > best.n) best = c;
-  if (best && best.n >= AGREEMENT) return { kind: 'value', value: best.value };
-  if (!final && (best?.n ?? 0) + open >= AGREEMENT) return { kind: 'wait' };
+  const most = best < 0 ? 0 : counts[best]!;
+  if (most >= AGREEMENT) return { kind: 'value', value: answers.find((a) => a.group === best)!.value };
+  if (!final && most + open >= AGREEMENT) return { kind: 'wait' };
   if (answered > 0) return { kind: 'no-consensus' };
   return final ? { kind: 'timeout' } : { kind: 'not-found' };
+}
+
+/**
+ * Whether the tables `asked` so far can no longer reach {@link AGREEMENT} on their own: the largest
+ * group among their answers plus those still open is short of it (a nil, a disagreeing answer or a
+ * local nil among three asked is enough).
+ */
+export function askedFallShort(answers: readonly SlotAnswer[], asked: readonly boolean[]): boolean {
+  const counts: number[] = [];
+  let most = 0;
+  let open = 0;
+  answers.forEach((slot, i) => {
+    if (!asked[i]) return;
+    if (slot.state === 'open') open++;
+    else if (slot.group !== undefined) most = Math.max(most, (counts[slot.group] = (counts[slot.group] ?? 0) + 1));
+  });
+  return most + open < AGREEMENT;
 }
 
 export interface QuorumReadOptions {
@@ -63,32 +88,51 @@ export interface QuorumReadOptions {
   readonly timeout: number;
   readonly signal?: AbortSignal | undefined;
   readonly clock: Clock;
-  /** Looks table `i` up; `onAnswer` hears each remote answer (its value, and its msgpack bytes when known). */
-  lookup(i: number, onAnswer: (value: unknown, raw?: Uint8Array) => void): LookupResult;
+  /** Looks table `i` up; `onAnswer` hears each remote answer (its value, and its msgpack bytes on demand). */
+  lookup(i: number, onAnswer: (value: unknown, raw: RawOf) => void): LookupResult;
   /** True once the node closed: retries stop. */
   isClosed(): boolean;
+  /** Whether table `i` is this node's own (answered without a message): such tables are asked first. */
+  isLocal?(i: number): boolean;
+  /**
+   * Milliseconds to wait for the tables asked first before asking the rest; 0 or absent asks
+   * every table at once. Read once, when the read starts.
+   */
+  hedgeDelay?(): number;
 }
 
 /** How a read turns answers into a result: what {@link SlotRead} asks of its policy. */
 export interface ReadPolicy {
-  /** Table `i` answered `value` (null for nil) with msgpack bytes `raw`; `local` when from this node's own table (final). */
-  record(i: number, value: unknown, raw: Uint8Array | undefined, local: boolean): void;
+  /** Table `i` answered `value` (null for nil) with msgpack bytes `raw()`; `local` when from this node's own table (final). */
+  record(i: number, value: unknown, raw: RawOf, local: boolean): void;
   /** A retry round begins (every {@link GET_RETRY_MS}); returns the tables to ask again. */
   retry(): number[];
   /** `undefined` to wait; else the result, or the error to reject with. `final` at the deadline. */
   decide(final: boolean): { readonly value: unknown } | { readonly error: P2PError } | undefined;
+  /**
+   * Tables worth asking before any answer, when the read may hedge: fewer than five only when
+   * that many agreeing answers can settle it. Absent: all five.
+   */
+  readonly firstAsks?: number;
+  /** Whether the tables asked so far (`asked[i]`) can no longer settle the read alone: then the rest are asked at once. */
+  fallsShort?(asked: readonly boolean[]): boolean;
 }
 
 /**
- * One read of five tables: asks them, hears their answers, re-asks on each retry round and
- * settles on its policy's decision, the deadline, an abort, or {@link fail}.
+ * One read of five tables: asks them (a few first when the policy and the hedge delay allow),
+ * hears their answers, asks the rest when the first ones fall short or the hedge delay passes,
+ * re-asks nil tables on each retry round and settles on its policy's decision, the deadline, an
+ * abort, or {@link fail}.
  */
 export class SlotRead {
   readonly #opts: QuorumReadOptions;
   readonly #policy: ReadPolicy;
   readonly #releases: Array<() => void> = [];
+  readonly #asked: boolean[] = HASH_METHODS.map(() => false);
+  #unasked: number = HASH_METHODS.length;
   #timer: TimerHandle | undefined;
   #retryTimer: TimerHandle | undefined;
+  #hedgeTimer: TimerHandle | undefined;
   #settle: { resolve(value: unknown): void; reject(error: P2PError): void } | undefined;
   #done = false;
 
@@ -97,7 +141,7 @@ export class SlotRead {
     this.#policy = policy;
   }
 
-  /** Asks all five tables; resolves with the policy's result or rejects with its error. */
+  /** Asks the first tables; resolves with the policy's result or rejects with its error. */
   run(): Promise<unknown> {
     const promise = new Promise<unknown>((resolve, reject) => (this.#settle = { resolve, reject }));
     const { signal, clock, timeout } = this.#opts;
@@ -108,7 +152,7 @@ export class SlotRead {
     }
     signal?.addEventListener('abort', this.#onAbort, { once: true });
     this.#timer = clock.setTimeout(() => this.#decide(true), timeout);
-    HASH_METHODS.forEach((_, i) => this.#ask(i));
+    this.#askFirst();
     this.#scheduleRetry();
     this.#decide(false);
     return promise;
@@ -119,20 +163,68 @@ export class SlotRead {
     this.#finish(undefined, error);
   }
 
-  #ask(i: number): void {
-    const result = this.#opts.lookup(i, (value, raw) => {
-      this.#policy.record(i, value ?? null, raw, false);
+  /** Every local table (free), then remote ones up to the policy's first asks; the rest after the hedge delay. */
+  #askFirst(): void {
+    const { isLocal, hedgeDelay, clock } = this.#opts;
+    const first = this.#policy.firstAsks ?? HASH_METHODS.length;
+    const delay = first < HASH_METHODS.length ? (hedgeDelay?.() ?? 0) : 0;
+    if (!(delay > 0)) return this.#askRest();
+    const order = HASH_METHODS.map((_, i) => i);
+    const local = order.filter((i) => isLocal?.(i) === true);
+    const ordered = [...local, ...order.filter((i) => !local.includes(i))];
+    const count = Math.max(first, local.length);
+    for (const i of ordered.slice(0, count)) this.#ask(i);
+    if (this.#done || this.#unasked === 0) return;
+    if (this.#policy.fallsShort?.(this.#asked) !== false) return this.#askRest();
+    this.#hedgeTimer = clock.setTimeout(() => {
+      this.#hedgeTimer = undefined;
+      if (this.#done || this.#opts.isClosed()) return;
+      this.#askRest();
       this.#decide(false);
-    });
-    if (result.kind === 'local') this.#policy.record(i, result.value ?? null, result.entry?.raw, true);
-    else this.#releases.push(result.release);
+    }, delay);
+  }
+
+  #askRest(): void {
+    if (this.#hedgeTimer !== undefined) {
+      this.#opts.clock.clearTimeout(this.#hedgeTimer);
+      this.#hedgeTimer = undefined;
+    }
+    for (let i = 0; i < HASH_METHODS.length && !this.#done; i++) if (!this.#asked[i]) this.#ask(i);
+  }
+
+  #ask(i: number): void {
+    if (!this.#asked[i]) {
+      this.#asked[i] = true;
+      this.#unasked--;
+    }
+    let result: LookupResult;
+    try {
+      result = this.#opts.lookup(i, (value, raw) => this.#heard(i, value ?? null, raw));
+    } catch {
+      // The retrieve could not go out (its link is closing): like a nil, asked again next round.
+      this.#policy.record(i, null, NO_RAW, false);
+      return;
+    }
+    if (result.kind === 'local') {
+      const raw = result.entry?.raw;
+      this.#policy.record(i, result.value ?? null, () => raw, true);
+    } else this.#releases.push(result.release);
+  }
+
+  #heard(i: number, value: unknown, raw: RawOf): void {
+    if (this.#done) return;
+    this.#policy.record(i, value, raw, false);
+    if (this.#unasked > 0 && this.#policy.fallsShort?.(this.#asked) !== false) this.#askRest();
+    this.#decide(false);
   }
 
   /** A nil answer may be stale (a write still in flight) or a forwarder's first reply: ask again. */
   #scheduleRetry(): void {
     this.#retryTimer = this.#opts.clock.setTimeout(() => {
       if (this.#done || this.#opts.isClosed()) return;
-      for (const i of this.#policy.retry()) this.#ask(i);
+      const again = this.#policy.retry();
+      this.#askRest();
+      for (const i of again) if (!this.#done) this.#ask(i);
       this.#decide(false);
       if (!this.#done) this.#scheduleRetry();
     }, GET_RETRY_MS);
@@ -156,6 +248,7 @@ export class SlotRead {
     const { clock, signal } = this.#opts;
     clock.clearTimeout(this.#timer);
     clock.clearTimeout(this.#retryTimer);
+    if (this.#hedgeTimer !== undefined) clock.clearTimeout(this.#hedgeTimer);
     signal?.removeEventListener('abort', this.#onAbort);
     for (const release of this.#releases) release();
     if (error) this.#settle!.reject(error);
@@ -170,20 +263,51 @@ export class QuorumRead extends SlotRead {
   }
 }
 
+/** `get(key)` on this node: the five slots of `key` through its lookups, local tables first, hedged by its `hedgeDelay`. */
+export function keyRead(ctx: ChordContext, key: Uint8Array, timeout: number, signal: AbortSignal | undefined): QuorumRead {
+  const hashes = getHashes(key);
+  const { lookups } = ctx;
+  // The route found by isLocal serves the ask that follows in the same run; later asks route again.
+  const routed: Array<{ to: MeshConnection | undefined } | undefined> = [];
+  return new QuorumRead({
+    key,
+    timeout,
+    signal,
+    clock: ctx.host.clock,
+    lookup: (i, onAnswer) => {
+      const route = routed[i];
+      routed[i] = undefined;
+      const method = HASH_METHODS[i]!;
+      return route ? lookups.lookupVia(route.to, method, hashes[i]!, timeout, onAnswer) : lookups.lookup(method, hashes[i]!, timeout, onAnswer);
+    },
+    isClosed: () => ctx.host.closed,
+    isLocal: (i) => (routed[i] = { to: lookups.route(hashes[i]!) }).to === undefined,
+    hedgeDelay: () => lookups.hedgeDelay(),
+  });
+}
+
 class QuorumPolicy implements ReadPolicy {
   readonly #opts: QuorumReadOptions;
   readonly #answers: SlotAnswer[] = HASH_METHODS.map(() => ({ state: 'open', value: null }));
+  readonly #groups = new ValueGroups();
+  /** Three agreeing answers decide a plain read. */
+  readonly firstAsks = AGREEMENT;
 
   constructor(options: QuorumReadOptions) {
     this.#opts = options;
   }
 
-  record(i: number, value: unknown, _raw: Uint8Array | undefined, local: boolean): void {
+  record(i: number, value: unknown, raw: RawOf, local: boolean): void {
     if (this.#answers[i]!.state === 'final') return;
+    // A remote answer's bytes would cost decoding its message again: its decoded value is compared.
     this.#answers[i] =
       value === null || value === undefined
         ? { state: local ? 'final' : 'nil', value: null }
-        : { state: 'final', value, enc: toHex(encodeMsgpack(value)) };
+        : { state: 'final', value, group: this.#groups.groupOf(value, local ? raw() : undefined) };
+  }
+
+  fallsShort(asked: readonly boolean[]): boolean {
+    return askedFallShort(this.#answers, asked);
   }
 
   retry(): number[] {

@@ -7,6 +7,7 @@ import { KeyNotFoundError, SignatureInvalidError, TimeoutError, bytesEqual, toHe
 import { HASH_METHODS } from './hashing';
 import { checkRecord, type ParsedRecord } from './records';
 import { afterNil, afterRecord, afterRound, decideRecordRead, type RecordSlot } from './records-policy';
+import type { RawOf } from './lookups';
 import type { ReadPolicy } from './quorum-read';
 
 /** What a record read is for, and where a refused answer goes. */
@@ -29,9 +30,13 @@ export class RecordReadPolicy implements ReadPolicy {
     this.#query = query;
   }
 
-  record(i: number, value: unknown, raw: Uint8Array | undefined, local: boolean): void {
+  /** A record read needs every table's answer (the highest valid seq wins, not the most common): all five are asked at once. */
+  readonly firstAsks = HASH_METHODS.length;
+
+  record(i: number, value: unknown, rawOf: RawOf, local: boolean): void {
     const slot = this.#slots[i]!;
-    if (value === null || raw === undefined) {
+    const raw = value === null ? undefined : rawOf();
+    if (raw === undefined) {
       this.#slots[i] = afterNil(slot, local);
       return;
     }

@@ -25,8 +25,11 @@ describe('chord metrics', () => {
     const sum = (f: (s: MetricsSnapshot) => number): number => snaps.reduce((x, s) => x + f(s), 0);
     await eventually(() => {
       snaps = nodes.map((n) => n.metrics());
-      // Every get() looks the key up in all five tables (PROTOCOL.md 6.4), locally or remotely.
-      expect(sum((s) => lookups(s, 'self', 'local') + lookups(s, 'self', 'remote'))).toBe(5 * nodes.length);
+      // Every get() looks the key up in three of the five tables at least (PROTOCOL.md 6.4, 6.5),
+      // locally or remotely, and in the other two when those do not agree or are slow.
+      const own = sum((s) => lookups(s, 'self', 'local') + lookups(s, 'self', 'remote'));
+      expect(own).toBeGreaterThanOrEqual(3 * nodes.length);
+      expect(own).toBeLessThanOrEqual(5 * nodes.length);
       const remote = sum((s) => lookups(s, 'self', 'remote'));
       expect(remote).toBeGreaterThan(0);
       // Each remote lookup sends one retrieve, and each hop one more: peers serve at least that many.

@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { encodeMsgpack, toHex } from '@p2p/base';
+import { encodeMsgpack } from '@p2p/base';
 import { decideQuorum, type SlotAnswer } from '../src/quorum-read';
+import { ValueGroups } from '../src/same-value';
 
 const open: SlotAnswer = { state: 'open', value: null };
 const nil: SlotAnswer = { state: 'nil', value: null };
 const localNil: SlotAnswer = { state: 'final', value: null };
-const val = (value: unknown): SlotAnswer => ({ state: 'final', value, enc: toHex(encodeMsgpack(value)) });
+/** Answers of one test share their value groups, as within one read. */
+let groups = new ValueGroups();
+const val = (value: unknown): SlotAnswer => ({ state: 'final', value, group: groups.groupOf(value, encodeMsgpack(value)) });
 
 describe('decideQuorum (PROTOCOL.md 6.5: 3 of 5 agree)', () => {
   it('three matching values win, whatever the other two say', () => {

@@ -13,10 +13,13 @@ export const handleRetrieved: ChordHandler = (ctx, message, conn, wire) => {
     return true;
   }
   const value = packets[3] ?? null;
-  const raw = value === null ? undefined : rawPayloadField(wire, 3);
+  // The value's bytes as received, read from the message again only when needed (a record's
+  // check, an answer passed on): a plain read compares decoded values.
+  let raw: Uint8Array | undefined | null = null;
+  const rawOf = (): Uint8Array | undefined => (raw === null ? (raw = value === null ? undefined : rawPayloadField(wire, 3)) : raw);
   // Authenticated subnets: a forged record answer is dropped here, never passed on or heard.
   const { records } = ctx.writes;
-  if (records.enabled && !records.answered(raw, isHashMethod(method) ? method : undefined, parseRingKey(key), conn)) return true;
-  ctx.lookups.answer(method, key, value, raw, conn);
+  if (records.enabled && !records.answered(rawOf(), isHashMethod(method) ? method : undefined, parseRingKey(key), conn)) return true;
+  ctx.lookups.answer(method, key, value, rawOf, conn);
   return true;
 };
