@@ -164,7 +164,8 @@ export class Connections {
     const { ctx, table } = this.#deps;
     const dialer = this.#deps.dialer();
     table.remove(link);
-    dialer.settle(link, reason ?? closedEarly(link));
+    // A dial waiting for this link learns why it closed (the error, with its stack, is built only then).
+    if (dialer.waitsFor(link)) dialer.settle(link, reason ?? closedEarly(link));
     const id = link.peerId;
     const wasRouted = id !== undefined && table.unfile(id, link);
     ctx.metrics.closed(reason, id !== undefined);

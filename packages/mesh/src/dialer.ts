@@ -119,6 +119,11 @@ export class Dialer {
     }
   }
 
+  /** True while a `connect()` waits for `link`. */
+  waitsFor(link: Link): boolean {
+    return this.#waiting.has(link);
+  }
+
   /**
    * Resolves or rejects the connect() calls waiting on `link`. The peer's accepted handshake on
    * `link` itself only marks it: they resolve in {@link onPeers}, once the peer's answer shows it

@@ -2,7 +2,7 @@
  * Builders and parsers of the mesh's own payloads (PROTOCOL.md 4.2, 4.4, 4.9). Pure functions:
  * parsers return undefined for a shape they do not recognise, never throw.
  */
-import { fieldText } from '@p2p/base';
+import { RawMsgpack, encodeMsgpack, fieldText } from '@p2p/base';
 import { idBin, isAcceptableId, parseAddr } from './ids';
 
 /** A handshake as received: `whisper / handshake [id, protocol id, [host, port], compressions]`. */
@@ -56,7 +56,16 @@ export interface PeerEntry {
 
 /** The single field of `whisper / peers [[[[host, port], id], ...]]`. */
 export function peersField(entries: readonly PeerEntry[]): unknown[] {
-  return [entries.map((e) => [[e.addr[0], e.addr[1]], idBin(e.id)])];
+  return [entries.map(peerEntryField)];
+}
+
+/** One entry of a peers list, `[[host, port], id]`, encoded once: spliced into every list that names the peer. */
+export function peerEntryRaw(entry: PeerEntry): RawMsgpack {
+  return new RawMsgpack(encodeMsgpack(peerEntryField(entry)));
+}
+
+function peerEntryField(e: PeerEntry): unknown[] {
+  return [[e.addr[0], e.addr[1]], idBin(e.id)];
 }
 
 /**

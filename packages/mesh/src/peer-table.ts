@@ -3,14 +3,14 @@
  * ones still waiting for their handshake, the filed peers by id, and the admission limits
  * (PROTOCOL.md 9, F3).
  */
-import { LimitExceededError, type P2PError } from '@p2p/base';
+import { LimitExceededError, type P2PError, type RawMsgpack } from '@p2p/base';
 import { decideAdmission, type AdmissionCandidate } from './admission';
 import type { PeerInfo } from './events';
 import { addrKey } from './ids';
 import type { Link } from './link';
 import type { MeshConnection } from './mesh-connection';
 import type { ResolvedLimits } from './options';
-import type { PeerEntry } from './payloads';
+import { peerEntryRaw } from './payloads';
 
 /** When a link opened and last carried user traffic (admission.ts). */
 interface Times {
@@ -33,6 +33,8 @@ export class PeerTable {
   readonly #routed = new Map<string, Link>();
   /** The same filing as `#routed`, as the public views (a live map for `peers`). */
   readonly #views = new Map<string, MeshConnection>();
+  /** Each filed peer's entry of a peers list, encoded when it is filed (a list is sent on every handshake and request). */
+  readonly #listed = new Map<string, RawMsgpack>();
   /** Filed links this node dialed, kept as they are filed and unfiled (asked per peers-list entry). */
   #outgoing = 0;
   /** Connections refused by a limit. */
@@ -115,6 +117,9 @@ export class PeerTable {
     if (link.outgoing) this.#outgoing++;
     this.#routed.set(id, link);
     this.#views.set(id, link.connection);
+    const addr = link.peerAddr;
+    if (addr !== undefined) this.#listed.set(id, peerEntryRaw({ id, addr: [addr[0], addr[1]] }));
+    else this.#listed.delete(id);
   }
 
   /** Forgets `id` when `link` is what is filed under it. Returns whether it was. */
@@ -127,6 +132,7 @@ export class PeerTable {
     if (link.outgoing) this.#outgoing--;
     this.#routed.delete(id);
     this.#views.delete(id);
+    this.#listed.delete(id);
     return true;
   }
 
@@ -151,10 +157,16 @@ export class PeerTable {
     return [...this.#routed].filter(([, l]) => l.outgoing === outgoing).map(([id]) => id);
   }
 
-  /** Every filed peer with a known address, in random order (the body of a peers message). */
-  entries(): PeerEntry[] {
-    const entries: PeerEntry[] = [];
-    for (const [id, link] of this.#routed) if (link.peerAddr) entries.push({ id, addr: [link.peerAddr[0], link.peerAddr[1]] });
+  /**
+   * The body of a peers message: every filed peer with a known address that `include` accepts,
+   * each entry encoded once (payloads.ts), in random order.
+   */
+  peersList(include: (peer: Link) => boolean): RawMsgpack[] {
+    const entries: RawMsgpack[] = [];
+    for (const [id, link] of this.#routed) {
+      const entry = this.#listed.get(id);
+      if (entry !== undefined && include(link)) entries.push(entry);
+    }
     for (let i = entries.length - 1; i > 0; i--) {
       const j = Math.floor(Math.random() * (i + 1));
       [entries[i], entries[j]] = [entries[j]!, entries[i]!];

@@ -7,7 +7,7 @@ import { CompressionFlags, FrameTooLargeError, MainFlags, SubFlags, frameHeader,
 import type { MeshContext } from './context';
 import type { SentMessage } from './extension';
 import { FRAME_OVERHEAD_BYTES, type FrameCache, type Link, type ReceivedBody } from './link';
-import { WILDCARD_BIN, handshakeFields, peersField } from './payloads';
+import { WILDCARD_BIN, handshakeFields } from './payloads';
 import type { PeerTable } from './peer-table';
 import type { Waterfall } from './waterfall';
 
@@ -131,11 +131,8 @@ export class Sender {
   peers(link: Link): void {
     // Only peers this link's transport can dial (listeners.ts, `offerable`).
     const faces = this.#ctx.faces;
-    const entries = this.#table.entries().filter((e) => {
-      const peer = this.#table.get(e.id);
-      return !faces || !peer || faces.offers(link, peer);
-    });
-    this.sendTo(link, MainFlags.whisper, SubFlags.peers, peersField(entries));
+    const entries = this.#table.peersList((peer) => !faces || faces.offers(link, peer));
+    this.sendTo(link, MainFlags.whisper, SubFlags.peers, [entries]);
   }
 }
 

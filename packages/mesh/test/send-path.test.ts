@@ -6,10 +6,11 @@
  * per interval. Real nodes over TCP on 127.0.0.1.
  */
 import { describe, expect, it } from 'vitest';
-import { MainFlags, SubFlags, frameFromPacked, tcpTransport, type MetricsSnapshot, type Transport } from '@p2p/base';
+import { MainFlags, SubFlags, encodeMsgpack, frameFromPacked, tcpTransport, type MetricsSnapshot, type Transport } from '@p2p/base';
 import { eventually, waitFor } from '@p2p/testnet';
 import { BatchSlab, MAX_PIECE_BYTES, SLAB_BYTES } from '../src/batch-slab';
 import { spansItsBuffer } from '../src/link';
+import { peerEntryRaw, peersField } from '../src/payloads';
 import { ASKED_PEERS, REFRESH_INTERVAL_MS, pickSome, refreshDelay } from '../src/peers-refresh';
 import { RawPeer, nextMessage, node, track } from './helpers';
 import { overriding, wrapConnections } from './wrap-transport';
@@ -59,6 +60,16 @@ describe('spansItsBuffer', () => {
     expect(spansItsBuffer(new Uint8Array(3000).subarray(4, 2804))).toBe(true); // an eighth of slack
     expect(spansItsBuffer(new Uint8Array(65_536).subarray(4, 154))).toBe(false);
     expect(spansItsBuffer(new Uint8Array(3000).subarray(4, 1504))).toBe(false);
+  });
+});
+
+describe('peers-list entries encoded once', () => {
+  it('splice into exactly the bytes of the list built in place', () => {
+    const entries = [
+      { id: '8qT1rVVYn1nFkX', addr: ['127.0.0.1', 4444] as [string, number] },
+      { id: '7pS2qUUXm2mEjW', addr: ['10.0.0.1', 65535] as [string, number] },
+    ];
+    expect(encodeMsgpack([SubFlags.peers, entries.map(peerEntryRaw)])).toEqual(encodeMsgpack([SubFlags.peers, ...peersField(entries)]));
   });
 });
 
