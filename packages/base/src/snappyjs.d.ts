@@ -2,6 +2,8 @@
 // decoding goes through our strict snappy.ts.
 declare module 'snappyjs' {
   export function compress(input: Uint8Array): Uint8Array;
+  /** Used by the tests only, as a second decoder. */
+  export function uncompress(input: Uint8Array, maxLength?: number): Uint8Array;
 }
 
 // The compressor itself, so its output can go into a buffer of ours (index.js allocates the

@@ -1,5 +1,7 @@
+import { gunzipSync, inflateSync } from 'node:zlib';
+import { uncompress as snappyjsUncompress } from 'snappyjs';
 import { describe, expect, it } from 'vitest';
-import { concatBytes, fromHex, toHex, utf8Encode } from '../src/bytes';
+import { bytesEqual, concatBytes, fromHex, toHex, utf8Encode } from '../src/bytes';
 import { decodeCandidates, DEFAULT_COMPRESSIONS, getCompression, isSupportedCompression } from '../src/compression';
 import { P2PError } from '../src/errors';
 import {
@@ -9,8 +11,10 @@ import {
   encodeFrame,
   frameFromPacked,
   packPacket,
+  peekBroadcastId,
   type PacketFields,
 } from '../src/frame';
+import { CompressionFlags, MainFlags, SubFlags } from '../src/flags';
 import { FrameReader } from '../src/frame-reader';
 import { sha256 } from '../src/hash';
 import { encodeMsgpack } from '../src/msgpack';
@@ -444,5 +448,63 @@ describe('PROTOCOL.md 1.8 worked example', () => {
     expect(tail([0x0b, utf8Encode('key'), 'value'])).toBe('0bc4036b6579a576616c7565');
     expect(tail([8, '*'])).toBe('08a12a');
     expect(tail([8, utf8Encode('*')])).toBe('08c4012a');
+  });
+});
+
+describe('small bodies: wrapped, not compressed', () => {
+  const SENDER = '9iqkMyPFDE4YTCDeYK9e5V53JjA3UqWmwifYZ9dBY6Km5gVVzEyeVJuad8HMWtYTun';
+  const { snappy, zlib, gzip } = CompressionFlags;
+  // A packet whose checksum ++ packed is exactly `inner` bytes long, of compressible text.
+  const fieldsOfInner = (inner: number): PacketFields => {
+    const base: PacketFields = { type: MainFlags.broadcast, sender: SENDER, time: 1_700_000_000, payload: [SubFlags.broadcast, ''] };
+    const overhead = 32 + packPacket(base).packed.length;
+    const text = 'ab'.repeat(inner).slice(0, inner - overhead);
+    const fields = { ...base, payload: [SubFlags.broadcast, text] };
+    // str8 headers take one byte more from 32 characters on: trim to the exact size.
+    const extra = 32 + packPacket(fields).packed.length - inner;
+    return { ...base, payload: [SubFlags.broadcast, text.slice(0, text.length - extra)] };
+  };
+
+  it('a snappy frame of a small packet is one literal: checksum ++ packed behind at most 4 bytes, read by snappyjs as well', () => {
+    for (const inner of [130, 147, 193, 255]) {
+      const fields = fieldsOfInner(inner);
+      const { packed, id } = packPacket(fields);
+      expect(32 + packed.length).toBe(inner);
+      const frame = frameFromPacked(packed, id, snappy);
+      const body = frame.subarray(4);
+      expect(body.length).toBeLessThanOrEqual(inner + 4);
+      expect(toHex(body.subarray(body.length - inner))).toBe(toHex(id) + toHex(packed));
+      expect(toHex(snappyjsUncompress(body, inner))).toBe(toHex(id) + toHex(packed));
+      expect(bytesEqual(peekBroadcastId(body, snappy)!, id)).toBe(true);
+      const msg = decodeFrameBody(body, { candidates: decodeCandidates([snappy]) });
+      expect(msg.compression).toBe(snappy);
+      expect(msg.payload).toEqual(fields.payload);
+      // Decoded from the body itself, as a raw frame is: no decompressed copy.
+      expect(msg.packed.buffer).toBe(body.buffer);
+    }
+  });
+
+  it('from 256 bytes of checksum ++ packed on, snappy compresses', () => {
+    const { packed, id } = packPacket(fieldsOfInner(256));
+    const body = frameFromPacked(packed, id, snappy).subarray(4);
+    expect(body.length).toBeLessThan(200);
+    expect(toHex(snappyjsUncompress(body, 256))).toBe(toHex(id) + toHex(packed));
+    expect(decodeFrameBody(body, { candidates: [snappy] }).id).toEqual(id);
+  });
+
+  it('a zlib or gzip frame of a small packet is one stored block that node:zlib reads strictly under its own wrapper', () => {
+    for (const inner of [130, 193, 255, 256]) {
+      const { packed, id } = packPacket(fieldsOfInner(inner));
+      for (const [flag, inflate] of [
+        [zlib, inflateSync],
+        [gzip, gunzipSync],
+      ] as const) {
+        const body = frameFromPacked(packed, id, flag).subarray(4);
+        if (inner < 256) expect(body.length).toBe(inner + (flag === zlib ? 11 : 23));
+        else expect(body.length).toBeLessThan(inner * 0.8);
+        expect(toHex(inflate(body))).toBe(toHex(id) + toHex(packed));
+        expect(decodeFrameBody(body, { candidates: decodeCandidates([flag]) }).compression).toBe(flag);
+      }
+    }
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fromHex, toHex, utf8Encode } from '../src/bytes';
 import { P2PError } from '../src/errors';
 import { decodeArrayWithRaw, decodeMsgpack, encodeMsgpack, MsgpackFloat, RawMsgpack } from '../src/msgpack';
+import { encodePacket } from '../src/msgpack-encode';
 import { codeOf, loadFixture, prng, randomBytes, toDecoded, toEncodable } from './helpers';
 
 interface FrameCase {
@@ -374,6 +375,61 @@ describe('msgpack properties (seeded)', () => {
       } catch (err) {
         expect(err).toBeInstanceOf(P2PError);
         expect((err as P2PError).code).toBe('BAD_MSGPACK');
+      }
+    }
+  });
+});
+
+describe('msgpack encoder reuse', () => {
+  it('every result is an array of its own, exactly as long as its encoding', () => {
+    const a = encodeMsgpack(['first', new Uint8Array(100)]);
+    const aHex = toHex(a);
+    const b = encodeMsgpack(['second', new Uint8Array(100).fill(9)]);
+    expect(a.buffer).not.toBe(b.buffer);
+    for (const out of [a, b]) {
+      expect(out.byteOffset).toBe(0);
+      expect(out.buffer.byteLength).toBe(out.length);
+    }
+    expect(toHex(a)).toBe(aHex);
+  });
+
+  it('an encode started from inside an encode (a getter) gets its own encoder', () => {
+    const inner = { deep: [1, 2, 'three'] };
+    let nested: Uint8Array | undefined;
+    const outer = {
+      before: 'x'.repeat(40),
+      get value() {
+        nested = encodeMsgpack(inner);
+        return 'v';
+      },
+      after: 7,
+    };
+    const out = encodeMsgpack(outer);
+    expect(decodeMsgpack(out)).toEqual({ before: 'x'.repeat(40), value: 'v', after: 7 });
+    expect(decodeMsgpack(nested!)).toEqual(inner);
+    expect(toHex(encodeMsgpack(outer))).toBe(toHex(out));
+  });
+
+  it('works after a failed encode and after a value larger than the kept scratch', () => {
+    expect(codeOf(() => encodeMsgpack(['partly written', new Uint8Array(5000), () => 1]))).toBe('ENCODE_ERROR');
+    expect(hex([1, 'a'])).toBe('9201a161');
+    const big = new Uint8Array(3 << 19).fill(3);
+    const bigOut = encodeMsgpack([big]);
+    expect(bigOut.length).toBe(1 + 5 + big.length);
+    expect(hex([2, 'b'])).toBe('9202a162');
+    const back = (decodeMsgpack(bigOut) as Uint8Array[])[0]!;
+    expect(back.length === big.length && back.every((b) => b === 3)).toBe(true);
+  });
+
+  it('encodePacket is encodeMsgpack([type, utf8Encode(sender), time, ...payload])', () => {
+    const rand = prng(17);
+    const senders = ['', 'a', 'x'.repeat(31), 'x'.repeat(64), 'Q'.repeat(66), 'é'.repeat(40), '\ud800x', 'y'.repeat(100) + '😀', 'z'.repeat(300), 'w'.repeat(70_000)];
+    for (const sender of senders) {
+      for (let i = 0; i < 5; i++) {
+        const payload = Array.from({ length: Math.floor(rand() * 20) }, (_, j) => (j % 3 === 0 ? randomBytes(rand, j * 7) : j % 3 === 1 ? `t${j}` : j * 1000));
+        const time = i === 0 ? 1.5 : 1_700_000_000 + i;
+        const expected = encodeMsgpack([i, utf8Encode(sender), time, ...payload]);
+        expect(toHex(encodePacket(i, sender, time, payload))).toBe(toHex(expected));
       }
     }
   });

@@ -40,6 +40,26 @@ describe('platform seam', () => {
     expect(browserPlatform.randomUuid()).not.toBe(browserPlatform.randomUuid());
   });
 
+  it('sha256Into and sha256Matches agree with sha256 on both platforms', () => {
+    const rand = prng(12);
+    for (const size of [0, 1, 100, 1000, 70_000]) {
+      const data = randomBytes(rand, size);
+      const digest = nodePlatform.sha256(data);
+      for (const p of [nodePlatform, browserPlatform]) {
+        const out = new Uint8Array(40).fill(0xaa);
+        p.sha256Into(data, out, 5);
+        expect(toHex(out)).toBe('aa'.repeat(5) + toHex(digest) + 'aa'.repeat(3));
+        expect(p.sha256Matches(data, out, 5)).toBe(true);
+        expect(p.sha256Matches(data, out, 4)).toBe(false);
+        for (const at of [5, 20, 36]) {
+          const wrong = out.slice();
+          wrong[at]! ^= 1;
+          expect(p.sha256Matches(data, wrong, 5)).toBe(false);
+        }
+      }
+    }
+  });
+
   it('each platform inflates what the other compresses, under both flags', () => {
     const data = utf8Encode('hello hello hello '.repeat(500));
     for (const a of [nodePlatform, browserPlatform]) {
