@@ -14,13 +14,14 @@ export const description = '8 nodes, one per child process, on loopback (each di
 
 const DEFAULT_MESSAGES = 2_000;
 /**
- * Messages of an unreported first round in the same processes. The mesh scenario warms up with
- * 500, but there the 8 nodes share one JIT, so each function gets 8 times the calls; here every
- * process compiles its own copy. With 500, the first measured round of 3,000 cost the mesh
- * processes about 3 times the CPU per message of the rounds after it (the relay about 2 times);
- * after 4,000 (8 x 500) the rounds that follow cost the same.
+ * Unreported rounds first, in the same processes. The mesh scenario warms up with 500 messages,
+ * but there the 8 nodes share one JIT; here every process compiles its own copy, and under load
+ * its optimizing compiler runs late. Measured on the shared 2-core machine (CPU per message of
+ * rounds of 3,000 after a round of 500, the same processes): mesh 989, 343, 310, 204 us, with
+ * 687, 128, 68, 18 functions optimized during those rounds (--trace-opt); relay 468, 216, 144,
+ * 147 us. So 9,500 messages, in these rounds, before the measured one.
  */
-const WARMUP = 4_000;
+const WARMUP = [500, 3_000, 3_000, 3_000];
 const CHILD = fileURLToPath(new URL('./mesh-node.mjs', import.meta.url));
 
 /** One broadcast round of `messages` from child 0; `measure` adds CPU marks (and profiles). */
@@ -61,7 +62,7 @@ async function runProcesses(role, messages) {
       if (sizes.every((s) => s.peers === 4)) break;
       await new Promise((r) => setTimeout(r, 20));
     }
-    await broadcastRound(children, WARMUP, false);
+    for (const n of WARMUP) await broadcastRound(children, n, false);
     return await broadcastRound(children, messages, true);
   } finally {
     await group.close();
