@@ -17,6 +17,12 @@ import type { Entry } from './tables';
 export const BACKUP_SUBFLAG = 0x2f;
 
 /**
+ * TS-only, like BACKUP_SUBFLAG: `whisper / 0x2b [method, key, value | nil, method, key, ...]`
+ * carries several backup copies for the same node in one message (the backups of one tick).
+ */
+export const BACKUP_BATCH_SUBFLAG = 0x2b;
+
+/**
  * Bytes a store, delta or backup frame adds around its value: checksum, flags, sender id, time,
  * method and a 512-bit ring key in base58, with msgpack headers (an upper bound).
  */
@@ -112,7 +118,17 @@ export function forwardedRetrievedMessage(method: unknown, key: unknown, value: 
 
 /** `whisper / 0x2f [method, key, value | nil]`: a backup copy for the node behind (TS-only; `keyBin` as in {@link storeMessage}). */
 export function backupMessage(method: HashMethod, k: bigint, entry: Entry | null | undefined, keyBin: Uint8Array = ringKeyBin(k)): ChordMessage {
-  return whisper(BACKUP_SUBFLAG, [METHOD_BIN[method], keyBin, wireValue(entry)]);
+  return whisper(BACKUP_SUBFLAG, backupFields(method, k, entry, keyBin));
+}
+
+/** The three fields of one backup copy, `[method, key, value | nil]`, as a backup message carries them (`keyBin` as in {@link storeMessage}). */
+export function backupFields(method: HashMethod, k: bigint, entry: Entry | null | undefined, keyBin: Uint8Array = ringKeyBin(k)): [Uint8Array, Uint8Array, unknown] {
+  return [METHOD_BIN[method], keyBin, wireValue(entry)];
+}
+
+/** `whisper / 0x2b [...fields]`: several backup copies, `fields` the concatenated {@link backupFields} (TS-only); one copy is a `0x2f`. */
+export function backupBatchMessage(fields: readonly unknown[]): ChordMessage {
+  return whisper(fields.length === 3 ? BACKUP_SUBFLAG : BACKUP_BATCH_SUBFLAG, fields);
 }
 
 /** Puts `message` on `connection` through the mesh host. */

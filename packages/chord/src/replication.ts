@@ -89,7 +89,8 @@ export class Replication {
 
   /** Resolves once no connection has queued bytes, or after `drainTimeout`. */
   async drain(): Promise<void> {
-    const { host, settings } = this.#ctx;
+    const { host, settings, writes } = this.#ctx;
+    writes.flush();
     const deadline = host.clock.now() + settings.drainTimeout;
     while (host.connections().some((c) => !c.closed && c.writableLength > 0) && host.clock.now() < deadline) {
       await this.#sleep(DRAIN_POLL_MS);

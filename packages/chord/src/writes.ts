@@ -9,7 +9,8 @@ import { NotAMappingError, encodeMsgpack, isMapping, isP2PError } from '@p2p/bas
 import type { MeshConnection } from '@p2p/mesh';
 import { remote, type ChordContext } from './context';
 import type { HashMethod } from './hashing';
-import { backupMessage, broadcastMessage, deltaMessage, ringKeyBin, sendMessage, storeMessage, type ChordMessage } from './messages';
+import { BackupOutbox } from './backup-outbox';
+import { backupFields, broadcastMessage, deltaMessage, ringKeyBin, sendMessage, storeMessage, type ChordMessage } from './messages';
 import { mergeMapping, type Mapping } from './payloads';
 import { RecordGuard } from './records-guard';
 import type { Entry } from './tables';
@@ -25,10 +26,13 @@ export class Writes {
   #fresh = new WeakSet<Entry>();
   /** This tick's key announcements, broadcast at its end (see {@link announce}). */
   #notices: ChordMessage[] = [];
+  /** This tick's backup copies, per link. */
+  readonly #backups: BackupOutbox;
 
   constructor(ctx: ChordContext) {
     this.#ctx = ctx;
     this.records = new RecordGuard(ctx);
+    this.#backups = new BackupOutbox(ctx.host);
   }
 
   /**
@@ -126,9 +130,15 @@ export class Writes {
     return targets.length;
   }
 
-  /** One backup copy to `conn`. */
+  /** One backup copy to `conn`, sent at the end of the tick with the others for that link (backup-outbox.ts). */
   backupTo(conn: MeshConnection, method: HashMethod, k: bigint, entry: Entry | null, keyBin?: Uint8Array): void {
-    sendMessage(this.#ctx.host, conn, backupMessage(method, k, entry, keyBin));
+    this.#backups.add(conn, backupFields(method, k, entry, keyBin), entry ? entry.raw.length : 1);
+  }
+
+  /** Sends the queued backup copies and key announcements now (a leave drains them). */
+  flush(): void {
+    this.#backups.flush();
+    this.flushNotices();
   }
 
   /** Sends a held entry to the node now responsible for it, if that is not this one, and drops it here. */

@@ -1,10 +1,11 @@
 /**
  * The write path on the wire, seen by hand-driven storing peers: a tick's stores go out ahead
  * of its key announcements; a received store's backup carries the ring key as this node writes
- * it; a repair pass a ring change triggered checks the entries held before that change only.
+ * it; a tick's backup copies for one node travel as one `0x2b` message, and received ones are
+ * filed; a repair pass a ring change triggered checks the entries held before that change only.
  */
 import { describe, expect, it } from 'vitest';
-import { base58EncodeInt, utf8Decode, utf8Encode, type WireMessage } from '@p2p/base';
+import { base58EncodeInt, utf8Decode, utf8Encode, type P2PError, type WireMessage } from '@p2p/base';
 import { waitFor, type RawPeer } from '@p2p/testnet';
 import { HASH_METHODS, getHashes, type ChordSocket } from '@p2p/chord';
 import { node, rawHandshake, rawPeer } from './helpers';
@@ -13,6 +14,7 @@ const STORE = 11;
 const NOTIFY = 6;
 const RETRIEVE = 12;
 const BACKUP = 0x2f;
+const BACKUP_BATCH = 0x2b;
 
 const text = (v: unknown) => (v instanceof Uint8Array ? utf8Decode(v) : String(v));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -22,6 +24,17 @@ function received(peer: RawPeer, from: number, sub: number): WireMessage[] {
     .slice(from)
     .map((f) => f.wire)
     .filter((w) => w.payload[0] === sub);
+}
+
+/** Every backup copy `peer` received since frame `from`, single (`0x2f`) or batched (`0x2b`), as [method, key, value]. */
+function copies(peer: RawPeer, from: number): unknown[][] {
+  return peer.frames.slice(from).flatMap(({ wire }) => {
+    const sub = wire.payload[0];
+    if (sub !== BACKUP && sub !== BACKUP_BATCH) return [];
+    const out: unknown[][] = [];
+    for (let i = 1; i + 2 < wire.payload.length; i += 3) out.push([text(wire.payload[i]), text(wire.payload[i + 1]), wire.payload[i + 2]]);
+    return out;
+  });
 }
 
 /** How many of the five slots of `key` `a` sends away. */
@@ -66,13 +79,45 @@ describe('chord write path', () => {
     // The canonical form, and one with a leading zero digit ("1"), which names the same integer.
     peer.sendPayload(2, [STORE, utf8Encode(first![0]), utf8Encode(base58EncodeInt(first![1])), 'one']);
     peer.sendPayload(2, [STORE, utf8Encode(second![0]), utf8Encode(`1${base58EncodeInt(second![1])}`), 'two']);
-    await waitFor(() => received(peer, before, BACKUP).length === 2);
+    await waitFor(() => copies(peer, before).length === 2);
     expect(a.storedEntries).toBe(2);
-    const backups = received(peer, before, BACKUP).map((w) => [text(w.payload[1]), text(w.payload[2]), w.payload[3]]);
-    expect(backups).toEqual([
+    expect(copies(peer, before)).toEqual([
       [first![0], base58EncodeInt(first![1]), 'one'],
       [second![0], base58EncodeInt(second![1]), 'two'],
     ]);
+  });
+
+  it("a tick's backup copies for one node travel as one 0x2b message", async () => {
+    const { a, peer } = await pair();
+    const before = peer.frames.length;
+    const keys = Array.from({ length: 60 }, (_, i) => `batch-${i}`);
+    for (const k of keys) a.set(k, { k });
+    const local = keys.flatMap((k) => HASH_METHODS.flatMap((m, i) => (a.find(getHashes(k)[i]!) === a ? [[m, base58EncodeInt(getHashes(k)[i]!), k]] : [])));
+    await waitFor(() => copies(peer, before).length === local.length);
+    expect(received(peer, before, BACKUP_BATCH)).toHaveLength(1);
+    expect(received(peer, before, BACKUP)).toHaveLength(0);
+    expect(copies(peer, before).map(([m, key, v]) => [m, key, (v as { k: string }).k])).toEqual(local);
+  });
+
+  it('a received 0x2b batch files every copy; a bad copy in it is reported, a malformed batch drops the link', async () => {
+    const { a, peer } = await pair();
+    const errors: P2PError[] = [];
+    a.on('error', (e) => errors.push(e));
+    const [h1, h2] = [getHashes('copy-1')[0]!, getHashes('copy-2')[4]!];
+    peer.sendPayload(2, [
+      BACKUP_BATCH,
+      utf8Encode('sha1'), utf8Encode(base58EncodeInt(h1)), 'one',
+      utf8Encode('md5'), utf8Encode('2UA1'), 'unknown method',
+      utf8Encode('sha512'), utf8Encode(base58EncodeInt(h2)), { two: 2 },
+    ]);
+    await waitFor(() => a.backupEntries === 2);
+    expect(errors.map((e) => e.code)).toEqual(['BAD_MESSAGE']);
+    expect(a.peers.size).toBe(1);
+    peer.sendPayload(2, [BACKUP_BATCH, utf8Encode('sha1'), utf8Encode(base58EncodeInt(h1))]);
+    await peer.closed;
+    await waitFor(() => a.peers.size === 0);
+    expect(errors.map((e) => e.code)).toEqual(['BAD_MESSAGE', 'BAD_MESSAGE']);
+    expect(a.backupEntries).toBe(2);
   });
 
   it('a repair pass a ring change triggered checks the siblings of entries held before the change, not of those stored since; the periodic pass checks those', async () => {

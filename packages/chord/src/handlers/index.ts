@@ -2,8 +2,8 @@
 import { SubFlags } from '@p2p/base';
 import type { ExtensionHandler } from '@p2p/mesh';
 import type { ChordContext } from '../context';
-import { BACKUP_SUBFLAG } from '../messages';
-import { handleBackup } from './backup';
+import { BACKUP_BATCH_SUBFLAG, BACKUP_SUBFLAG } from '../messages';
+import { handleBackup, handleBackupBatch } from './backup';
 import { handleDelta } from './delta';
 import { handleMeta } from './meta';
 import { handleNotify } from './notify';
@@ -20,6 +20,7 @@ export const CHORD_HANDLERS: ReadonlyMap<number, ChordHandler> = new Map<number,
   [SubFlags.store, handleStore],
   [SubFlags.delta, handleDelta],
   [BACKUP_SUBFLAG, handleBackup],
+  [BACKUP_BATCH_SUBFLAG, handleBackupBatch],
 ]);
 
 /** The handlers of one node, by sub-flag, as mesh's extension takes them (`ctx` is read when a message arrives). */
