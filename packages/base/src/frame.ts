@@ -61,17 +61,57 @@ export const HEADER_BYTES = 4; // PROTOCOL.md 1.2
 export const CHECKSUM_BYTES = 32; // PROTOCOL.md 1.2, SHA-256
 const MAX_BODY_BYTES = 0xffff_ffff; // what a u32 header can express
 
-/** Encodes the packet array and its checksum; sender goes out as bin (PROTOCOL.md 1.5). */
+/**
+ * Encodes the packet array and its checksum; sender goes out as bin (PROTOCOL.md 1.5). `packed`
+ * is a view: a small packet's array also holds, in front of it, the rest of its snappy frame
+ * (the method links between @p2p nodes use), which {@link frameFromPacked} then hands out as
+ * it is instead of building it again.
+ */
 export function packPacket(fields: PacketFields): { packed: Uint8Array; id: Uint8Array } {
   const { type, sender, time, payload } = fields;
   if (typeof sender !== 'string') throw new InvalidArgumentError('sender must be the base58 id text');
-  const packed = encodePacket(type, sender, time, payload);
-  return { packed, id: sha256(packed) };
+  const packed = encodePacket(type, sender, time, payload, snappyFrameRoom);
+  const id = sha256(packed);
+  if (packed.byteOffset > 0) {
+    const frame = new Uint8Array(packed.buffer, 0, packed.byteOffset);
+    writeSnappyFramePrefix(frame, packed.length);
+    frame.set(id, packed.byteOffset - CHECKSUM_BYTES);
+  }
+  return { packed, id };
 }
+
+/** What goes in front of `length` packed bytes in their snappy frame: none when the body is compressed. */
+function snappyFrameRoom(length: number): number {
+  const inner = CHECKSUM_BYTES + length;
+  return inner < SNAPPY_LITERAL_BELOW ? HEADER_BYTES + literalBlockHeaderBytes(inner) + CHECKSUM_BYTES : 0;
+}
+
+/** The frame's length header and the literal block's header, up to the checksum. */
+function writeSnappyFramePrefix(frame: Uint8Array, packedLength: number): void {
+  const inner = CHECKSUM_BYTES + packedLength;
+  writeHeader(frame, literalBlockHeaderBytes(inner) + inner);
+  writeLiteralBlockHeader(frame, HEADER_BYTES, inner);
+}
+
+/** The snappy frame `packPacket` laid out in front of `packed`, when it is there and intact. */
+function laidOutSnappyFrame(packed: Uint8Array, id: Uint8Array): Uint8Array | undefined {
+  const room = packed.byteOffset;
+  if (room === 0 || room !== snappyFrameRoom(packed.length) || packed.buffer.byteLength !== room + packed.length) return undefined;
+  const frame = new Uint8Array(packed.buffer, 0, room + packed.length);
+  writeSnappyFramePrefix(PREFIX, packed.length);
+  const at = room - CHECKSUM_BYTES;
+  for (let i = 0; i < at; i++) if (frame[i] !== PREFIX[i]) return undefined;
+  for (let i = 0; i < CHECKSUM_BYTES; i++) if (frame[at + i] !== id[i]) return undefined;
+  return frame;
+}
+
+// Scratch for the expected prefix: header, varint and literal tag (at most 4 + 2 + 2 bytes here).
+const PREFIX = new Uint8Array(16);
 
 /**
  * Frames already packed bytes, e.g. to relay a received message unchanged under this link's
- * compression. Throws `UNKNOWN_COMPRESSION` for a flag we do not implement.
+ * compression. The frame may share its bytes with `packed` (see {@link packPacket}): change
+ * neither. Throws `UNKNOWN_COMPRESSION` for a flag we do not implement.
  */
 export function frameFromPacked(packed: Uint8Array, id: Uint8Array, compression: number | null = null): Uint8Array {
   if (id.length !== CHECKSUM_BYTES) throw new InvalidArgumentError(`message id must be ${CHECKSUM_BYTES} bytes`);
@@ -88,6 +128,8 @@ export function frameFromPacked(packed: Uint8Array, id: Uint8Array, compression:
   // Small bodies are wrapped, not compressed, written straight into the frame (one array).
   let frame: Uint8Array;
   if (compression === CompressionFlags.snappy && innerLength < SNAPPY_LITERAL_BELOW) {
+    const laidOut = laidOutSnappyFrame(packed, id);
+    if (laidOut !== undefined) return laidOut;
     const at = HEADER_BYTES + literalBlockHeaderBytes(innerLength);
     frame = new Uint8Array(at + innerLength);
     writeLiteralBlockHeader(frame, HEADER_BYTES, innerLength);

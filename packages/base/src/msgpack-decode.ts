@@ -29,7 +29,7 @@ export interface MsgpackDecodeOptions {
 
 class Decoder {
   readonly bytes: Uint8Array;
-  readonly view: DataView;
+  #view: DataView | undefined;
   readonly maxDepth: number;
   readonly maxLength: number;
   readonly maxElements: number;
@@ -39,13 +39,27 @@ class Decoder {
 
   constructor(bytes: Uint8Array, options: MsgpackDecodeOptions) {
     // A plain Uint8Array view: bin values come out as Uint8Array even when the input is a Buffer.
-    this.bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.bytes = bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
     this.maxLength = options.maxLength ?? Number.POSITIVE_INFINITY;
     this.maxElements = options.maxElements ?? Number.POSITIVE_INFINITY;
     // The value itself is one element.
     this.budget = this.maxElements - 1;
+  }
+
+  /** Made on first use: most packets hold no float and no 64-bit integer. */
+  get view(): DataView {
+    return (this.#view ??= new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength));
+  }
+
+  u16(p: number): number {
+    const b = this.bytes;
+    return (b[p]! << 8) | b[p + 1]!;
+  }
+
+  u32(p: number): number {
+    const b = this.bytes;
+    return b[p]! * 0x100_0000 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!);
   }
 
   fail(message: string, limit?: { limit: 'depth' | 'elements' | 'length'; max: number }): never {
@@ -74,7 +88,6 @@ class Decoder {
     if (t >= 0xa0 && t <= 0xbf) return this.str(t & 0x1f);
     if (t >= 0x90 && t <= 0x9f) return this.array(t & 0x0f, depth);
     if (t <= 0x8f) return this.map(t & 0x0f, depth);
-    const v = this.view;
     const p = this.pos;
     switch (t) {
       case 0xc0:
@@ -86,93 +99,93 @@ class Decoder {
       case 0xc4:
         this.need(1);
         this.pos = p + 1;
-        return this.bin(v.getUint8(p));
+        return this.bin(this.bytes[p]!);
       case 0xc5:
         this.need(2);
         this.pos = p + 2;
-        return this.bin(v.getUint16(p));
+        return this.bin(this.u16(p));
       case 0xc6:
         this.need(4);
         this.pos = p + 4;
-        return this.bin(v.getUint32(p));
+        return this.bin(this.u32(p));
       case 0xca:
         this.need(4);
         this.pos = p + 4;
-        return v.getFloat32(p);
+        return this.view.getFloat32(p);
       case 0xcb:
         this.need(8);
         this.pos = p + 8;
-        return v.getFloat64(p);
+        return this.view.getFloat64(p);
       case 0xcc:
         this.need(1);
         this.pos = p + 1;
-        return v.getUint8(p);
+        return this.bytes[p]!;
       case 0xcd:
         this.need(2);
         this.pos = p + 2;
-        return v.getUint16(p);
+        return this.u16(p);
       case 0xce:
         this.need(4);
         this.pos = p + 4;
-        return v.getUint32(p);
+        return this.u32(p);
       case 0xcf: {
         this.need(8);
         this.pos = p + 8;
-        const hi = v.getUint32(p);
+        const hi = this.u32(p);
         // Below 2^21 in the high word the value is a safe integer.
-        if (hi < 0x20_0000) return hi * UINT32_LIMIT + v.getUint32(p + 4);
-        return v.getBigUint64(p);
+        if (hi < 0x20_0000) return hi * UINT32_LIMIT + this.u32(p + 4);
+        return this.view.getBigUint64(p);
       }
       case 0xd0:
         this.need(1);
         this.pos = p + 1;
-        return v.getInt8(p);
+        return (this.bytes[p]! << 24) >> 24;
       case 0xd1:
         this.need(2);
         this.pos = p + 2;
-        return v.getInt16(p);
+        return (this.u16(p) << 16) >> 16;
       case 0xd2:
         this.need(4);
         this.pos = p + 4;
-        return v.getInt32(p);
+        return this.u32(p) | 0;
       case 0xd3: {
         this.need(8);
         this.pos = p + 8;
-        const hi = v.getInt32(p);
+        const hi = this.u32(p) | 0;
         if (hi >= -0x20_0000 && hi < 0x20_0000) {
-          const n = hi * UINT32_LIMIT + v.getUint32(p + 4);
+          const n = hi * UINT32_LIMIT + this.u32(p + 4);
           if (Number.isSafeInteger(n)) return n;
         }
-        return v.getBigInt64(p);
+        return this.view.getBigInt64(p);
       }
       case 0xd9:
         this.need(1);
         this.pos = p + 1;
-        return this.str(v.getUint8(p));
+        return this.str(this.bytes[p]!);
       case 0xda:
         this.need(2);
         this.pos = p + 2;
-        return this.str(v.getUint16(p));
+        return this.str(this.u16(p));
       case 0xdb:
         this.need(4);
         this.pos = p + 4;
-        return this.str(v.getUint32(p));
+        return this.str(this.u32(p));
       case 0xdc:
         this.need(2);
         this.pos = p + 2;
-        return this.array(v.getUint16(p), depth);
+        return this.array(this.u16(p), depth);
       case 0xdd:
         this.need(4);
         this.pos = p + 4;
-        return this.array(v.getUint32(p), depth);
+        return this.array(this.u32(p), depth);
       case 0xde:
         this.need(2);
         this.pos = p + 2;
-        return this.map(v.getUint16(p), depth);
+        return this.map(this.u16(p), depth);
       case 0xdf:
         this.need(4);
         this.pos = p + 4;
-        return this.map(v.getUint32(p), depth);
+        return this.map(this.u32(p), depth);
       case 0xc1:
         this.pos = p - 1;
         return this.fail('reserved msgpack type 0xc1');
@@ -291,12 +304,12 @@ export function decodeArrayWithRaw(bytes: Uint8Array, options: MsgpackDecodeOpti
   } else if (t === 0xdc) {
     d.pos += 1;
     d.need(2);
-    n = d.view.getUint16(d.pos);
+    n = d.u16(d.pos);
     d.pos += 2;
   } else if (t === 0xdd) {
     d.pos += 1;
     d.need(4);
-    n = d.view.getUint32(d.pos);
+    n = d.u32(d.pos);
     d.pos += 4;
   } else {
     return d.fail('expected a msgpack array');

@@ -228,7 +228,7 @@ class Encoder {
     const reserved = max < 0x100 ? 2 : max < 0x10000 ? 3 : 5;
     this.ensure(reserved + max);
     const start = this.pos + reserved;
-    const written = n < 64 ? writeUtf8Short(s, this.buf, start) - start : textEncoder.encodeInto(s, this.buf.subarray(start)).written;
+    const written = n < 128 ? writeUtf8Short(s, this.buf, start) - start : textEncoder.encodeInto(s, this.buf.subarray(start)).written;
     const header = written < 0x100 ? 2 : written < 0x10000 ? 3 : 5;
     if (written >= UINT32_LIMIT) throw new EncodeError('string longer than 2^32-1 bytes');
     if (header < reserved) this.buf.copyWithin(this.pos + header, start, start + written);
@@ -349,6 +349,8 @@ function release(encoder: Encoder): void {
   if (encoder.buf.length > SCRATCH_KEEP_BYTES) scratch = undefined;
 }
 
+const noRoom = (): number => 0;
+
 /**
  * Encodes `value` as py2p would (PROTOCOL.md 1.5). Safe integers (and bigints) get the smallest
  * int width; other numbers float64; strings str; `Uint8Array`/`Buffer`/`ArrayBuffer`/byte views
@@ -369,10 +371,17 @@ export function encodeMsgpack(value: unknown): Uint8Array {
 /**
  * The packet array `[type, sender, time, ...payload]` with the sender's text as bin
  * (PROTOCOL.md 1.3, 1.5): the bytes `encodeMsgpack([type, utf8Encode(sender), time, ...payload])`
- * gives, without building that array or the sender's bytes.
+ * gives, without building that array or the sender's bytes. They come as a view at
+ * `room(length)` into an array of their own, which leaves that many bytes free in front.
  * @internal
  */
-export function encodePacket(type: number, sender: string, time: number, payload: readonly unknown[]): Uint8Array {
+export function encodePacket(
+  type: number,
+  sender: string,
+  time: number,
+  payload: readonly unknown[],
+  room: (length: number) => number = noRoom,
+): Uint8Array {
   const encoder = acquire();
   try {
     encoder.arrayHeader(3 + payload.length);
@@ -380,7 +389,11 @@ export function encodePacket(type: number, sender: string, time: number, payload
     encoder.utf8(sender, 0xc4, 0xc5, 0xc6);
     encoder.encode(time, 1);
     for (let i = 0; i < payload.length; i++) encoder.encode(payload[i], 1);
-    return encoder.take();
+    const at = room(encoder.pos);
+    if (at === 0) return encoder.take();
+    const out = new Uint8Array(at + encoder.pos);
+    out.set(encoder.buf.subarray(0, encoder.pos), at);
+    return out.subarray(at);
   } finally {
     release(encoder);
   }

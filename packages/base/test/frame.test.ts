@@ -484,6 +484,26 @@ describe('small bodies: wrapped, not compressed', () => {
     }
   });
 
+  it('a small packet comes with its snappy frame in front, handed out only while it is intact', () => {
+    const fields = fieldsOfInner(193);
+    const { packed, id } = packPacket(fields);
+    const built = frameFromPacked(packed.slice(), id, snappy);
+    const frame = frameFromPacked(packed, id, snappy);
+    expect(frame.buffer).toBe(packed.buffer);
+    expect(toHex(frame)).toBe(toHex(built));
+    expect(toHex(frameFromPacked(packed, id, null))).toBe(toHex(encodeFrame(fields)));
+    // Another id: that id's frame, built anew.
+    const other = new Uint8Array(32).fill(7);
+    const withOther = frameFromPacked(packed, other, snappy);
+    expect(withOther.buffer).not.toBe(packed.buffer);
+    expect(toHex(withOther)).toBe(toHex(frameFromPacked(packed.slice(), other, snappy)));
+    // A changed prefix is not trusted.
+    new Uint8Array(packed.buffer)[3]! ^= 1;
+    const rebuilt = frameFromPacked(packed, id, snappy);
+    expect(rebuilt.buffer).not.toBe(packed.buffer);
+    expect(toHex(rebuilt)).toBe(toHex(built));
+  });
+
   it('from 256 bytes of checksum ++ packed on, snappy compresses', () => {
     const { packed, id } = packPacket(fieldsOfInner(256));
     const body = frameFromPacked(packed, id, snappy).subarray(4);
