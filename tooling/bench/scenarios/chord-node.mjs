@@ -7,9 +7,11 @@
 //   set { indices }                      -> { callMs }            set bench-i = { i, payload }
 //   stored                               -> { stored, backups }   entries of the five tables, backup copies
 //   known                                -> { keys, backups }     keys heard of by notify, backup copies
-//   get { indices, concurrency, timeout } -> { latencies, wrong }  `concurrency` gets kept in flight
-//   begin / end                          -> { cpuMs, waits, preempted }  (with BENCH_CHILD_PROF
-//                                           the profile of the phase between them)
+//   get { indices, concurrency, timeout } -> { latencies, wrong, failures, evicted, uptimeMs }
+//                                           `concurrency` gets kept in flight; failures by cause;
+//                                           lookups this node evicted meanwhile (its table full)
+//   begin / end { profiled }             -> { cpuMs, waits, preempted }  (profiled: with
+//                                           BENCH_CHILD_PROF the profile of the phase between them)
 //   close                                -> {}, then exits
 import { ChordSocket } from '@p2p/chord';
 import { phaseProfile, processCounters, serve } from './procs.mjs';
@@ -21,6 +23,9 @@ const nowMs = () => performance.now();
 const benchValue = (i) => ({ i, payload: 'x'.repeat(32) });
 
 let socket;
+/** Retrievals this node dropped early because its table of pending lookups was full. */
+const lookupsEvicted = () =>
+  socket.metrics().metrics.find((m) => m.name === 'p2p_chord_lookups_evicted_total')?.series.reduce((s, x) => s + x.value, 0) ?? NaN;
 const idOf = (node) => (node === undefined ? null : node === socket ? socket.id : node.peerId);
 
 serve({
@@ -48,27 +53,36 @@ serve({
     const latencies = new Float64Array(indices.length);
     let next = 0;
     let wrong = 0;
+    // Why gets failed: rejections by error code, and wrongValue (a value, but not bench-i's).
+    const failures = {};
+    const failed = Symbol('failed');
+    const evictedBefore = lookupsEvicted();
     // `concurrency` loops, each starting its next get when the last one settled.
     const loop = async () => {
       while (next < indices.length) {
         const k = next++;
         const i = indices[k];
         const start = nowMs();
-        const value = await socket.get(`bench-${i}`, undefined, { timeout }).catch(() => undefined);
+        const value = await socket.get(`bench-${i}`, undefined, { timeout }).catch((err) => {
+          failures[err?.code ?? 'other'] = (failures[err?.code ?? 'other'] ?? 0) + 1;
+          return failed;
+        });
         latencies[k] = nowMs() - start;
+        if (value !== failed && value?.i !== i) failures.wrongValue = (failures.wrongValue ?? 0) + 1;
         if (value?.i !== i) wrong++;
       }
     };
     await Promise.all(Array.from({ length: concurrency }, loop));
-    return { latencies, wrong };
+    const evicted = lookupsEvicted() - evictedBefore;
+    return { latencies, wrong, failures, evicted, uptimeMs: Math.round(process.uptime() * 1000) };
   },
-  async begin() {
-    await profile.start();
+  async begin({ profiled = false }) {
+    if (profiled) await profile.start();
     return processCounters();
   },
-  async end() {
+  async end({ profiled = false }) {
     const at = processCounters();
-    await profile.stop();
+    if (profiled) await profile.stop();
     return at;
   },
   close: () => socket?.close(),
