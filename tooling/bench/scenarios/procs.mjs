@@ -119,7 +119,8 @@ export function serve(handlers) {
       if (handlers[cmd] === undefined) throw new Error('unknown command');
       answer = (await handlers[cmd](body)) ?? {};
     } catch (err) {
-      return process.send({ id, cmd, error: err?.stack ?? String(err) });
+      // A failed close still ends the process.
+      return process.send({ id, cmd, error: err?.stack ?? String(err) }, () => cmd === 'close' && process.exit(1));
     }
     if (cmd === 'close') process.send({ id, answer }, () => process.exit(0));
     else process.send({ id, answer });
