@@ -1,15 +1,18 @@
 // Scenario "mesh-procs": the mesh scenario with one node per child process (real nodes do not
 // share a thread): 8 processes on loopback, each dialing i+1 and i+3 mod 8, node 0 broadcasts N
 // small messages (2,000 unless -n is given). The bare TCP relay runs the same way, one process
-// per relay, right after it. Latencies compare across processes: process.hrtime reads the same
-// monotonic clock in all of them. On a machine with fewer cores than processes the figures say
-// as much about the scheduler as about the code; CPU time per message is the steadier one.
+// per relay; both networks are formed and warmed up, then take turns, `runs` rounds each.
+// Latencies compare across processes: process.hrtime reads the same monotonic clock in all of
+// them. On a machine with fewer cores than processes the figures say as much about the
+// scheduler as about the code; CPU time per message is the steadier one.
 import { fileURLToPath } from 'node:url';
 import { comparisonRows, summarise } from './mesh.mjs';
 import { spawnChildren } from './procs.mjs';
 import { EDGES, NODES } from './topology.mjs';
 
 export const name = 'mesh-procs';
+/** This scenario alternates its own rounds (`runs` of them): the runner calls it once. */
+export const repeats = false;
 export const description = '8 nodes, one per child process, on loopback (each dials i+1 and i+3 mod 8); node 0 broadcasts N small messages; beside the bare TCP relay, also one per process';
 
 const DEFAULT_MESSAGES = 2_000;
@@ -47,8 +50,8 @@ async function broadcastRound(children, messages, measure) {
   };
 }
 
-/** One network of `role` processes; returns the same figures as the in-process runs. */
-async function runProcesses(role, messages) {
+/** One network of `role` processes, formed and warmed up; close it with `group.close()`. */
+async function network(role) {
   const group = await spawnChildren(CHILD, NODES, [role]);
   const { children } = group;
   try {
@@ -63,20 +66,64 @@ async function runProcesses(role, messages) {
       await new Promise((r) => setTimeout(r, 20));
     }
     for (const n of WARMUP) await broadcastRound(children, n, false);
-    return await broadcastRound(children, messages, true);
-  } finally {
+    return group;
+  } catch (err) {
     await group.close();
+    throw err;
   }
 }
 
-export async function run({ messages = DEFAULT_MESSAGES }) {
-  const meshRun = await runProcesses('mesh', messages);
-  const relayRun = await runProcesses('relay', messages);
-  const mesh = summarise(meshRun);
-  const relay = summarise(relayRun);
+const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+/** The round with the median throughput. */
+const medianRound = (rounds) => [...rounds].sort((x, y) => x.messagesPerSecond - y.messagesPerSecond)[Math.floor(rounds.length / 2)];
+const every = (rounds) => rounds.map((r) => Math.round(r.messagesPerSecond)).join(' / ');
+
+/**
+ * Both networks stay up (the idle one costs nothing) and take turns: `runs` rounds of the mesh,
+ * each followed by one of the relay, so load from elsewhere on a shared machine falls on both
+ * alike. Ratios are the medians of each pair's ratio.
+ */
+export async function run({ messages = DEFAULT_MESSAGES, runs = 3 }) {
+  const groups = [];
+  const pairs = [];
+  try {
+    groups.push(await network('mesh'));
+    groups.push(await network('relay'));
+    const [mesh, relay] = groups.map((g) => g.children);
+    for (let r = 0; r < runs; r++) {
+      const m = await broadcastRound(mesh, messages, true);
+      const b = await broadcastRound(relay, messages, true);
+      pairs.push({ mesh: summarise(m), relay: summarise(b), perProcess: { mesh: m.perProcess, relay: b.perProcess } });
+    }
+  } finally {
+    await Promise.all(groups.map((g) => g.close()));
+  }
+  const meshRounds = pairs.map((p) => p.mesh);
+  const relayRounds = pairs.map((p) => p.relay);
+  const mesh = medianRound(meshRounds);
+  const relay = medianRound(relayRounds);
+  const pairRatio = (f) => median(pairs.map(f));
+  const total = (rounds, key) => rounds.reduce((s, r) => s + r[key], 0);
   // Bytes are counted by the in-process scenario only.
-  const results = comparisonRows('', mesh, relay).filter((r) => !r.label.startsWith('bytes'));
-  // Each process's CPU ms and context switches over the measured round (node 0 sends), in --json.
-  const perProcess = { mesh: meshRun.perProcess, relay: relayRun.perProcess };
-  return { messages, mesh, relay, perProcess, results };
+  const results = comparisonRows('', mesh, relay)
+    .filter((r) => !r.label.startsWith('bytes'))
+    .map((r) => {
+      if (r.label.startsWith('mesh: messages/s')) return { ...r, ratio: pairRatio((p) => p.mesh.messagesPerSecond / p.relay.messagesPerSecond) };
+      if (r.label.startsWith('mesh p99 / relay p99')) return { ...r, value: pairRatio((p) => p.mesh.p99Ms / p.relay.p99Ms) };
+      if (r.label.startsWith('CPU per message')) {
+        const cpu = (rounds) => median(rounds.map((x) => x.cpuUsPerMessage)).toFixed(0);
+        return { ...r, value: `${cpu(meshRounds)} / ${cpu(relayRounds)}`, ratio: pairRatio((p) => p.relay.cpuUsPerMessage / p.mesh.cpuUsPerMessage) };
+      }
+      if (r.label.startsWith('mesh: lost')) return { ...r, value: total(meshRounds, 'lost'), unit: `of ${messages * (NODES - 1) * runs}` };
+      if (r.label.startsWith('mesh: duplicate')) return { ...r, value: total(meshRounds, 'duplicates') };
+      if (r.label.startsWith('bare relay: lost')) return { ...r, value: `${total(relayRounds, 'lost')} / ${total(relayRounds, 'duplicates')}` };
+      return r;
+    });
+  results.push(
+    { label: 'rounds', value: runs, unit: 'of each, alternating (medians; ratios: median of the pairs)' },
+    { label: 'mesh: every round', value: every(meshRounds), unit: 'msg/s' },
+    { label: 'bare relay: every round', value: every(relayRounds), unit: 'msg/s' },
+  );
+  // Each round's figures, and each process's CPU ms and context switches in it, in --json.
+  return { messages, mesh, relay, pairs, results };
 }
