@@ -6,6 +6,7 @@
  * Deflating a small body costs more than encoding the rest of its frame, to save a few percent:
  * a frame body starts with 32 bytes of checksum, and a small packet holds mostly ids.
  */
+import { adler32, crc32 } from './deflate-checksums';
 import { CompressionFlags } from './flags';
 
 /**
@@ -61,41 +62,4 @@ function writeUint32LE(out: Uint8Array, at: number, v: number): void {
   out[at + 1] = (v >>> 8) & 0xff;
   out[at + 2] = (v >>> 16) & 0xff;
   out[at + 3] = v >>> 24;
-}
-
-/** RFC 1950 8.2, continued from `adler` (1 to start). */
-function adler32(data: Uint8Array, adler: number): number {
-  let a = adler & 0xffff;
-  let b = adler >>> 16;
-  for (let i = 0; i < data.length; ) {
-    // 5,552 bytes is the most that cannot overflow before the modulo (zlib's NMAX).
-    const end = Math.min(data.length, i + 5552);
-    for (; i < end; i++) {
-      a += data[i]!;
-      b += a;
-    }
-    a %= 65521;
-    b %= 65521;
-  }
-  return ((b << 16) | a) >>> 0;
-}
-
-/** CRC-32 of RFC 1952 8 (reflected, polynomial 0xEDB88320), continued from `crc` (0 to start). */
-function crc32(data: Uint8Array, crc: number): number {
-  const table = CRC_TABLE;
-  let c = ~crc >>> 0;
-  for (let i = 0; i < data.length; i++) c = table[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
-  return ~c >>> 0;
-}
-
-const CRC_TABLE = makeCrcTable();
-
-function makeCrcTable(): Uint32Array {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
 }

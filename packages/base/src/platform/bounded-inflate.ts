@@ -6,6 +6,7 @@
  * them, so corrupt input fails here as it does with node:zlib.
  */
 import { Gunzip, Unzlib, gzipSync, zlibSync } from 'fflate';
+import { adler32, crc32 } from '../deflate-checksums';
 import { OutputLimitError } from './output-limit';
 
 // 512 B of input inflate to at most ~528 KiB, the overshoot bound above the cap.
@@ -15,38 +16,6 @@ const SLICE_BYTES = 512;
 export const zlibCompress = (data: Uint8Array): Uint8Array => zlibSync(data, { level: 6 });
 /** gzip-wrapped deflate (header 1f 8b; mtime 0 as node:zlib writes it, so output is deterministic). */
 export const gzipCompress = (data: Uint8Array): Uint8Array => gzipSync(data, { level: 6, mtime: 0 });
-
-let crcTable: Uint32Array | undefined;
-
-function crc32(data: Uint8Array, crc = 0): number {
-  if (crcTable === undefined) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let c = ~crc >>> 0;
-  for (let i = 0; i < data.length; i++) c = crcTable[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
-  return ~c >>> 0;
-}
-
-function adler32(data: Uint8Array, adler = 1): number {
-  let a = adler & 0xffff;
-  let b = adler >>> 16;
-  // 5552 is the longest run whose sums cannot overflow before the modulo (zlib's NMAX).
-  for (let i = 0; i < data.length; ) {
-    const end = Math.min(i + 5552, data.length);
-    for (; i < end; i++) {
-      a += data[i]!;
-      b += a;
-    }
-    a %= 65521;
-    b %= 65521;
-  }
-  return ((b << 16) | a) >>> 0;
-}
 
 const readBE32 = (d: Uint8Array, i: number): number => ((d[i]! << 24) | (d[i + 1]! << 16) | (d[i + 2]! << 8) | d[i + 3]!) >>> 0;
 const readLE32 = (d: Uint8Array, i: number): number => (d[i]! | (d[i + 1]! << 8) | (d[i + 2]! << 16) | (d[i + 3]! << 24)) >>> 0;
