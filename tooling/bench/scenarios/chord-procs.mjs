@@ -6,10 +6,12 @@
 // (every node heard every notify, every backup copy landed), N gets, get i by node (i + 3) mod 8,
 // 50 in flight in total: each process keeps its share of the 50 going (7 or 6), every value
 // checked; two unreported rounds of the same gets first (WARMUP_GET_ROUNDS), then the measured
-// one. CPU per get is the user + system time of all 8 processes over the get round divided by N
-// (the parent, which only waits on IPC, is not counted); the first round's is reported beside
-// it. Latencies are merged from the children. Run `runs` times; medians. On a machine with fewer cores than 8 the wall-clock
-// figures measure the scheduler as much as the code; CPU per get is the steadier one.
+// one. CPU per get is the user + system time of all 8 processes over the get round divided by
+// N (the parent, which only waits on IPC, is not counted); the first round's is reported beside
+// it. Latencies are merged from the children. `runs` rings, one after the other; medians.
+// The nodes keep the default options, so a run longer than 30 s meets the first periodic
+// replica check (its gets then show it). With fewer cores than 8 the wall-clock figures
+// measure the scheduler as much as the code; CPU per get is the steadier one.
 import { fileURLToPath } from 'node:url';
 import { spawnChildren } from './procs.mjs';
 
