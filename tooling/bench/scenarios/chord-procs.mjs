@@ -2,11 +2,11 @@
 // process (real nodes do not share a thread), on loopback TCP. The ring is formed as there (line
 // dials, every node joins, each then dials its ring neighbours and fingers itself). N sets
 // (1,000 unless -n), set i by node i mod 8; "sets landed" is the time until the five replicas of
-// all N are stored (the children's storedEntries, polled over IPC). Once the network is quiet
-// (every node heard every notify, every backup copy landed), N gets, get i by node (i + 3) mod 8,
-// 50 in flight in total: each process keeps its share of the 50 going (7 or 6), every value
-// checked; two unreported rounds of the same gets first (WARMUP_GET_ROUNDS), then the measured
-// one. CPU per get is the user + system time of all 8 processes over the get round divided by
+// all N are stored (the children's storedEntries, polled over IPC), with the CPU it took. Once
+// the network is quiet (every node heard every notify, every backup copy landed), N gets, get i
+// by node (i + 3) mod 8, 50 in flight in total: each process keeps its share of the 50 going
+// (7 or 6), every value checked; two unreported rounds of the same gets first
+// (WARMUP_GET_ROUNDS), then the measured one. CPU per get is the user + system time of all 8 processes over the get round divided by
 // N (the parent, which only waits on IPC, is not counted); the first round's is reported beside
 // it. Latencies are merged from the children. `runs` rings, one after the other; medians.
 // The nodes keep the default options, so a run longer than 30 s meets the first periodic
@@ -108,11 +108,13 @@ async function runRing(ops) {
     );
     await sleep(500); // let finger dials and trimming settle
 
+    const setCpu = await all('begin', {});
     const t0 = nowMs();
     const sets = await Promise.all(children.map((child, c) => child.ask('set', { indices: share(ops, c, 0) })));
     const setsAnswered = nowMs() - t0;
     await pollUntil(() => all('stored'), (s) => sum(s.map((x) => x.stored)) >= ops * 5, 'all replicas stored');
     const landed = nowMs() - t0;
+    const setCpuMs = sum((await all('end', {})).map((a, c) => a.cpuMs - setCpu[c].cpuMs));
     // Quiet: every notify heard everywhere and every backup landed.
     await pollUntil(
       () => all('known'),
@@ -129,6 +131,7 @@ async function runRing(ops) {
       setsPerS: ops / (setsAnswered / 1000),
       setCallMsMax: Math.max(...sets.map((s) => s.callMs)),
       landedPerS: ops / (landed / 1000),
+      setCpuUs: (setCpuMs * 1000) / ops,
       quietMs: quiet,
       ...measured,
       firstGetCpuUs: warmups[0]?.getCpuUs ?? measured.getCpuUs,
@@ -153,6 +156,7 @@ export async function run({ messages, runs = 3 } = {}) {
     results: [
       { label: 'sets (calls, 8 processes at once)', value: m('setsPerS'), unit: 'ops/s' },
       { label: 'sets landed (5 replicas each)', value: m('landedPerS'), unit: 'ops/s', goal: '>= 5000' },
+      { label: 'CPU per set until landed (8 processes together)', value: m('setCpuUs'), unit: 'us' },
       { label: 'network quiet after the sets (notifies, backups)', value: m('quietMs'), unit: 'ms' },
       { label: `gets (${CONCURRENCY} in flight)`, value: m('getsPerS'), unit: 'ops/s', goal: '>= 8000' },
       { label: 'get p50', value: m('getP50'), unit: 'ms' },
