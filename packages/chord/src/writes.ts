@@ -81,18 +81,18 @@ export class Writes {
   announce(message: ChordMessage): void {
     if (this.#notices.length === 0) queueMicrotask(() => this.flushNotices());
     this.#notices.push(message);
-    if (this.#notices.length >= MAX_QUEUED_NOTICES) this.flushNotices(true);
+    if (this.#notices.length >= MAX_QUEUED_NOTICES) this.flushNotices();
   }
 
-  /** Sends the queued announcements now; `strict` lets a failure throw (to the caller of `set`). */
-  flushNotices(strict = false): void {
+  /** Sends the queued announcements now. */
+  flushNotices(): void {
     const notices = this.#notices;
     this.#notices = [];
     for (let i = 0; i < notices.length; i++) {
       try {
         broadcastMessage(this.#ctx.host, notices[i]!);
       } catch (err) {
-        if (strict || !isP2PError(err)) throw err;
+        if (!isP2PError(err)) throw err;
         this.#ctx.host.reportError(err);
       }
     }

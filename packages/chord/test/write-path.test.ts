@@ -67,6 +67,21 @@ describe('chord write path', () => {
     expect(received(peer, before, NOTIFY).every((w) => w.type === 0)).toBe(true);
   });
 
+  it('a notify that cannot go out at the end of the tick (write budget full) is an error event; set() returned, later ones go out', async () => {
+    // Room for stores (they carry the key's hashes) and small notifies, not for a notify of a 1,000-byte key.
+    const { a, peer } = await pair({ limits: { maxNodeWriteBytes: 600 } });
+    const errors: P2PError[] = [];
+    a.on('error', (e) => errors.push(e));
+    const before = peer.frames.length;
+    expect(() => a.set('k'.repeat(1000), 'v')).not.toThrow();
+    await waitFor(() => errors.length === 1);
+    expect(errors[0]!.code).toBe('LIMIT_EXCEEDED');
+    a.set('after', 'v');
+    await waitFor(() => received(peer, before, NOTIFY).some((w) => text(w.payload[1]) === 'after'));
+    expect(received(peer, before, NOTIFY)).toHaveLength(1);
+    expect(errors).toHaveLength(1);
+  });
+
   it('the backup of a received store names the ring key as this node writes it, whichever base58 form came in', async () => {
     const { a, peer } = await pair();
     let key = '';
