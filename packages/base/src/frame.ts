@@ -369,15 +369,16 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 function senderText(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value instanceof Uint8Array) {
-    // Most frames come from a few senders: the last one's text is kept (one entry, a copy).
-    const last = lastSender;
-    if (last !== undefined && bytesEqual(last.bytes, value)) return last.text;
+    // Most frames come from a few senders: their texts are kept, a few dozen ids at most.
+    const n = value.length;
+    const slot = n === 0 ? 0 : (n + value[0]! * 3 + value[n >> 1]! * 5 + value[n - 1]! * 7) & (SENDER_SLOTS - 1);
+    const known = senders[slot];
+    if (known !== undefined && bytesEqual(known.bytes, value)) return known.text;
     const ascii = asciiText(value);
     if (ascii !== undefined) {
-      lastSender = { bytes: value.slice(), text: ascii };
+      senders[slot] = { bytes: value.slice(), text: ascii };
       return ascii;
     }
-    if (ascii !== undefined) return ascii;
     try {
       return strictUtf8.decode(value);
     } catch (err) {
@@ -387,7 +388,9 @@ function senderText(value: unknown): string {
   throw new MalformedPacketError('packet sender is neither str nor bin');
 }
 
-let lastSender: { bytes: Uint8Array; text: string } | undefined;
+// Direct-mapped by a few of the id's bytes; entries hold ids of at most 128 bytes (asciiText).
+const SENDER_SLOTS = 64;
+const senders: ({ bytes: Uint8Array; text: string } | undefined)[] = new Array(SENDER_SLOTS).fill(undefined);
 
 /** Text of all-ASCII bytes (every real node id), or undefined: a cheaper path than TextDecoder. */
 function asciiText(bytes: Uint8Array): string | undefined {

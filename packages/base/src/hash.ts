@@ -9,7 +9,14 @@ export { sha1, sha224, sha256, sha384, sha512, randomUuid, sha256Into, sha256Mat
 
 /** Reads `bytes` as a big-endian unsigned integer; empty input is 0n. */
 export function bytesToBigInt(bytes: Uint8Array): bigint {
-  return bytes.length === 0 ? 0n : BigInt('0x' + toHex(bytes));
+  const n = bytes.length;
+  // Digest-sized input (node ids, ring keys): 32 bits per step beats making and parsing hex.
+  if (n > 64) return BigInt('0x' + toHex(bytes));
+  let value = 0n;
+  let i = 0;
+  for (; i < n % 4; i++) value = (value << 8n) | BigInt(bytes[i]!);
+  for (; i < n; i += 4) value = (value << 32n) | BigInt(((bytes[i]! << 24) | (bytes[i + 1]! << 16) | (bytes[i + 2]! << 8) | bytes[i + 3]!) >>> 0);
+  return value;
 }
 
 /**

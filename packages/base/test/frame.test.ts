@@ -528,3 +528,14 @@ describe('small bodies: wrapped, not compressed', () => {
     }
   });
 });
+
+describe('sender ids', () => {
+  it('decode to their own text with many senders interleaved (the remembered texts never mix up)', () => {
+    const senders = Array.from({ length: 300 }, (_, i) => (i % 2 === 0 ? `N${i}`.padEnd(66, 'x') : `Q${'z'.repeat(i % 70)}${i}`));
+    senders.push('ünïcode-sender', '', 'a'.repeat(200));
+    const bodies = senders.map((sender) => encodeFrame({ type: 0, sender, time: 1, payload: [0] }).subarray(4));
+    for (let round = 0; round < 3; round++) {
+      bodies.forEach((body, i) => expect(decodeFrameBody(body).sender).toBe(senders[i]));
+    }
+  });
+});

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../src/bytes';
 import { bigIntToBytes, bytesToBigInt, randomUuid, sha1, sha224, sha256, sha384, sha512 } from '../src/hash';
-import { codeOf, loadFixture } from './helpers';
+import { codeOf, loadFixture, prng, randomBytes } from './helpers';
 
 interface ChordHashes {
   get_hashes: { key_hex: string; hashes: { method: string; int: string; hex: string }[] }[];
@@ -25,6 +25,16 @@ describe('hash', () => {
       });
     }
   }
+
+  it('reads every length of bytes as the integer their hex spells', () => {
+    const rand = prng(31);
+    for (let n = 0; n <= 80; n++) {
+      const bytes = randomBytes(rand, n);
+      if (n % 3 === 0 && n > 0) bytes[0] = 0;
+      expect(bytesToBigInt(bytes)).toBe(n === 0 ? 0n : BigInt('0x' + toHex(bytes)));
+    }
+    expect(bytesToBigInt(new Uint8Array(48).fill(0xff))).toBe((1n << 384n) - 1n);
+  });
 
   it('converts big-endian integers both ways', () => {
     expect(bytesToBigInt(new Uint8Array(0))).toBe(0n);
