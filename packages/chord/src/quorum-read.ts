@@ -129,6 +129,9 @@ export class SlotRead {
   readonly #policy: ReadPolicy;
   readonly #releases: Array<() => void> = [];
   readonly #asked: boolean[] = HASH_METHODS.map(() => false);
+  readonly #heardFrom: boolean[] = HASH_METHODS.map(() => false);
+  /** The order tables are asked in: local ones first. */
+  #order: number[] = HASH_METHODS.map((_, i) => i);
   #unasked: number = HASH_METHODS.length;
   #timer: TimerHandle | undefined;
   #retryTimer: TimerHandle | undefined;
@@ -163,25 +166,51 @@ export class SlotRead {
     this.#finish(undefined, error);
   }
 
-  /** Every local table (free), then remote ones up to the policy's first asks; the rest after the hedge delay. */
+  /**
+   * Every local table (free), then remote ones up to the policy's first asks. Each hedge delay
+   * without a decision, one more table is asked per asked table still silent.
+   */
   #askFirst(): void {
-    const { isLocal, hedgeDelay, clock } = this.#opts;
+    const { isLocal, hedgeDelay } = this.#opts;
     const first = this.#policy.firstAsks ?? HASH_METHODS.length;
     const delay = first < HASH_METHODS.length ? (hedgeDelay?.() ?? 0) : 0;
     if (!(delay > 0)) return this.#askRest();
-    const order = HASH_METHODS.map((_, i) => i);
-    const local = order.filter((i) => isLocal?.(i) === true);
-    const ordered = [...local, ...order.filter((i) => !local.includes(i))];
-    const count = Math.max(first, local.length);
-    for (const i of ordered.slice(0, count)) this.#ask(i);
+    const local = this.#order.filter((i) => isLocal?.(i) === true);
+    if (local.length > 0) this.#order = [...local, ...this.#order.filter((i) => !local.includes(i))];
+    this.#askNext(Math.max(first, local.length));
     if (this.#done || this.#unasked === 0) return;
     if (this.#policy.fallsShort?.(this.#asked) !== false) return this.#askRest();
-    this.#hedgeTimer = clock.setTimeout(() => {
+    this.#armHedge(delay);
+  }
+
+  #armHedge(delay: number): void {
+    const clock = this.#opts.clock;
+    const armed = clock.now();
+    const hedge = (late: boolean): void => {
       this.#hedgeTimer = undefined;
       if (this.#done || this.#opts.isClosed()) return;
-      this.#askRest();
+      // A timer that fired late found this node busy, not the peers slow: their answers may be
+      // waiting unread, so the event loop gets one turn to read them before the hedge.
+      if (late) {
+        this.#hedgeTimer = clock.setTimeout(() => hedge(false), 0);
+        return;
+      }
+      const silent = this.#order.filter((i) => this.#asked[i] && !this.#heardFrom[i]).length;
+      this.#askNext(Math.max(1, silent));
+      if (this.#unasked > 0 && !this.#done) this.#armHedge(delay);
       this.#decide(false);
-    }, delay);
+    };
+    this.#hedgeTimer = clock.setTimeout(() => hedge(clock.now() - armed > delay * 1.5), delay);
+  }
+
+  /** Asks the next `count` tables not asked yet, in asking order. */
+  #askNext(count: number): void {
+    for (const i of this.#order) {
+      if (count <= 0 || this.#done) return;
+      if (this.#asked[i]) continue;
+      this.#ask(i);
+      count--;
+    }
   }
 
   #askRest(): void {
@@ -189,7 +218,7 @@ export class SlotRead {
       this.#opts.clock.clearTimeout(this.#hedgeTimer);
       this.#hedgeTimer = undefined;
     }
-    for (let i = 0; i < HASH_METHODS.length && !this.#done; i++) if (!this.#asked[i]) this.#ask(i);
+    this.#askNext(HASH_METHODS.length);
   }
 
   #ask(i: number): void {
@@ -202,10 +231,12 @@ export class SlotRead {
       result = this.#opts.lookup(i, (value, raw) => this.#heard(i, value ?? null, raw));
     } catch {
       // The retrieve could not go out (its link is closing): like a nil, asked again next round.
+      this.#heardFrom[i] = true;
       this.#policy.record(i, null, NO_RAW, false);
       return;
     }
     if (result.kind === 'local') {
+      this.#heardFrom[i] = true;
       const raw = result.entry?.raw;
       this.#policy.record(i, result.value ?? null, () => raw, true);
     } else this.#releases.push(result.release);
@@ -213,6 +244,7 @@ export class SlotRead {
 
   #heard(i: number, value: unknown, raw: RawOf): void {
     if (this.#done) return;
+    this.#heardFrom[i] = true;
     this.#policy.record(i, value, raw, false);
     if (this.#unasked > 0 && this.#policy.fallsShort?.(this.#asked) !== false) this.#askRest();
     this.#decide(false);
