@@ -62,10 +62,19 @@ export class Fingers {
   readonly #places = new Map<string, Geometry>();
   /** Peers asked for their peers list in this periodic round. */
   readonly #probed = new Set<string>();
+  #linksAll = false;
 
   constructor(ctx: ChordContext) {
     this.#ctx = ctx;
     ctx.ring.pinned = (conn) => conn.peerId !== undefined && this.#wanted.has(conn.peerId);
+  }
+
+  /**
+   * True when, at the last refresh, this node was linked to every storing node it knew of (a ring
+   * small enough to link completely): then the node it asks about a key is the responsible one.
+   */
+  get linksAll(): boolean {
+    return this.#linksAll && this.limit > 0;
   }
 
   /** Fingers kept at most (the `fingers` option); 0 when off. */
@@ -153,6 +162,7 @@ export class Fingers {
     // A ring no larger than the links routing may keep anyway is linked completely: every lookup
     // goes straight to the responsible node instead of costing a forward (a nil and a passed-on answer).
     const everyone = all.length <= fullMeshPeers(this.limit, keep) ? all.map((g) => g.item) : [];
+    this.#linksAll = everyone.length > 0 && everyone.every((id) => peers.has(id));
     // Intervals whose finger is not linked yet keep their current link meanwhile.
     const waiting = new Set(all.filter((g) => fingers.includes(g.item) && !peers.has(g.item)).map((g) => g.place?.interval));
     const stopgaps = pickFingers(linked.filter((g) => waiting.has(g.place?.interval)));

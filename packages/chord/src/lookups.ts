@@ -122,8 +122,9 @@ export class Lookups {
     if (waiter) {
       const sent = this.#clock.now();
       let timed = false;
+      // Timed to the first value: a nil may be a forwarder's first reply, ahead of the value.
       w = (value, raw) => {
-        if (!timed) {
+        if (!timed && value !== null) {
           timed = true;
           this.#times.observe(this.#clock.now() - sent);
         }

@@ -67,16 +67,17 @@ export function decideQuorum(answers: readonly SlotAnswer[], final: boolean): Qu
 
 /**
  * Whether the tables `asked` so far can no longer reach {@link AGREEMENT} on their own: the largest
- * group among their answers plus those still open is short of it (a nil, a disagreeing answer or a
- * local nil among three asked is enough).
+ * group among their answers plus those still open is short of it (a disagreeing answer or a local
+ * nil among three asked is enough, and a remote nil unless `nilOpen`: then a nil may be a
+ * forwarder's first reply, with the value still to come).
  */
-export function askedFallShort(answers: readonly SlotAnswer[], asked: readonly boolean[]): boolean {
+export function askedFallShort(answers: readonly SlotAnswer[], asked: readonly boolean[], nilOpen = false): boolean {
   const counts: number[] = [];
   let most = 0;
   let open = 0;
   answers.forEach((slot, i) => {
     if (!asked[i]) return;
-    if (slot.state === 'open') open++;
+    if (slot.state === 'open' || (nilOpen && slot.state === 'nil')) open++;
     else if (slot.group !== undefined) most = Math.max(most, (counts[slot.group] = (counts[slot.group] ?? 0) + 1));
   });
   return most + open < AGREEMENT;
@@ -99,6 +100,13 @@ export interface QuorumReadOptions {
    * every table at once. Read once, when the read starts.
    */
   hedgeDelay?(): number;
+  /**
+   * Whether a remote nil answer means an empty table: true when this node is linked to every
+   * storing node it knows, so the node it asked is the responsible one and no forwarder. Otherwise
+   * a nil is treated as silence (the value may follow it) and only the hedge asks more tables.
+   * Absent: true.
+   */
+  nilIsFinal?(): boolean;
 }
 
 /** How a read turns answers into a result: what {@link SlotRead} asks of its policy. */
@@ -114,8 +122,11 @@ export interface ReadPolicy {
    * that many agreeing answers can settle it. Absent: all five.
    */
   readonly firstAsks?: number;
-  /** Whether the tables asked so far (`asked[i]`) can no longer settle the read alone: then the rest are asked at once. */
-  fallsShort?(asked: readonly boolean[]): boolean;
+  /**
+   * Whether the tables asked so far (`asked[i]`) can no longer settle the read alone: then the rest
+   * are asked at once. `nilOpen`: a remote nil may still be followed by the value.
+   */
+  fallsShort?(asked: readonly boolean[], nilOpen: boolean): boolean;
 }
 
 /**
@@ -130,6 +141,8 @@ export class SlotRead {
   readonly #releases: Array<() => void> = [];
   readonly #asked: boolean[] = HASH_METHODS.map(() => false);
   readonly #heardFrom: boolean[] = HASH_METHODS.map(() => false);
+  /** Whether a remote nil may be a forwarder's first reply (decided when the read starts). */
+  #nilOpen = false;
   /** The order tables are asked in: local ones first. */
   #order: number[] = HASH_METHODS.map((_, i) => i);
   #unasked: number = HASH_METHODS.length;
@@ -175,11 +188,12 @@ export class SlotRead {
     const first = this.#policy.firstAsks ?? HASH_METHODS.length;
     const delay = first < HASH_METHODS.length ? (hedgeDelay?.() ?? 0) : 0;
     if (!(delay > 0)) return this.#askRest();
+    this.#nilOpen = this.#opts.nilIsFinal?.() === false;
     const local = this.#order.filter((i) => isLocal?.(i) === true);
     if (local.length > 0) this.#order = [...local, ...this.#order.filter((i) => !local.includes(i))];
     this.#askNext(Math.max(first, local.length));
     if (this.#done || this.#unasked === 0) return;
-    if (this.#policy.fallsShort?.(this.#asked) !== false) return this.#askRest();
+    if (this.#policy.fallsShort?.(this.#asked, this.#nilOpen) !== false) return this.#askRest();
     this.#armHedge(delay);
   }
 
@@ -244,9 +258,10 @@ export class SlotRead {
 
   #heard(i: number, value: unknown, raw: RawOf): void {
     if (this.#done) return;
-    this.#heardFrom[i] = true;
+    // A nil that may be a forwarder's first reply leaves the table silent for the hedge.
+    if (value !== null || !this.#nilOpen) this.#heardFrom[i] = true;
     this.#policy.record(i, value, raw, false);
-    if (this.#unasked > 0 && this.#policy.fallsShort?.(this.#asked) !== false) this.#askRest();
+    if (this.#unasked > 0 && this.#policy.fallsShort?.(this.#asked, this.#nilOpen) !== false) this.#askRest();
     this.#decide(false);
   }
 
@@ -315,6 +330,7 @@ export function keyRead(ctx: ChordContext, key: Uint8Array, timeout: number, sig
     isClosed: () => ctx.host.closed,
     isLocal: (i) => (routed[i] = { to: lookups.route(hashes[i]!) }).to === undefined,
     hedgeDelay: () => lookups.hedgeDelay(),
+    nilIsFinal: () => ctx.fingers.linksAll,
   });
 }
 
@@ -338,8 +354,8 @@ class QuorumPolicy implements ReadPolicy {
         : { state: 'final', value, group: this.#groups.groupOf(value, local ? raw() : undefined) };
   }
 
-  fallsShort(asked: readonly boolean[]): boolean {
-    return askedFallShort(this.#answers, asked);
+  fallsShort(asked: readonly boolean[], nilOpen: boolean): boolean {
+    return askedFallShort(this.#answers, asked, nilOpen);
   }
 
   retry(): number[] {

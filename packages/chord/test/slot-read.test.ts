@@ -55,6 +55,8 @@ interface Script {
   /** The table throws when asked (its link is closing). */
   failing?: number[];
   hedge?: number;
+  /** Whether a remote nil means an empty table (the default) or may precede the value. */
+  nilIsFinal?: boolean;
 }
 
 function harness(script: Script = {}) {
@@ -76,6 +78,7 @@ function harness(script: Script = {}) {
     isClosed: () => false,
     isLocal: (i) => script.local !== undefined && i in script.local,
     ...(script.hedge === undefined ? {} : { hedgeDelay: () => script.hedge! }),
+    ...(script.nilIsFinal === undefined ? {} : { nilIsFinal: () => script.nilIsFinal! }),
   };
   const answer = (i: number, value: unknown): void => {
     const raw = value === null ? undefined : encodeMsgpack(value);
@@ -133,6 +136,27 @@ describe('SlotRead: three tables first, the rest when needed (PROTOCOL.md 6.5)',
     expect(h.asked).toEqual([0, 1, 2, 3, 4]);
     for (const i of [0, 3, 4]) h.answer(i, 'v');
     return flush().then(() => expect(out.result).toEqual({ value: 'v' }));
+  });
+
+  it('where a nil may be a forwarder\'s first reply, it counts as silence: the value that follows it decides, the hedge covers the rest', async () => {
+    const h = harness({ hedge: 40, nilIsFinal: false });
+    const out = track(new QuorumRead(h.options).run());
+    h.answer(0, null);
+    h.answer(1, 'v');
+    h.answer(2, 'v');
+    expect(h.asked).toEqual([0, 1, 2]);
+    h.answer(0, 'v');
+    await flush();
+    expect(out.result).toEqual({ value: 'v' });
+
+    const late = harness({ hedge: 40, nilIsFinal: false });
+    track(new QuorumRead(late.options).run());
+    late.answer(0, null);
+    late.answer(1, 'v');
+    late.answer(2, 'v');
+    late.clock.advance(40);
+    // Table 0 answered only nil so far: one more table is asked in its place.
+    expect(late.asked).toEqual([0, 1, 2, 3]);
   });
 
   it('a disagreeing answer asks the other two at once, and the majority still wins', async () => {
