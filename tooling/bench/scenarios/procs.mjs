@@ -60,7 +60,7 @@ function spawnChild(script, args, label) {
       if (exitCode !== undefined) return Promise.reject(new Error(`${label} exited (${exitCode})`));
       const id = nextId++;
       const answered = answer(id, cmd, timeout);
-      child.send({ id, cmd, ...body });
+      child.send({ id, cmd, ...body }, (err) => err && pending.get(id)?.reject(new Error(`${label}: ${cmd}: ${err.message}`)));
       return answered;
     },
     kill: () => exitCode === undefined && child.kill('SIGKILL'),
