@@ -4,7 +4,7 @@
  */
 import { findCompression, getCompression } from './compression';
 import { CompressionFlags, MainFlags } from './flags';
-import { bytesEqual } from './bytes';
+import { bytesEqual, concatBytes } from './bytes';
 import {
   ChecksumMismatchError,
   DecompressionError,
@@ -63,42 +63,48 @@ const MAX_BODY_BYTES = 0xffff_ffff; // what a u32 header can express
 
 /**
  * Encodes the packet array and its checksum; sender goes out as bin (PROTOCOL.md 1.5). `packed`
- * is a view: a small packet's array also holds, in front of it, the rest of its snappy frame
- * (the method links between @p2p nodes use), which {@link frameFromPacked} then hands out as
- * it is instead of building it again.
+ * is a view: its array also holds, in front of it, the rest of a frame, which
+ * {@link frameFromPacked} then hands out (or compresses) as it is instead of building it again.
+ * That is the snappy frame for a small packet (the method links between @p2p nodes use), the
+ * raw frame for a larger one.
  */
 export function packPacket(fields: PacketFields): { packed: Uint8Array; id: Uint8Array } {
   const { type, sender, time, payload } = fields;
   if (typeof sender !== 'string') throw new InvalidArgumentError('sender must be the base58 id text');
-  const packed = encodePacket(type, sender, time, payload, snappyFrameRoom);
+  const packed = encodePacket(type, sender, time, payload, frameRoom);
   const id = sha256(packed);
-  if (packed.byteOffset > 0) {
-    const frame = new Uint8Array(packed.buffer, 0, packed.byteOffset);
-    writeSnappyFramePrefix(frame, packed.length);
-    frame.set(id, packed.byteOffset - CHECKSUM_BYTES);
-  }
+  const frame = new Uint8Array(packed.buffer, 0, packed.byteOffset);
+  writeFramePrefix(frame, packed.length);
+  frame.set(id, packed.byteOffset - CHECKSUM_BYTES);
   return { packed, id };
 }
 
-/** What goes in front of `length` packed bytes in their snappy frame: none when the body is compressed. */
-function snappyFrameRoom(length: number): number {
+/** Whether `length` packed bytes go out as a snappy literal (else compressed, or raw). */
+const isLiteral = (length: number): boolean => CHECKSUM_BYTES + length < SNAPPY_LITERAL_BELOW;
+
+/** What goes in front of `length` packed bytes in the frame {@link packPacket} lays out. */
+function frameRoom(length: number): number {
   const inner = CHECKSUM_BYTES + length;
-  return inner < SNAPPY_LITERAL_BELOW ? HEADER_BYTES + literalBlockHeaderBytes(inner) + CHECKSUM_BYTES : 0;
+  return isLiteral(length) ? HEADER_BYTES + literalBlockHeaderBytes(inner) + CHECKSUM_BYTES : HEADER_BYTES + CHECKSUM_BYTES;
 }
 
-/** The frame's length header and the literal block's header, up to the checksum. */
-function writeSnappyFramePrefix(frame: Uint8Array, packedLength: number): void {
+/** That frame's prefix up to the checksum: the length header, and a literal block's header. */
+function writeFramePrefix(frame: Uint8Array, packedLength: number): void {
   const inner = CHECKSUM_BYTES + packedLength;
+  if (!isLiteral(packedLength)) {
+    writeHeader(frame, inner);
+    return;
+  }
   writeHeader(frame, literalBlockHeaderBytes(inner) + inner);
   writeLiteralBlockHeader(frame, HEADER_BYTES, inner);
 }
 
-/** The snappy frame `packPacket` laid out in front of `packed`, when it is there and intact. */
-function laidOutSnappyFrame(packed: Uint8Array, id: Uint8Array): Uint8Array | undefined {
+/** The frame {@link packPacket} laid out in front of `packed`, when it is there and intact. */
+function laidOutFrame(packed: Uint8Array, id: Uint8Array): Uint8Array | undefined {
   const room = packed.byteOffset;
-  if (room === 0 || room !== snappyFrameRoom(packed.length) || packed.buffer.byteLength !== room + packed.length) return undefined;
+  if (room !== frameRoom(packed.length) || packed.buffer.byteLength !== room + packed.length) return undefined;
   const frame = new Uint8Array(packed.buffer, 0, room + packed.length);
-  writeSnappyFramePrefix(PREFIX, packed.length);
+  writeFramePrefix(PREFIX, packed.length);
   const at = room - CHECKSUM_BYTES;
   for (let i = 0; i < at; i++) if (frame[i] !== PREFIX[i]) return undefined;
   for (let i = 0; i < CHECKSUM_BYTES; i++) if (frame[at + i] !== id[i]) return undefined;
@@ -115,7 +121,10 @@ const PREFIX = new Uint8Array(16);
  */
 export function frameFromPacked(packed: Uint8Array, id: Uint8Array, compression: number | null = null): Uint8Array {
   if (id.length !== CHECKSUM_BYTES) throw new InvalidArgumentError(`message id must be ${CHECKSUM_BYTES} bytes`);
+  const laidOut = laidOutFrame(packed, id);
+  const literal = isLiteral(packed.length);
   if (compression === null || compression === undefined) {
+    if (laidOut !== undefined && !literal) return laidOut;
     const bodyLength = CHECKSUM_BYTES + packed.length;
     checkBodyLength(bodyLength);
     const frame = new Uint8Array(HEADER_BYTES + bodyLength);
@@ -127,8 +136,7 @@ export function frameFromPacked(packed: Uint8Array, id: Uint8Array, compression:
   const innerLength = CHECKSUM_BYTES + packed.length;
   // Small bodies are wrapped, not compressed, written straight into the frame (one array).
   let frame: Uint8Array;
-  if (compression === CompressionFlags.snappy && innerLength < SNAPPY_LITERAL_BELOW) {
-    const laidOut = laidOutSnappyFrame(packed, id);
+  if (compression === CompressionFlags.snappy && literal) {
     if (laidOut !== undefined) return laidOut;
     const at = HEADER_BYTES + literalBlockHeaderBytes(innerLength);
     frame = new Uint8Array(at + innerLength);
@@ -140,9 +148,8 @@ export function frameFromPacked(packed: Uint8Array, id: Uint8Array, compression:
     writeStored(compression, frame, HEADER_BYTES, id, packed);
   } else {
     const method = getCompression(compression);
-    const inner = new Uint8Array(innerLength);
-    inner.set(id, 0);
-    inner.set(packed, CHECKSUM_BYTES);
+    // A larger packet's raw frame holds checksum ++ packed as one run already.
+    const inner = laidOut !== undefined && !literal ? laidOut.subarray(HEADER_BYTES) : concatBytes(id, packed);
     if (compression === CompressionFlags.snappy) frame = snappyCompressAfter(HEADER_BYTES, inner);
     else {
       const body = method.compress(inner);

@@ -504,6 +504,27 @@ describe('small bodies: wrapped, not compressed', () => {
     expect(toHex(rebuilt)).toBe(toHex(built));
   });
 
+  it('a larger packet comes with its raw frame in front: handed out raw, compressed from in place', () => {
+    for (const inner of [256, 1000, 70_000]) {
+      const fields = fieldsOfInner(inner);
+      const { packed, id } = packPacket(fields);
+      const raw = frameFromPacked(packed, id, null);
+      expect(raw.buffer).toBe(packed.buffer);
+      expect(toHex(raw)).toBe(toHex(frameFromPacked(packed.slice(), id, null)));
+      for (const flag of [snappy, zlib, gzip]) {
+        const frame = frameFromPacked(packed, id, flag);
+        expect(frame.buffer).not.toBe(packed.buffer);
+        expect(toHex(frame)).toBe(toHex(frameFromPacked(packed.slice(), id, flag)));
+        expect(decodeFrameBody(frame.subarray(4), { candidates: [flag] }).payload).toEqual(fields.payload);
+      }
+      // A changed checksum in front is not trusted.
+      new Uint8Array(packed.buffer)[10]! ^= 1;
+      const rebuilt = frameFromPacked(packed, id, null);
+      expect(rebuilt.buffer).not.toBe(packed.buffer);
+      expect(decodeFrameBody(rebuilt.subarray(4)).payload).toEqual(fields.payload);
+    }
+  });
+
   it('from 256 bytes of checksum ++ packed on, snappy compresses', () => {
     const { packed, id } = packPacket(fieldsOfInner(256));
     const body = frameFromPacked(packed, id, snappy).subarray(4);
