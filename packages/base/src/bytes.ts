@@ -9,7 +9,17 @@ const decoder = new TextDecoder('utf-8');
 
 /** UTF-8 bytes of `text`. */
 export function utf8Encode(text: string): Uint8Array {
-  return encoder.encode(text);
+  const n = text.length;
+  // Short ASCII (ids, hash names, keys): up to 64 bytes V8 keeps the array on its own heap, and
+  // a loop costs far less than TextEncoder's call.
+  if (n > 64) return encoder.encode(text);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return encoder.encode(text);
+    out[i] = c;
+  }
+  return out;
 }
 
 /** Text of UTF-8 `bytes`; invalid sequences become U+FFFD. */

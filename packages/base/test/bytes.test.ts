@@ -17,6 +17,17 @@ describe('bytes', () => {
     expect(toHex(utf8Encode('é'))).toBe('c3a9');
   });
 
+  it('utf8Encode gives TextEncoder\'s bytes at every length around the short-ASCII path', () => {
+    const encoder = new TextEncoder();
+    for (let n = 0; n <= 70; n++) {
+      for (const s of ['k'.repeat(n), 'k'.repeat(Math.max(0, n - 1)) + 'é', 'é' + 'k'.repeat(n), '\ud800'.repeat(n % 3) + 'x'.repeat(n)]) {
+        const out = utf8Encode(s);
+        expect(toHex(out)).toBe(toHex(encoder.encode(s)));
+        expect(out.constructor).toBe(Uint8Array);
+      }
+    }
+  });
+
   it('compares, concatenates and tests equality', () => {
     const a = fromHex('0102');
     expect(bytesEqual(a, fromHex('0102'))).toBe(true);
