@@ -258,11 +258,14 @@ export class Fingers {
 }
 
 /**
- * The largest ring (storing peers known, linked or not) a node links to completely: the fingers
- * it may keep plus its neighbours on both sides, the links it would accept anyway.
+ * The largest ring (storing peers known, linked or not) a node links to completely: its
+ * neighbours on both sides plus up to 8 (10 by default, 11 nodes). In a ring that small the
+ * neighbours, about log2 N fingers and the nodes using this one as a finger are nearly everyone
+ * anyway; a little beyond it, leftover links from the complete phase would keep rings of 20
+ * linked nearly completely.
  */
 export function fullMeshPeers(fingers: number, keep: number): number {
-  return fingers + 2 * keep;
+  return Math.min(fingers, 8) + 2 * keep;
 }
 
 /** The `count` items with the smallest `by`, smallest first (a selection: `count` is tiny). */
