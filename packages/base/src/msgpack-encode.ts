@@ -10,6 +10,11 @@ const UINT64_MAX = (1n << 64n) - 1n;
 
 const textEncoder = new TextEncoder();
 
+// Senders' ids as bin (header included), by id text: at most 64, of at most 128 characters each.
+const SENDER_BINS = 64;
+const MAX_KEPT_SENDER = 128;
+const senderBins = new Map<string, Uint8Array>();
+
 class Encoder {
   buf: Uint8Array;
   view: DataView;
@@ -246,6 +251,26 @@ class Encoder {
     this.pos = p + header + written;
   }
 
+  /** `utf8(sender)` as bin, from the encodings of recent senders (a node sends as itself). */
+  senderBin(sender: string): void {
+    let encoded = senderBins.get(sender);
+    if (encoded === undefined) {
+      const start = this.pos;
+      this.utf8(sender, 0xc4, 0xc5, 0xc6);
+      if (sender.length > MAX_KEPT_SENDER) return;
+      encoded = this.buf.slice(start, this.pos);
+      if (senderBins.size >= SENDER_BINS) senderBins.clear();
+      senderBins.set(sender, encoded);
+      return;
+    }
+    const n = encoded.length;
+    this.ensure(n);
+    const b = this.buf;
+    const p = this.pos;
+    for (let i = 0; i < n; i++) b[p + i] = encoded[i]!;
+    this.pos = p + n;
+  }
+
   bin(bytes: Uint8Array): void {
     const n = bytes.length;
     if (n >= UINT32_LIMIT) throw new EncodeError('binary longer than 2^32-1 bytes');
@@ -386,7 +411,7 @@ export function encodePacket(
   try {
     encoder.arrayHeader(3 + payload.length);
     encoder.encode(type, 1);
-    encoder.utf8(sender, 0xc4, 0xc5, 0xc6);
+    encoder.senderBin(sender);
     encoder.encode(time, 1);
     for (let i = 0; i < payload.length; i++) encoder.encode(payload[i], 1);
     const at = room(encoder.pos);

@@ -421,6 +421,16 @@ describe('msgpack encoder reuse', () => {
     expect(back.length === big.length && back.every((b) => b === 3)).toBe(true);
   });
 
+  it('encodePacket writes each of many senders as its own bytes (recent ones are remembered)', () => {
+    const senders = Array.from({ length: 150 }, (_, i) => `sender-${i}-`.padEnd(20 + (i % 90), String.fromCharCode(65 + (i % 26))));
+    for (let round = 0; round < 3; round++) {
+      senders.forEach((sender, i) => {
+        const expected = encodeMsgpack([2, utf8Encode(sender), 7, i]);
+        expect(toHex(encodePacket(2, sender, 7, [i]))).toBe(toHex(expected));
+      });
+    }
+  });
+
   it('encodePacket is encodeMsgpack([type, utf8Encode(sender), time, ...payload])', () => {
     const rand = prng(17);
     const senders = ['', 'a', 'x'.repeat(31), 'x'.repeat(64), 'Q'.repeat(66), 'é'.repeat(40), '\ud800x', 'y'.repeat(100) + '😀', 'z'.repeat(300), 'w'.repeat(70_000)];
