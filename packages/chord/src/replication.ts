@@ -102,11 +102,11 @@ export class Replication {
    * there; else refresh its backup at the node behind and, when its user key is known, make sure
    * the key's four sibling slots are stored at their responsible nodes, with ordinary `store`
    * messages. A slot is pushed again only when its target or the value changed since the last
-   * push, or on a `full` pass. A pass a ring change `triggered` skips the entries stored since
-   * that change (Writes.isFresh): their backups went to the current predecessors and their
-   * siblings to the current ring when they were stored (probing them while those stores are
-   * still landing would find them missing and send them twice); the next periodic pass checks
-   * their siblings like any other entry's.
+   * push, or on a `full` pass. A pass a ring change `triggered` skips the entries this node's own
+   * writes stored since that change (Writes.isFresh): their backups went to the current
+   * predecessors and their siblings to the current ring in the same call (probing them while
+   * those stores are still landing would find them missing and send them twice); the next
+   * periodic pass checks them like any other entry.
    */
   repair(full = false, triggered = false): void {
     const ctx = this.#ctx;

@@ -22,7 +22,7 @@ export class Writes {
   readonly #ctx: ChordContext;
   /** Signed-record checks of every write received or applied here. */
   readonly records: RecordGuard;
-  /** Entries stored here since the ring last changed (see {@link ringChanged}); weakly held. */
+  /** Entries this node's own writes stored here since the ring last changed (see {@link isFresh}); weakly held. */
   #fresh = new WeakSet<Entry>();
   /** This tick's key announcements, broadcast at its end (see {@link announce}). */
   #notices: ChordMessage[] = [];
@@ -53,20 +53,21 @@ export class Writes {
     if (!this.records.admit(ctx.store.tables, method, k, entry, from ? 'store' : 'local', from?.peerId)) return;
     const changed = ctx.store.apply(method, k, entry);
     if (changed !== undefined && ctx.ring.storing) {
-      if (changed !== null) this.#fresh.add(changed);
+      // Only this node's own writes: a peer's store may be a handoff or a move, whose siblings nobody else checks.
+      if (changed !== null && from === undefined) this.#fresh.add(changed);
       this.backup(method, k, changed, keyBin);
     }
   }
 
-  /** The set of storing peers changed: entries stored from now on are fresh, none before. */
+  /** The set of storing peers changed: no entry held here is fresh any more. */
   ringChanged(): void {
     this.#fresh = new WeakSet();
   }
 
   /**
-   * Whether `entry` was stored here (and its backup sent) after the last ring change: its
-   * siblings were sent with that ring too, so a repair pass the change triggered need not check
-   * them (the periodic passes still do).
+   * Whether `entry` was stored here by this node's own write (and its backup sent) after the last
+   * ring change: the same call sent its four siblings with that ring, so a repair pass the change
+   * triggered need not check them (the periodic passes still do).
    */
   isFresh(entry: Entry): boolean {
     return this.#fresh.has(entry);
