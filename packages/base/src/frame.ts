@@ -124,9 +124,9 @@ export function frameFromPacked(packed: Uint8Array, id: Uint8Array, compression:
   const laidOut = laidOutFrame(packed, id);
   const literal = isLiteral(packed.length);
   if (compression === null || compression === undefined) {
-    if (laidOut !== undefined && !literal) return laidOut;
     const bodyLength = CHECKSUM_BYTES + packed.length;
     checkBodyLength(bodyLength);
+    if (laidOut !== undefined && !literal) return laidOut;
     const frame = new Uint8Array(HEADER_BYTES + bodyLength);
     writeHeader(frame, bodyLength);
     frame.set(id, HEADER_BYTES);
