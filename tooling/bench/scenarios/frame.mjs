@@ -116,7 +116,7 @@ export async function run({ messages } = {}) {
       if (flag === null) raw = m;
       else {
         const total = m.sendUs + m.receiveUs;
-        results.push({ label: `${label} / raw: CPU per round trip`, value: total, unit: 'µs', ratio: total / (raw.sendUs + raw.receiveUs) });
+        results.push({ label: `${label}: CPU per round trip (ratio: to raw)`, value: total, unit: 'µs', ratio: total / (raw.sendUs + raw.receiveUs) });
       }
     }
   }
