@@ -33,6 +33,12 @@ const MAX_PROBES = 4;
 const WILDCARD = utf8Encode('*');
 /** Milliseconds a finger dial may take. */
 const DIAL_TIMEOUT_MS = 10_000;
+/**
+ * Milliseconds before a remembered peer whose link closed is dialed again when still wanted: the
+ * other side may only have trimmed the link (its outgoing links beyond its target), and a link
+ * this node dials is never trimmed by the peer. A peer that left fails the dial and is forgotten.
+ */
+const REDIAL_AFTER_CLOSE_MS = 1_000;
 
 /** A peer's position seen from this node. */
 interface Geometry {
@@ -59,6 +65,9 @@ export class Fingers {
   #wanted = new Set<string>();
   #timer: TimerHandle | undefined;
   #periodic: TimerHandle | undefined;
+  #later: TimerHandle | undefined;
+  /** When remembered peers' links last closed, by id. */
+  readonly #closedAt = new Map<string, number>();
   readonly #places = new Map<string, Geometry>();
   /** Peers asked for their peers list in this periodic round. */
   readonly #probed = new Set<string>();
@@ -109,9 +118,14 @@ export class Fingers {
     this.schedule();
   }
 
-  /** A link closed: the peer may have left, so it is no candidate until a peers list names it again. */
+  /** A link closed: the peer may have trimmed it or left; it is dialed again after REDIAL_AFTER_CLOSE_MS if still wanted. */
   noteClosed(conn: MeshConnection): void {
-    if (conn.peerId !== undefined) this.#known.delete(conn.peerId);
+    const id = conn.peerId;
+    if (id !== undefined && this.#known.has(id)) {
+      this.#closedAt.delete(id);
+      if (this.#closedAt.size >= MAX_KNOWN_PEERS) this.#closedAt.delete(this.#closedAt.keys().next().value as string);
+      this.#closedAt.set(id, this.#ctx.host.clock.now());
+    }
     this.schedule();
   }
 
@@ -167,10 +181,14 @@ export class Fingers {
     const waiting = new Set(all.filter((g) => fingers.includes(g.item) && !peers.has(g.item)).map((g) => g.place?.interval));
     const stopgaps = pickFingers(linked.filter((g) => waiting.has(g.place?.interval)));
     this.#wanted = new Set([...neighbours, ...fingers, ...stopgaps, ...everyone]);
+    const now = ctx.host.clock.now();
     for (const peerId of [...neighbours, ...fingers, ...everyone]) {
       if (peers.has(peerId) || this.#dialing.has(peerId) || this.#dialing.size >= MAX_FINGER_DIALS) continue;
       const known = this.#known.get(peerId);
-      if (known) this.#dial(peerId, known.addr);
+      if (!known) continue;
+      const since = now - (this.#closedAt.get(peerId) ?? -Infinity);
+      if (since < REDIAL_AFTER_CLOSE_MS) this.#refreshIn(REDIAL_AFTER_CLOSE_MS - since);
+      else this.#dial(peerId, known.addr);
     }
     this.#probe(linked, all);
     if (!ctx.settings.trimConnections) return;
@@ -212,8 +230,20 @@ export class Fingers {
     const clock = this.#ctx.host.clock;
     clock.clearTimeout(this.#timer);
     clock.clearTimeout(this.#periodic);
+    clock.clearTimeout(this.#later);
     this.#timer = undefined;
     this.#periodic = undefined;
+    this.#later = undefined;
+  }
+
+  /** A refresh in `ms` (one pending at a time), for redials waiting out their delay. */
+  #refreshIn(ms: number): void {
+    const { host } = this.#ctx;
+    if (host.closed || this.#later !== undefined) return;
+    this.#later = host.clock.setTimeout(() => {
+      this.#later = undefined;
+      this.schedule();
+    }, ms);
   }
 
   /** The routed peers that may store (not known leechers), with their positions. */
