@@ -2,7 +2,7 @@
  * The write path on the wire, seen by hand-driven storing peers: a tick's stores go out ahead
  * of its key announcements; a received store's backup carries the ring key as this node writes
  * it; a tick's backup copies for one node travel as one `0x2b` message, and received ones are
- * filed; a repair pass a ring change triggered checks the entries held before that change only.
+ * filed; a repair pass a ring change triggered skips the entries its own sets stored since.
  */
 import { describe, expect, it } from 'vitest';
 import { base58EncodeInt, utf8Decode, utf8Encode, type P2PError, type WireMessage } from '@p2p/base';
@@ -135,7 +135,7 @@ describe('chord write path', () => {
     expect(a.backupEntries).toBe(2);
   });
 
-  it('a repair pass a ring change triggered checks the siblings of entries held before the change, not of those stored since; the periodic pass checks those', async () => {
+  it('a repair pass a ring change triggered checks the siblings of entries held before the change, not of those its own sets stored since; the periodic pass checks those', async () => {
     const { a, peer } = await pair({ republishDelay: 100, republishInterval: 5000 });
     const started = Date.now();
     await sleep(300); // the pass the peer's arrival triggered has run, with nothing held yet
