@@ -314,8 +314,16 @@ export class QuorumRead extends SlotRead {
 export function keyRead(ctx: ChordContext, key: Uint8Array, timeout: number, signal: AbortSignal | undefined): QuorumRead {
   const hashes = getHashes(key);
   const { lookups } = ctx;
-  // The route found by isLocal serves the ask that follows in the same run; later asks route again.
+  // The routes found by isLocal serve the asks of the same run; later asks (hedges, retries) route again.
   const routed: Array<{ to: MeshConnection | undefined } | undefined> = [];
+  let planned = false;
+  const plan = (i: number): boolean => {
+    if (!planned) {
+      planned = true;
+      queueMicrotask(() => routed.fill(undefined));
+    }
+    return (routed[i] = { to: lookups.route(hashes[i]!) }).to === undefined;
+  };
   return new QuorumRead({
     key,
     timeout,
@@ -328,7 +336,7 @@ export function keyRead(ctx: ChordContext, key: Uint8Array, timeout: number, sig
       return route ? lookups.lookupVia(route.to, method, hashes[i]!, timeout, onAnswer) : lookups.lookup(method, hashes[i]!, timeout, onAnswer);
     },
     isClosed: () => ctx.host.closed,
-    isLocal: (i) => (routed[i] = { to: lookups.route(hashes[i]!) }).to === undefined,
+    isLocal: plan,
     hedgeDelay: () => lookups.hedgeDelay(),
     nilIsFinal: () => ctx.fingers.linksAll,
   });

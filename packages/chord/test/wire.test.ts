@@ -26,7 +26,9 @@ const sub = (f: RawFrame) => f.wire.payload[0];
 describe('frames match py2p layouts (traffic-chord.json)', () => {
   it('meta, store, notify, retrieve/retrieved, delta, notify-delete', async () => {
     // No replica repair during this exchange: the raw peer only answers what the test scripts.
-    const a = await node({ republishDelay: 60_000 });
+    // hedgeDelay 0: reads ask all five tables at once, as py2p, so the peer sees one retrieve per
+    // table of its own (by default a read whose own tables agree asks nobody).
+    const a = await node({ republishDelay: 60_000, hedgeDelay: 0 });
     a.join();
     const peer = await rawPeer(a);
     // Meta after the handshake on an accepted connection: [2, .., 5, "0"].
