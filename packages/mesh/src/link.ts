@@ -29,6 +29,7 @@ import {
 import type { BatchSlab } from './batch-slab';
 import { createConnectionView, type ConnectionSendOptions, type ConnectionState, type MeshConnection } from './mesh-connection';
 import type { ResolvedLimits } from './options';
+import { parseHandshake } from './payloads';
 import type { MeshMetrics } from './metrics';
 import { looksLikeTls, tlsMixupError } from './protocol-mismatch';
 import { StallWatch } from './stall-watch';
@@ -413,11 +414,21 @@ export class Link {
       }
       // On a closing link only user messages still count (a reply written on a conflict's
       // losing link); handshakes, peers lists and layer messages are left unread, as before.
-      if (this.#closing && wire.payload[0] !== SubFlags.broadcast && wire.payload[0] !== SubFlags.whisper) continue;
+      // A handshake's compression list is still taken: the peer compresses what follows it.
+      if (this.#closing && wire.payload[0] !== SubFlags.broadcast && wire.payload[0] !== SubFlags.whisper) {
+        if (wire.type === MainFlags.whisper && wire.payload[0] === SubFlags.handshake) this.#adoptCompression(wire.payload);
+        continue;
+      }
       this.#ctx.onMessage(this, wire);
     }
     if (this.#closing) return;
     this.#stall.update(this.#reader.hasPartialFrame);
+  }
+
+  /** The compression list of a handshake that is not acted on (this link is closing), for decoding what follows. */
+  #adoptCompression(payload: readonly unknown[]): void {
+    const hs = parseHandshake(payload);
+    if (hs !== undefined && hs !== 'invalid') this.setCompression(hs.compression);
   }
 
   #clearTimers(): void {

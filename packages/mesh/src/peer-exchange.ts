@@ -124,15 +124,17 @@ export class PeerExchange {
       return true;
     }
     if (decision.kind === 'probe' && existing) {
-      if (this.#probes.has(existing)) return this.#refuse(link, existing, hs.id);
+      if (this.#probes.has(existing)) return this.#refuse(link, existing, hs.id, hs.compression);
       this.#probe(existing, (since) => {
         if (!link.closed && !ctx.closed) this.#handshake(message, link, since);
       });
       return true;
     }
-    if (decision.kind === 'refuse' && existing) return this.#refuse(link, existing, hs.id);
+    if (decision.kind === 'refuse' && existing) return this.#refuse(link, existing, hs.id, hs.compression);
     if (decision.kind === 'lose' && existing) {
       ctx.logger.debug(`connection conflict with ${hs.id.slice(0, 8)}: keep-existing`);
+      // The peer has our handshake and compresses what it still writes here (a reply, say).
+      link.setCompression(hs.compression);
       this.#replaced.add(link);
       table.settled(link);
       dialer.wonConflict(existing);
@@ -167,9 +169,11 @@ export class PeerExchange {
    * the connect resolves to the filed peer and the spare link closes. An incoming one is dropped
    * with `ID_IN_USE`.
    */
-  #refuse(link: Link, existing: Link, id: string): boolean {
+  #refuse(link: Link, existing: Link, id: string, compression: readonly number[]): boolean {
     const { ctx, table, dialer } = this.#deps;
     if (link.outgoing) {
+      // As a conflict's loser: what the peer still writes here is compressed as it said.
+      link.setCompression(compression);
       this.#replaced.add(link);
       table.settled(link);
       dialer.settle(link, peerInfo(existing));

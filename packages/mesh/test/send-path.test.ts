@@ -6,7 +6,7 @@
  * per interval. Real nodes over TCP on 127.0.0.1.
  */
 import { describe, expect, it } from 'vitest';
-import { MainFlags, SubFlags, encodeMsgpack, frameFromPacked, tcpTransport, type MetricsSnapshot, type Transport } from '@p2p/base';
+import { CompressionFlags, MainFlags, SubFlags, encodeMsgpack, frameFromPacked, tcpTransport, type MetricsSnapshot, type Transport } from '@p2p/base';
 import { eventually, waitFor } from '@p2p/testnet';
 import { BatchSlab, MAX_PIECE_BYTES, SLAB_BYTES } from '../src/batch-slab';
 import { spansItsBuffer } from '../src/link';
@@ -124,6 +124,27 @@ describe('sending over TCP', () => {
     await waitFor(() => a.peers.size === 1);
     expect([gauge('outgoing'), gauge('incoming')]).toEqual([1, 0]);
     expect(a.outgoingIds()).toEqual([c.id]);
+  });
+});
+
+describe('a link this node is closing', () => {
+  it("still reads the peer's compressed whispers after a handshake it does not act on: no BAD_CHECKSUM", async () => {
+    const n = await node();
+    const errors: string[] = [];
+    n.on('error', (e) => errors.push(e.code));
+    const got: unknown[] = [];
+    n.on('message', (m) => got.push(m.packets[1]));
+    const raw = track(await RawPeer.connect(n.outAddr[1]));
+    await raw.nextWhere((f) => f.wire.payload[0] === SubFlags.handshake);
+    await waitFor(() => n.pendingConnections.length === 1);
+    // Closed here before the peer's handshake is read; the peer, which has this node's
+    // handshake, goes on with its own and a whisper compressed as both advertise.
+    n.disconnect(n.pendingConnections[0]!);
+    raw.sendHandshake(n.protocol.idBytes(), { compression: [CompressionFlags.snappy] });
+    raw.send({ type: MainFlags.whisper, sender: raw.id, time: Math.floor(Date.now() / 1000), payload: [SubFlags.whisper, 'late reply'] }, CompressionFlags.snappy);
+    await raw.closed;
+    await eventually(() => expect(got).toEqual(['late reply']));
+    expect(errors).toEqual([]);
   });
 });
 
