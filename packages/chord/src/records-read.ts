@@ -8,7 +8,7 @@ import { HASH_METHODS } from './hashing';
 import { checkRecord, type ParsedRecord } from './records';
 import { afterNil, afterRecord, afterRound, decideRecordRead, type RecordSlot } from './records-policy';
 import type { RawOf } from './lookups';
-import type { ReadPolicy } from './quorum-read';
+import type { ReadPolicy } from './slot-read';
 
 /** What a record read is for, and where a refused answer goes. */
 export interface RecordQuery {

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { encodeMsgpack, type Clock, type TimerHandle } from '@p2p/base';
 import { HASH_METHODS } from '@p2p/chord';
-import { GET_RETRY_MS, QuorumRead, SlotRead, type QuorumReadOptions, type ReadPolicy } from '../src/quorum-read';
+import { QuorumRead } from '../src/quorum-read';
+import { GET_RETRY_MS, SlotRead, type QuorumReadOptions, type ReadPolicy } from '../src/slot-read';
 import type { LookupResult, RawOf } from '../src/lookups';
 
 /** Timers run only when the test advances time. */
