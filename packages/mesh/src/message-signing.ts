@@ -14,6 +14,7 @@ import {
   MainFlags,
   SubFlags,
   encodeMsgpack,
+  evictOldest,
   nodeIdFromPublicKey,
   packPacket,
   sha256,
@@ -151,8 +152,8 @@ export class MessageVerifier {
     let id = this.#ids.get(text);
     if (id === undefined) {
       id = nodeIdFromPublicKey(key);
-      if (this.#ids.size >= KEY_IDS_KEPT) this.#ids.delete(this.#ids.keys().next().value!);
       this.#ids.set(text, id);
+      evictOldest(this.#ids, KEY_IDS_KEPT);
     }
     return id;
   }

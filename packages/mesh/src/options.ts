@@ -16,7 +16,7 @@ export interface MeshLimits {
   maxFrameBytes?: number;
   /** Received messages kept for `recv()`; beyond it the oldest is dropped (counted unless a listener had it). @default 10000 */
   maxQueue?: number;
-  /** Entries of the broadcast de-duplication set ("waterfalls"); oldest evicted first. @default 100000 */
+  /** Entries of the broadcast de-duplication set ("waterfalls"); past it the oldest eighth is evicted at once. @default 100000 */
   maxSeen?: number;
   /**
    * Incoming connections that have not completed their handshake yet. When full, the oldest of

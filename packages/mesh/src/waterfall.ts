@@ -1,3 +1,5 @@
+import { evictOldest } from '@p2p/base';
+
 /** PROTOCOL.md 4.8: broadcasts older than this are dropped, and remembered this long. */
 export const WATERFALL_WINDOW_SECONDS = 60;
 
@@ -80,11 +82,8 @@ export class Waterfall {
     // A new time for a known id (only a forged packet could have one) refreshes the entry.
     this.#entries.delete(key);
     this.#entries.set(key, time);
-    while (this.#entries.size > this.#max) {
-      const oldest = this.#entries.keys().next().value as string;
-      this.#entries.delete(oldest);
-      this.evicted++;
-    }
+    // The oldest eighth at once: one walk over V8's deleted-entry holes per batch, not per insert.
+    this.evicted += evictOldest(this.#entries, this.#max);
   }
 }
 

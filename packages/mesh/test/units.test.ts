@@ -31,6 +31,17 @@ describe('Waterfall', () => {
     w.prune(1060);
     expect(w.size).toBe(0);
   });
+
+  it('past a large cap evicts the oldest eighth at once, each counted', () => {
+    const w = new Waterfall(64);
+    const big = (n: number) => { const b = new Uint8Array(32); b[0] = n >> 8; b[1] = n & 255; return b; };
+    for (let n = 0; n <= 64; n++) w.remember(big(n), 1000, 1000);
+    expect(w.size).toBe(56);
+    expect(w.evicted).toBe(9);
+    expect(w.has(big(8), 1000)).toBe(false);
+    expect(w.has(big(9), 1000)).toBe(true);
+    expect(w.has(big(64), 1000)).toBe(true);
+  });
 });
 
 describe('MessageQueue', () => {

@@ -8,6 +8,8 @@
  * (never answers) or one never met gets the full replay.
  */
 
+import { evictOldest } from '@p2p/base';
+
 export interface Checkpoint {
   /** The peer instance that confirmed it (hex of its epoch). */
   readonly epoch: string;
@@ -36,7 +38,7 @@ export class Checkpoints {
     if (old !== undefined && old.epoch === epoch && old.seq >= seq) return;
     this.#byPeer.delete(peerId);
     this.#byPeer.set(peerId, { epoch, seq });
-    while (this.#byPeer.size > this.#max) this.#byPeer.delete(this.#byPeer.keys().next().value!);
+    evictOldest(this.#byPeer, this.#max);
   }
 
   /**

@@ -17,7 +17,7 @@ export interface SyncSocketOptions extends MeshSocketOptions {
    */
   tombstoneSeconds?: number;
   /**
-   * Most deletes remembered; beyond it the oldest recorded is forgotten.
+   * Most deletes remembered; beyond it the oldest recorded eighth is forgotten at once.
    * @default 100000
    */
   maxTombstones?: number;

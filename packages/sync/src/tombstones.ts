@@ -4,6 +4,7 @@
  * Bounded two ways: a tombstone older than `keepSeconds` (by the delete's own timestamp) is
  * forgotten, and beyond `maxCount` the oldest inserted is evicted (counted in `evicted`).
  */
+import { evictOldest } from '@p2p/base';
 import type { SyncMeta } from './lease';
 import type { WriteProof } from './signed-writes';
 
@@ -55,10 +56,7 @@ export class Tombstones {
     this.#byId.set(id, tombstone);
     // A full scan at most once a minute (or when full), so a burst of deletes stays linear.
     if (now - this.#prunedAt >= 60 || this.#byId.size > this.#maxCount) this.prune(now);
-    while (this.#byId.size > this.#maxCount) {
-      this.#byId.delete(this.#byId.keys().next().value!);
-      this.evicted++;
-    }
+    this.evicted += evictOldest(this.#byId, this.#maxCount);
   }
 
   delete(id: string): void {

@@ -82,6 +82,15 @@ describe('Tombstones', () => {
     expect([...table.changedSince(3, NOW)].map((x) => x.seq)).toEqual([4, 5]);
     expect(new Tombstones({ keepSeconds: 1, maxCount: 0 }).size).toBe(0);
   });
+
+  it('past a larger cap forgets the oldest eighth at once, each counted', () => {
+    const table = new Tombstones({ keepSeconds: 1000, maxCount: 16 });
+    for (let i = 0; i <= 16; i++) table.set(`k${i}`, t(NOW, i + 1), NOW);
+    expect(table.size).toBe(14);
+    expect(table.evicted).toBe(3);
+    expect(table.get('k2', NOW)).toBeUndefined();
+    expect(table.get('k3', NOW)).toMatchObject({ seq: 4 });
+  });
 });
 
 describe('Checkpoints', () => {

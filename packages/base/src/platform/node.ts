@@ -8,6 +8,7 @@ import { chmodSync, readFileSync, renameSync, statSync, writeFileSync } from 'no
 import { deflateSync, gzipSync, unzipSync } from 'node:zlib';
 import type { TransportFactory } from '../transport-registry';
 import { tcpTransport } from '../tcp-transport';
+import { evictOldest } from '../evict-oldest';
 import { OutputLimitError } from './output-limit';
 
 export { tcpTransport, lanAddress, NetSocketConnection, listenNetServer, dialNetSocket } from '../tcp-transport';
@@ -120,8 +121,8 @@ function publicKeyObject(publicKey: Uint8Array): KeyObject {
   let key = publicKeys.get(tag);
   if (key === undefined) {
     key = createPublicKey({ key: withPrefix(SPKI_ED25519, publicKey), format: 'der', type: 'spki' });
-    if (publicKeys.size >= PUBLIC_KEY_CACHE_LIMIT) publicKeys.delete(publicKeys.keys().next().value!);
     publicKeys.set(tag, key);
+    evictOldest(publicKeys, PUBLIC_KEY_CACHE_LIMIT);
   }
   return key;
 }
