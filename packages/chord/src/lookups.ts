@@ -2,11 +2,13 @@
  * Retrievals in flight (PROTOCOL.md 6.4): who waits for the answer to `(method, base58 key)` on
  * this node (own reads, replica repair) and which nodes asked us and get the answer passed on.
  * py2p never forgets them (F3); here every entry has a deadline (one sweep timer for the table,
- * not one timer per entry), the table has a size cap (oldest evicted first), and an entry goes as
- * soon as nobody waits on it any more. Answer times of this node's own retrieves feed the hedge
- * delay of its reads (answer-times.ts).
+ * not one timer per entry), the table has a size cap, and an entry goes as soon as nobody waits
+ * on it any more. A full table makes room by evicting its oldest entry no own read waits on (a
+ * repair probe, or a peer's request; a repair probe takes the place of another probe only); an
+ * own read is never evicted, so when none may go the new lookup is refused with `LIMIT_EXCEEDED`.
+ * Answer times of this node's own retrieves feed the hedge delay of its reads (answer-times.ts).
  */
-import type { Clock, TimerHandle } from '@p2p/base';
+import { LimitExceededError, type Clock, type TimerHandle } from '@p2p/base';
 import type { MeshConnection } from '@p2p/mesh';
 import { AnswerTimes, clampHedge } from './answer-times';
 import { remote, type ChordContext } from './context';
@@ -28,9 +30,14 @@ export interface Requester {
   readonly key: unknown;
 }
 
+/** Who asks: this node's own read (a get, a records read), or its replica repair. */
+export type AskKind = 'read' | 'repair';
+
 interface PendingLookup {
   readonly id: string;
   readonly waiters: Set<Waiter>;
+  /** Waiters that are own reads (never evicted). */
+  reads: number;
   requesters: Requester[];
   /** Clock time after which the sweep drops the entry. */
   deadline: number;
@@ -111,11 +118,13 @@ export class Lookups {
 
   /**
    * Sends a retrieve for `(method, k)` to `connection` and registers who waits; returns the
-   * release. Throws what the send throws (the link is closing), with nothing left registered.
+   * release. Throws what the send throws (the link is closing), or `LimitExceededError` when the
+   * table has no room for a new entry (see the file comment), with nothing left registered.
    */
-  ask(connection: MeshConnection, method: HashMethod, k: bigint, ttl: number, waiter?: Waiter, requester?: Requester): () => void {
+  ask(connection: MeshConnection, method: HashMethod, k: bigint, ttl: number, waiter?: Waiter, requester?: Requester, kind: AskKind = 'read'): () => void {
     const key = this.#ctx.keys.encode(k);
-    const entry = this.#ensure(`${method}|${key.text}`, ttl);
+    const isRead = waiter !== undefined && kind === 'read';
+    const entry = this.#ensure(`${method}|${key.text}`, ttl, requester ? 'peer' : kind);
     if (requester) entry.requesters.push(requester);
     // A fresh function per call: the same waiter may ask twice and must be released once each.
     let w: Waiter | undefined;
@@ -131,9 +140,13 @@ export class Lookups {
         waiter(value, raw);
       };
       entry.waiters.add(w);
+      if (isRead) entry.reads++;
     }
+    const unwait = (): void => {
+      if (w && entry.waiters.delete(w) && isRead) entry.reads--;
+    };
     const release = (): void => {
-      if (w) entry.waiters.delete(w);
+      unwait();
       if (requester) entry.requesters = entry.requesters.filter((r) => r !== requester);
       this.#release(entry);
     };
@@ -144,7 +157,7 @@ export class Lookups {
       throw err;
     }
     return () => {
-      if (w) entry.waiters.delete(w);
+      unwait();
       this.#release(entry);
     };
   }
@@ -179,20 +192,33 @@ export class Lookups {
     return waiting.length > 0 ? waiting[Math.floor(Math.random() * waiting.length)] : undefined;
   }
 
-  /** The entry for `id`, created if needed; its deadline is pushed to at least `ttl` ms from now. */
-  #ensure(id: string, ttl: number): PendingLookup {
+  /**
+   * The entry for `id`, created if needed (room made as the file comment says, else
+   * `LimitExceededError`); its deadline is pushed to at least `ttl` ms from now.
+   */
+  #ensure(id: string, ttl: number, kind: AskKind | 'peer'): PendingLookup {
     const deadline = this.#clock.now() + ttl;
     let entry = this.#entries.get(id);
     if (!entry) {
-      while (this.#entries.size >= this.#max) {
-        this.#entries.delete(this.#entries.keys().next().value as string);
-        this.#evicted++;
-      }
-      entry = { id, waiters: new Set(), requesters: [], deadline };
+      while (this.#entries.size >= this.#max) this.#evictFor(kind);
+      entry = { id, waiters: new Set(), reads: 0, requesters: [], deadline };
       this.#entries.set(id, entry);
     } else if (entry.deadline < deadline) entry.deadline = deadline;
     if (this.#sweep === undefined) this.#sweep = this.#clock.setTimeout(this.#sweepExpired, SWEEP_MS);
     return entry;
+  }
+
+  /** Evicts the oldest entry a `kind` lookup may take the place of, or throws `LimitExceededError`. */
+  #evictFor(kind: AskKind | 'peer'): void {
+    for (const [id, e] of this.#entries) {
+      if (e.reads > 0 || (kind === 'repair' && e.requesters.length > 0)) continue;
+      this.#entries.delete(id);
+      this.#evicted++;
+      return;
+    }
+    throw new LimitExceededError(`${this.#max} retrievals are pending (maxPendingLookups) and none may make room for this one`, {
+      details: { maxPendingLookups: this.#max, kind },
+    });
   }
 
   /** Drops the entries past their deadline; runs again while any are left. */

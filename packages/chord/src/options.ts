@@ -45,7 +45,17 @@ export interface ChordSocketOptions extends MeshSocketOptions {
    * @default 'adaptive'
    */
   hedgeDelay?: number | 'adaptive';
-  /** Retrievals remembered at once (own reads and requests forwarded for others). @default 4096 */
+  /**
+   * Replica repair's sibling probes (retrieves) in flight at once per node, at most a quarter of
+   * `maxPendingLookups` (README, "Replication"): a pass checks its entries as earlier probes end.
+   * @default 128
+   */
+  repairProbes?: number;
+  /**
+   * Retrievals remembered at once (own reads, repair probes and requests forwarded for others).
+   * A full table evicts its oldest entry no own read waits on; when every entry is an own read,
+   * the new lookup is refused with `LIMIT_EXCEEDED`. @default 4096
+   */
   maxPendingLookups?: number;
   /** Milliseconds a retrieval forwarded for another node is remembered. @default 10000 */
   forwardTimeout?: number;
@@ -84,6 +94,7 @@ export const CHORD_DEFAULTS = Object.freeze({
   fullRepairEvery: 10,
   backupCopies: 1,
   hedgeDelay: 'adaptive' as number | 'adaptive',
+  repairProbes: 128,
   maxPendingLookups: 4096,
   forwardTimeout: 10_000,
   maxKeys: 100_000,

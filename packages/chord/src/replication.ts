@@ -8,11 +8,23 @@ import type { MeshConnection } from '@p2p/mesh';
 import { remote, type ChordContext } from './context';
 import { HASH_METHODS, distance, getHashes, type HashMethod } from './hashing';
 import { sendMessage, storeMessage } from './messages';
+import type { ChordSettings } from './options';
+import { RepairPacer, type PacedTask } from './repair-pacer';
 import type { Entry } from './tables';
 
 const DRAIN_POLL_MS = 10;
 /** How long replica repair waits after a nil answer for a forwarded real one before filling the slot. */
 const FILL_CONFIRM_MS = 500;
+/** How long a repair probe waits for any answer before it gives the slot up as unknown. */
+const PROBE_TIMEOUT_MS = 5000;
+
+/**
+ * Repair probes in flight at most: `repairProbes`, and never more than a quarter of
+ * `maxPendingLookups`, so the table keeps room for reads and peers' requests.
+ */
+export function repairProbeLimit(settings: ChordSettings): number {
+  return Math.max(1, Math.min(settings.repairProbes, Math.floor(settings.maxPendingLookups / 4)));
+}
 
 export class Replication {
   readonly #ctx: ChordContext;
@@ -23,9 +35,14 @@ export class Replication {
   #repairTimer: TimerHandle | undefined;
   #periodicTimer: TimerHandle | undefined;
   #periodicRuns = 0;
+  /** Runs the sibling probes of a pass, `repairProbes` at most at once. */
+  readonly #pacer: RepairPacer;
+  /** A pass asked for while one was going. */
+  #again: { full: boolean; triggered: boolean } | undefined;
 
   constructor(ctx: ChordContext) {
     this.#ctx = ctx;
+    this.#pacer = new RepairPacer(repairProbeLimit(ctx.settings));
   }
 
   /** PROTOCOL.md 6.7 handoff to a peer that started storing; the local copy goes (F16). */
@@ -79,6 +96,8 @@ export class Replication {
     clock.clearTimeout(this.#periodicTimer);
     this.#repairTimer = undefined;
     this.#periodicTimer = undefined;
+    this.#pacer.stop();
+    this.#again = undefined;
     const timers = [...this.#timers];
     this.#timers.clear();
     for (const [t, wake] of timers) {
@@ -97,6 +116,11 @@ export class Replication {
     }
   }
 
+  /** A repair pass is going (its probes are paced, so it may take a while over many entries). */
+  get repairing(): boolean {
+    return this.#pacer.busy;
+  }
+
   /**
    * Replica repair. For every entry held here: if another node is now responsible, move it
    * there; else refresh its backup at the node behind and, when its user key is known, make sure
@@ -107,39 +131,63 @@ export class Replication {
    * predecessors and their siblings to the current ring in the same call (probing them while
    * those stores are still landing would find them missing and send them twice); the next
    * periodic pass checks them like any other entry.
+   *
+   * The sibling probes are paced (RepairPacer, `repairConcurrency`): the entries are walked as
+   * probes end, so a pass never holds more than that many retrievals pending, however many
+   * entries it checks. A pass asked for while one is going runs when it ends (the requests in
+   * between merged: full if any was, triggered only if all were).
    */
   repair(full = false, triggered = false): void {
     const ctx = this.#ctx;
     if (ctx.host.closed) return;
+    if (this.#pacer.busy) {
+      const again = this.#again;
+      this.#again = again ? { full: again.full || full, triggered: again.triggered && triggered } : { full, triggered };
+      return;
+    }
     if (!ctx.ring.storing) {
       // Data kept by an unjoin without storing peers moves as soon as someone can take it.
       if (ctx.store.tables.size > 0 && ctx.ring.storingPeers().length > 0) this.rehomeAll();
       return;
     }
     this.#adoptBackups();
-    const pushed = new Map<string, [string, Entry]>();
+    const pass = { pushed: new Map<string, [string, Entry]>(), sent: 0 };
+    this.#pacer.start(this.#pass(full, triggered, pass), () => {
+      this.#pushed = pass.pushed;
+      if (pass.sent > 0) ctx.host.logger.debug(`replica repair checked or sent ${pass.sent} replicas`);
+      const again = this.#again;
+      this.#again = undefined;
+      if (again) this.repair(again.full, again.triggered);
+    });
+  }
+
+  /** The entries of one pass, walked lazily: moves and backups inline, sibling probes yielded. */
+  *#pass(full: boolean, triggered: boolean, pass: { pushed: Map<string, [string, Entry]>; sent: number }): Generator<PacedTask> {
+    const ctx = this.#ctx;
     const behind = ctx.ring.predecessors(ctx.settings.backupCopies);
-    let sent = 0;
+    const { pushed } = pass;
     for (const [method, k, entry] of ctx.store.tables.snapshot()) {
+      if (ctx.host.closed || !ctx.ring.storing) return;
+      // Changed or gone since the pass began: whoever changed it sent its replicas.
+      if (ctx.store.tables.get(method, k) !== entry) continue;
       if (ctx.writes.moveIfElsewhere(method, k, entry)) {
-        sent++;
+        pass.sent++;
         continue;
       }
       const fresh = triggered && ctx.writes.isFresh(entry);
       for (const conn of behind) {
+        if (conn.closed) continue;
         const target = conn.peerId ?? '';
         const slot = `backup|${target}|${method}|${k}`;
         const last = full ? undefined : this.#pushed.get(slot);
         if (!fresh && !(last && last[1] === entry)) {
           ctx.writes.backupTo(conn, method, k, entry);
-          sent++;
+          pass.sent++;
         }
         pushed.set(slot, [target, entry]);
       }
-      if (!fresh) sent += this.#repairSiblings(method, k, entry, pushed, full);
+      if (!fresh) yield* this.#repairSiblings(method, k, entry, pass, full);
     }
-    this.#pushed = pushed;
-    if (sent > 0) ctx.host.logger.debug(`replica repair checked or sent ${sent} replicas`);
   }
 
   /**
@@ -163,76 +211,112 @@ export class Replication {
     }
   }
 
-  /** Checks the four sibling slots of the key stored at `(method, k)`; returns how many were probed. */
-  #repairSiblings(method: HashMethod, k: bigint, entry: Entry, pushed: Map<string, [string, Entry]>, full: boolean): number {
+  /** The probes of the four sibling slots of the key stored at `(method, k)`. */
+  *#repairSiblings(method: HashMethod, k: bigint, entry: Entry, pass: { pushed: Map<string, [string, Entry]>; sent: number }, full: boolean): Generator<PacedTask> {
     const ctx = this.#ctx;
     const key = ctx.store.keyAt(method, k);
-    if (!key) return 0;
+    if (!key) return;
     const hashes = getHashes(key);
-    let sent = 0;
-    HASH_METHODS.forEach((sibling, j) => {
+    const own = (): boolean => ctx.store.tables.get(method, k) === entry;
+    for (let j = 0; j < HASH_METHODS.length; j++) {
+      const sibling = HASH_METHODS[j]!;
       const kj = hashes[j]!;
-      if (sibling === method) return;
+      if (sibling === method) continue;
       const n = ctx.ring.find(kj);
-      if (n === undefined) return;
+      if (n === undefined) continue;
       const conn = remote(ctx, n);
       if (!conn) {
         if (!ctx.store.tables.has(sibling, kj)) {
           ctx.store.tables.set(sibling, kj, entry);
           ctx.writes.backup(sibling, kj, entry);
         }
-        return;
+        continue;
       }
       const target = conn.peerId ?? '';
       const slot = `${sibling}|${kj}`;
-      const last = pushed.get(slot) ?? (full ? undefined : this.#pushed.get(slot));
-      if (!(last && last[0] === target && last[1] === entry)) {
-        this.#fillIfMissing(sibling, kj, conn, entry, () => ctx.store.tables.get(method, k) === entry);
-        sent++;
-      }
-      pushed.set(slot, [target, entry]);
-    });
-    return sent;
+      const last = pass.pushed.get(slot) ?? (full ? undefined : this.#pushed.get(slot));
+      pass.pushed.set(slot, [target, entry]);
+      if (last && last[0] === target && last[1] === entry) continue;
+      pass.sent++;
+      yield (done) => {
+        if (ctx.host.closed || conn.closed || !own()) return done();
+        this.#fillIfMissing(sibling, kj, conn, entry, own, done);
+      };
+    }
   }
 
   /**
    * Asks `conn` for a sibling slot and stores `entry` there only if it is missing: repair fills
    * lost replicas but never overwrites a value that is there (it may be newer than ours). A
    * forwarding node answers nil before the real value, so "missing" means two rounds of nothing
-   * but nil, and our own copy (`own`) still unchanged when the store goes out.
+   * but nil, and our own copy (`own`) still unchanged when the store goes out. `done` once the
+   * slot is settled either way (no answer within PROBE_TIMEOUT_MS counts as settled: unknown).
    */
-  #fillIfMissing(method: HashMethod, k: bigint, conn: MeshConnection, entry: Entry, own: () => boolean): void {
-    const fill = (): void => sendMessage(this.#ctx.host, conn, storeMessage(method, k, entry));
-    const confirm = (): void => this.#probe(method, k, conn, FILL_CONFIRM_MS / 5, own, fill);
-    this.#probe(method, k, conn, FILL_CONFIRM_MS, own, confirm);
+  #fillIfMissing(method: HashMethod, k: bigint, conn: MeshConnection, entry: Entry, own: () => boolean, done: () => void): void {
+    const fill = (): void => {
+      try {
+        sendMessage(this.#ctx.host, conn, storeMessage(method, k, entry));
+      } catch {
+        // The link is closing: the ring changes, and that change's pass checks the slot again.
+      }
+      done();
+    };
+    const confirm = (): void => this.#probe(method, k, conn, FILL_CONFIRM_MS / 5, own, fill, done);
+    this.#probe(method, k, conn, FILL_CONFIRM_MS, own, confirm, done);
   }
 
   /**
-   * One probe round: a retrieve to `conn`; a real answer ends it, a nil one starts a `waitMs`
-   * wait after which `then` runs, if `conn` is still responsible and our copy unchanged.
+   * One probe round: a retrieve to `conn`; a real answer ends it (`done`), a nil one starts a
+   * `waitMs` wait after which `then` runs (and owns `done`), if `conn` is still responsible and
+   * our copy unchanged. No answer within PROBE_TIMEOUT_MS, or a retrieve that cannot go out or is
+   * refused (the lookup table is full), ends it too.
    */
-  #probe(method: HashMethod, k: bigint, conn: MeshConnection, waitMs: number, own: () => boolean, then: () => void): void {
+  #probe(method: HashMethod, k: bigint, conn: MeshConnection, waitMs: number, own: () => boolean, then: () => void, done: () => void): void {
     const ctx = this.#ctx;
+    const clock = ctx.host.clock;
     let timer: TimerHandle | undefined;
+    let waiting = false;
     let release: () => void = () => undefined;
+    const arm = (ms: number, fn: () => void): void => {
+      if (timer !== undefined) {
+        clock.clearTimeout(timer);
+        this.#timers.delete(timer);
+      }
+      timer = clock.setTimeout(fn, ms);
+      this.#timers.set(timer, undefined);
+    };
     const stop = (): void => {
       release();
       if (timer !== undefined) {
-        ctx.host.clock.clearTimeout(timer);
+        clock.clearTimeout(timer);
         this.#timers.delete(timer);
+        timer = undefined;
       }
     };
     const onAnswer = (value: unknown): void => {
-      if (value !== null && value !== undefined) return stop();
-      if (timer !== undefined) return;
-      timer = ctx.host.clock.setTimeout(() => {
+      if (value !== null && value !== undefined) {
         stop();
-        if (ctx.host.closed || conn.closed || ctx.ring.find(k) !== conn || !own()) return;
+        return done();
+      }
+      if (waiting) return;
+      waiting = true;
+      arm(waitMs, () => {
+        stop();
+        if (ctx.host.closed || conn.closed || ctx.ring.find(k) !== conn || !own()) return done();
         then();
-      }, waitMs);
-      this.#timers.set(timer, undefined);
+      });
     };
-    release = ctx.lookups.ask(conn, method, k, ctx.settings.forwardTimeout, onAnswer);
+    try {
+      release = ctx.lookups.ask(conn, method, k, ctx.settings.forwardTimeout, onAnswer, undefined, 'repair');
+    } catch {
+      return done();
+    }
+    if (!waiting) {
+      arm(PROBE_TIMEOUT_MS, () => {
+        stop();
+        done();
+      });
+    }
   }
 
   #sleep(ms: number): Promise<void> {
