@@ -6,7 +6,7 @@
  * finger heard of (keeping the link it replaces until then), a finger that leaves is replaced,
  * and outgoing links nobody needs are trimmed.
  */
-import { MainFlags, SubFlags, utf8Encode, type TimerHandle } from '@p2p/base';
+import { MainFlags, SubFlags, evictOldest, utf8Encode, type TimerHandle } from '@p2p/base';
 import type { MeshConnection } from '@p2p/mesh';
 import type { ChordContext } from './context';
 import { fingerPlace, pickFingers, settleFingers, type FingerPlace } from './finger-rules';
@@ -123,8 +123,8 @@ export class Fingers {
     const id = conn.peerId;
     if (id !== undefined && this.#known.has(id)) {
       this.#closedAt.delete(id);
-      if (this.#closedAt.size >= MAX_KNOWN_PEERS) this.#closedAt.delete(this.#closedAt.keys().next().value as string);
       this.#closedAt.set(id, this.#ctx.host.clock.now());
+      evictOldest(this.#closedAt, MAX_KNOWN_PEERS);
     }
     this.schedule();
   }
@@ -271,8 +271,8 @@ export class Fingers {
 
   #remember(peerId: string, addr: readonly [string, number], id: bigint): void {
     this.#known.delete(peerId);
-    if (this.#known.size >= MAX_KNOWN_PEERS) this.#known.delete(this.#known.keys().next().value as string);
     this.#known.set(peerId, { addr: [addr[0], addr[1]], id });
+    evictOldest(this.#known, MAX_KNOWN_PEERS);
   }
 
   #dial(peerId: string, addr: readonly [string, number]): void {

@@ -9,6 +9,7 @@ import {
   InvalidArgumentError,
   decodeMsgpack,
   encodeMsgpack,
+  evictOldest,
   keyBytes,
   toHex,
   type Identity,
@@ -217,7 +218,7 @@ export class ChordRecords {
     if (known !== undefined && known >= seq) return;
     this.#seqs.delete(hex);
     this.#seqs.set(hex, seq);
-    if (this.#seqs.size > MAX_KNOWN_SEQS) this.#seqs.delete(this.#seqs.keys().next().value as string);
+    evictOldest(this.#seqs, MAX_KNOWN_SEQS);
   }
 
   #open(): ChordContext {

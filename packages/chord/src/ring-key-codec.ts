@@ -4,7 +4,7 @@
  * and again (a store, its backup, every read of it, the retrieved echo), so a node remembers
  * both directions in two bounded caches (oldest forgotten first).
  */
-import { utf8Encode } from '@p2p/base';
+import { evictOldest, utf8Encode } from '@p2p/base';
 import { mixRingKey } from './ring-key-map';
 
 /** Entries per cache. */
@@ -42,29 +42,72 @@ const CODES = Uint16Array.from(BASE58_ALPHABET, (c) => c.charCodeAt(0));
 const TEXT = new Uint16Array(128);
 
 /**
+ * The key's 28-bit limbs, most significant first (seven hex digits each; 32 hold 896 bits). A
+ * remainder below 58^4 (2^23.4) times 2^28 plus a limb stays under 2^53, so a limb step is exact
+ * double arithmetic.
+ */
+const LIMB_BITS = 28;
+const LIMB = 2 ** LIMB_BITS;
+const LIMBS = new Float64Array(32);
+/** 58^4: four digits per pass over the limbs. */
+const QUAD = 58 ** 4;
+const PER_QUAD = 1 / QUAD;
+
+/**
  * base58 of a non-negative integer, exactly as base's `base58EncodeInt` (0 is "1", no leading
- * "1"s otherwise), nine digits per bigint division instead of a byte-wise conversion (a ring key
- * costs about 9 divisions), written backwards into one reused buffer.
+ * "1"s otherwise). Bigint division costs microseconds per step, so the key is cut once into
+ * 28-bit limbs (through its hex text) and divided by 58^4 in Number arithmetic, limb by limb;
+ * digits are written backwards into one reused buffer.
  */
 export function ringKeyText(k: bigint): string {
-  if (k === 0n) return BASE58_ALPHABET[0]!;
-  let n = 0;
-  let rest = k;
-  while (rest > 0n) {
-    const q = rest / CHUNK;
-    let chunk = Number(rest - q * CHUNK);
-    rest = q;
-    for (let i = 0; i < 9 && (rest > 0n || chunk > 0); i++) {
-      const digit = chunk % 58;
-      if (n === TEXT.length) return slowText(k);
-      TEXT[TEXT.length - ++n] = CODES[digit]!;
-      chunk = (chunk - digit) / 58;
+  if (k <= 0n) return k === 0n ? BASE58_ALPHABET[0]! : slowText(k);
+  const hex = k.toString(16);
+  const count = Math.ceil(hex.length / 7);
+  if (count > LIMBS.length) return slowText(k);
+  // The first limb takes the digits beyond a multiple of seven, so every later one is full.
+  for (let i = 0, start = 0, end = hex.length % 7 || 7; i < count; i++, start = end, end += 7) {
+    let v = 0;
+    for (let j = start; j < end; j++) {
+      const c = hex.charCodeAt(j);
+      v = v * 16 + (c <= 57 ? c - 48 : c - 87);
     }
+    LIMBS[i] = v;
   }
-  return String.fromCharCode(...TEXT.subarray(TEXT.length - n));
+  let top = 0;
+  let n = 0;
+  for (;;) {
+    let rem = 0;
+    for (let i = top; i < count; i++) {
+      const cur = rem * LIMB + LIMBS[i]!;
+      // A multiplication by the reciprocal (a division's latency is the loop's), then corrected.
+      let q = Math.floor(cur * PER_QUAD);
+      rem = cur - q * QUAD;
+      if (rem < 0) {
+        q--;
+        rem += QUAD;
+      } else if (rem >= QUAD) {
+        q++;
+        rem -= QUAD;
+      }
+      LIMBS[i] = q;
+    }
+    while (top < count && LIMBS[top] === 0) top++;
+    const last = top === count;
+    for (let d = 0; d < 4 && (!last || rem > 0); d++) {
+      if (n === TEXT.length) return slowText(k);
+      const digit = rem % 58;
+      TEXT[TEXT.length - ++n] = CODES[digit]!;
+      rem = (rem - digit) / 58;
+    }
+    if (last) break;
+  }
+  // A plain array through apply: spreading a typed array costs several times more.
+  const codes = new Array<number>(n);
+  for (let i = 0, j = TEXT.length - n; i < n; i++, j++) codes[i] = TEXT[j]!;
+  return String.fromCharCode.apply(null, codes);
 }
 
-/** Keys too long for the buffer (never a ring key). */
+/** Keys too long for the buffers (never a ring key), and negative ones (as `base58EncodeInt`: ""). */
 function slowText(k: bigint): string {
   const out: string[] = [];
   for (let rest = k; rest > 0n; rest /= 58n) out.push(BASE58_ALPHABET[Number(rest % 58n)]!);
@@ -89,7 +132,7 @@ export function ringKeyFromText(text: string): bigint | undefined {
 }
 
 function remember<K, V>(cache: Map<K, V>, key: K, value: V): V {
-  if (cache.size >= RING_KEY_CACHE_SIZE) cache.delete(cache.keys().next().value as K);
   cache.set(key, value);
+  evictOldest(cache, RING_KEY_CACHE_SIZE);
   return value;
 }

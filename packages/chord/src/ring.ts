@@ -3,6 +3,7 @@
  * store and where they sit, who is responsible for a ring key, and which peers are worth a
  * link. Decisions come from the pure rules in routing.ts.
  */
+import { evictOldest } from '@p2p/base';
 import type { MeshConnection } from '@p2p/mesh';
 import { RING_SIZE, distance } from './hashing';
 import { ringKeyFromText } from './ring-key-codec';
@@ -137,7 +138,7 @@ export class Ring<S> {
   noteClosed(peerId: string, now: number): void {
     this.#memo = undefined;
     this.#closedAt.set(peerId, now);
-    if (this.#closedAt.size > MAX_ID_CACHE) this.#closedAt.delete(this.#closedAt.keys().next().value as string);
+    evictOldest(this.#closedAt, MAX_ID_CACHE);
   }
 
   /**

@@ -43,4 +43,13 @@ describe('ring key base58', () => {
     }
     for (const bad of ['', '0', 'Il', 'abc+', 'x'.repeat(129)]) expect(ringKeyFromText(bad)).toBe(parseRingKey(bad));
   });
+
+  it('writes the text exactly at 28-bit limb and 58^4 digit-group edges, and past the buffers', () => {
+    const values: bigint[] = [];
+    for (let bits = 1n; bits <= 900n; bits += 1n) values.push((1n << bits) - 1n, 1n << bits);
+    for (let e = 1n; e <= 160n; e++) values.push(58n ** e - 1n, 58n ** e, 58n ** e + 1n);
+    // A key with every limb at its maximum, and one with zero limbs between non-zero ones.
+    values.push((1n << (28n * 19n)) - 1n, (1n << (28n * 10n)) + 1n, (1n << (28n * 32n)) - 1n);
+    for (const k of values) expect(ringKeyText(k)).toBe(base58EncodeInt(k));
+  });
 });
