@@ -6,6 +6,9 @@
 // the loop divided by N; frames/s is the round trip (send and receive) in wall time. The ratio
 // rows compare a compressed round trip with the raw one measured in the same run: what the
 // method costs on top of packing, hashing and msgpack. N defaults to 20,000 (1,000 for 64 KiB).
+// The bounded-map rows insert 40,000 keys (waterfall-sized: 16 UTF-16 units) into a Map held at
+// 100,000 entries (mesh's maxSeen), evicting with `evictOldest` or by deleting the first key per
+// insert; the ratio is evictOldest's CPU to the first-key way's.
 import {
   CompressionFlags,
   MainFlags,
@@ -13,6 +16,7 @@ import {
   base58Encode,
   decodeCandidates,
   decodeFrameBody,
+  evictOldest,
   frameFromPacked,
   packPacket,
   sha1,
@@ -120,5 +124,32 @@ export async function run({ messages } = {}) {
       }
     }
   }
+  results.push(...boundedMapRows(MAP_INSERTS));
   return { results };
+}
+
+const MAP_CAP = 100_000;
+// Enough inserts past the cap for deleted-entry holes to pile up as they do on a node at the cap.
+const MAP_INSERTS = 40_000;
+
+function boundedMapRows(n) {
+  const keys = Array.from({ length: MAP_CAP + n }, (_, i) => String.fromCharCode(...Array.from({ length: 16 }, (_, j) => (Math.imul(i + 1, 2654435761 + j * 40503) >>> 16) & 0xffff)) + i);
+  const insert = (evict) => {
+    const map = new Map();
+    for (let i = 0; i < MAP_CAP; i++) map.set(keys[i], i);
+    const c0 = cpuUs();
+    for (let i = MAP_CAP; i < MAP_CAP + n; i++) {
+      map.set(keys[i], i);
+      evict(map);
+    }
+    return (cpuUs() - c0) / n;
+  };
+  const firstKey = insert((map) => {
+    while (map.size > MAP_CAP) map.delete(map.keys().next().value);
+  });
+  const batched = insert((map) => evictOldest(map, MAP_CAP));
+  return [
+    { label: 'bounded map at 100,000: insert + delete the first key', value: firstKey, unit: 'µs CPU/insert' },
+    { label: 'bounded map at 100,000: insert + evictOldest (ratio: to first key)', value: batched, unit: 'µs CPU/insert', ratio: batched / firstKey },
+  ];
 }
