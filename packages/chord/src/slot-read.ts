@@ -5,7 +5,7 @@
  * {@link ReadPolicy}'s decision, the deadline, an abort, or `fail`. quorum-read.ts holds the plain
  * `get()` policy (three agreeing answers), records-read.ts the signed-record one.
  */
-import { AbortError, type Clock, type P2PError, type TimerHandle } from '@p2p/base';
+import { AbortError, LimitExceededError, type Clock, type P2PError, type TimerHandle } from '@p2p/base';
 import { HASH_METHODS } from './hashing';
 import type { LookupResult, RawOf } from './lookups';
 
@@ -100,7 +100,7 @@ export class SlotRead {
     signal?.addEventListener('abort', this.#onAbort, { once: true });
     this.#timer = clock.setTimeout(() => this.#decide(true), timeout);
     this.#askFirst();
-    this.#scheduleRetry();
+    if (!this.#done) this.#scheduleRetry();
     this.#decide(false);
     return promise;
   }
@@ -174,7 +174,9 @@ export class SlotRead {
     let result: LookupResult;
     try {
       result = this.#opts.lookup(i, (value, raw) => this.#heard(i, value ?? null, raw));
-    } catch {
+    } catch (error) {
+      // The pending-lookup table is full of other reads: this read fails, typed, at once.
+      if (error instanceof LimitExceededError) return this.fail(error);
       // The retrieve could not go out (its link is closing): like a nil, asked again next round.
       this.#heardFrom[i] = true;
       this.#policy.record(i, null, NO_RAW, false);

@@ -138,12 +138,15 @@ describe('paced replica repair', () => {
     expect(older.length).toBe(2);
     const first = a.get(older[0]!, 'fallback-1', { timeout: 1000 });
     await waitFor(() => a.pendingLookups === 3);
-    const second = a.get(older[1]!, 'fallback-2', { timeout: 1000 }).catch((e: P2PError) => e);
+    const second = a.get(older[1]!, undefined, { timeout: 1000 }).catch((e: P2PError) => e);
     // None of the second read's tables fit: the first read's three stay, nothing is evicted.
     await new Promise((r) => setTimeout(r, 100));
     expect(a.pendingLookups).toBe(3);
     expect(evicted(a.metrics())).toBe(0);
-    await Promise.allSettled([first, second]);
+    // The newest read fails at once, typed; the older one is still waiting for its tables.
+    expect(((await second) as P2PError).code).toBe('LIMIT_EXCEEDED');
+    expect(a.pendingLookups).toBe(3);
+    await Promise.allSettled([first]);
     expect(errors).toEqual([]);
   }, 10_000);
 });
