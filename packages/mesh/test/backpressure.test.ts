@@ -53,7 +53,9 @@ const body = crypto.getRandomValues(new Uint8Array(KiB)); // incompressible
 
 describe('backpressure', () => {
   it('a synchronous burst far over maxWriteBufferBytes reaches both peers in full', { timeout: 60_000 }, async () => {
-    const { sender, got, errors } = await senderWithTwoPeers({ maxWriteBufferBytes: 1024 * KiB, writeHighWaterBytes: 256 * KiB, slowPeerTimeout: 2000 });
+    // slowPeerTimeout 5 s: a 2 s one once dropped a healthy peer in a fully loaded CI run (the
+    // peer took 1,153 bytes in 2.2 s while two suites shared the cores).
+    const { sender, got, errors } = await senderWithTwoPeers({ maxWriteBufferBytes: 1024 * KiB, writeHighWaterBytes: 256 * KiB, slowPeerTimeout: 5000 });
     const n = 5_000; // 5 MiB in one loop: five times maxWriteBufferBytes, twenty times the high-water mark
     for (let i = 0; i < n; i++) sender.send(['burst', i, body]);
     await eventually(() => expect(got.map((g) => g.count)).toEqual([n, n]), { timeout: 50_000 });
