@@ -47,7 +47,7 @@ serve({
   known() {
     let keys = 0;
     for (const _ of socket.keys()) keys++;
-    return { keys, backups: socket.backupEntries };
+    return { keys, backups: socket.backupEntries, pending: socket.pendingLookups };
   },
   async get({ indices, concurrency, timeout }) {
     const latencies = new Float64Array(indices.length);
