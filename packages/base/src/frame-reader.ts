@@ -3,7 +3,8 @@
  * bodies, with the length header checked as soon as it arrives.
  */
 import { TruncatedFrameError, type P2PError } from './errors';
-import { CHECKSUM_BYTES, DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, oversized, readHeader } from './frame';
+import { CHECKSUM_BYTES, DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES } from './frame';
+import { oversized, readHeader } from './frame-decode';
 
 /** Options of {@link FrameReader}. */
 export interface FrameReaderOptions {

@@ -99,16 +99,13 @@ export {
 export {
   type PacketFields,
   type WireMessage,
-  type DecodeFrameOptions,
   DEFAULT_MAX_FRAME_BYTES,
   packPacket,
   frameFromPacked,
   frameHeader,
   encodeFrame,
-  decodeFrameBody,
-  peekBroadcastId,
-  decodeFrame,
 } from './frame';
+export { type DecodeFrameOptions, decodeFrameBody, peekBroadcastId, decodeFrame } from './frame-decode';
 export { FrameReader, type FrameReaderOptions } from './frame-reader';
 export { Message, type MessageInit } from './message';
 export { TypedEmitter, type EventMap, type Listener } from './events';

@@ -12,7 +12,8 @@ import {
 } from '../src/decode-limits';
 import { P2PError } from '../src/errors';
 import { CompressionFlags } from '../src/flags';
-import { DEFAULT_MAX_FRAME_BYTES, decodeFrameBody, encodeFrame } from '../src/frame';
+import { DEFAULT_MAX_FRAME_BYTES, encodeFrame } from '../src/frame';
+import { decodeFrameBody } from '../src/frame-decode';
 import { sha256 } from '../src/hash';
 import { decodeArrayWithRaw, decodeMsgpack, encodeMsgpack } from '../src/msgpack';
 import { codeOf, errorOf } from './helpers';

@@ -4,7 +4,8 @@ import { withDeadline } from '../src/abort';
 import { P2PError, isP2PError, TimeoutError } from '../src/errors';
 import { Message } from '../src/message';
 import { Protocol } from '../src/protocol-id';
-import { encodeFrame, decodeFrame } from '../src/frame';
+import { encodeFrame } from '../src/frame';
+import { decodeFrame } from '../src/frame-decode';
 import { scopedLogger, silentLogger } from '../src/logger';
 
 type Events = { ping: [n: number]; done: [] };

@@ -4,16 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { bytesEqual, concatBytes, fromHex, toHex, utf8Encode } from '../src/bytes';
 import { decodeCandidates, DEFAULT_COMPRESSIONS, getCompression, isSupportedCompression } from '../src/compression';
 import { P2PError } from '../src/errors';
-import {
-  decodeFrame,
-  decodeFrameBody,
-  DEFAULT_MAX_FRAME_BYTES,
-  encodeFrame,
-  frameFromPacked,
-  packPacket,
-  peekBroadcastId,
-  type PacketFields,
-} from '../src/frame';
+import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, frameFromPacked, packPacket, type PacketFields } from '../src/frame';
+import { decodeFrame, decodeFrameBody, peekBroadcastId } from '../src/frame-decode';
 import { CompressionFlags, MainFlags, SubFlags } from '../src/flags';
 import { FrameReader } from '../src/frame-reader';
 import { sha256 } from '../src/hash';

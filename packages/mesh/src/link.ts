@@ -37,6 +37,7 @@ import { Outbox } from './outbox';
 import type { Packed } from './sender';
 import { SlowPeerWatch, type SlowPeerFacts } from './slow-peer';
 import type { WriteBudget } from './write-budget';
+import { spansItsBuffer, type ReceivedBody } from './received-body';
 
 /** What a link needs from the socket that owns it. */
 export interface LinkContext {
@@ -79,13 +80,6 @@ const HIGH_WATER_BYTES = 64 * 1024;
 
 /** Frames of one message already built per compression method, shared across connections. */
 export type FrameCache = Map<number | null, Uint8Array>;
-
-/** A received frame body, its length header and the method it is compressed with, fit to forward as it is. */
-export interface ReceivedBody {
-  readonly header: Uint8Array;
-  readonly body: Uint8Array;
-  readonly compression: number | null;
-}
 
 export class Link {
   /** The public face of this link, handed to users, handlers and extensions. */
@@ -442,12 +436,4 @@ export class Link {
     this.#release();
     this.#ctx.onClosed(this, this.#closeReason ?? error);
   }
-}
-
-/** Bytes of a chunk a kept body may pin beyond itself: this many, or an eighth of the body. */
-const PINNED_SLACK_BYTES = 64;
-
-/** True when keeping `view` alive keeps little else alive: it spans (nearly) all of its buffer. */
-export function spansItsBuffer(view: Uint8Array): boolean {
-  return view.buffer.byteLength - view.byteLength <= Math.max(PINNED_SLACK_BYTES, view.byteLength >>> 3);
 }

@@ -6,7 +6,8 @@
 import { CompressionFlags, FrameTooLargeError, MainFlags, SubFlags, frameHeader, packPacket, type WireMessage } from '@p2p/base';
 import type { MeshContext } from './context';
 import type { SentMessage } from './extension';
-import { FRAME_OVERHEAD_BYTES, type FrameCache, type Link, type ReceivedBody } from './link';
+import { FRAME_OVERHEAD_BYTES, type FrameCache, type Link } from './link';
+import type { ReceivedBody } from './received-body';
 import { WILDCARD_BIN, handshakeFields } from './payloads';
 import type { PeerTable } from './peer-table';
 import type { Waterfall } from './waterfall';

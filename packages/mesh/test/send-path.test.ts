@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { CompressionFlags, MainFlags, SubFlags, encodeMsgpack, frameFromPacked, tcpTransport, type MetricsSnapshot, type Transport } from '@p2p/base';
 import { eventually, waitFor } from '@p2p/testnet';
 import { BatchSlab, MAX_PIECE_BYTES, SLAB_BYTES } from '../src/batch-slab';
-import { spansItsBuffer } from '../src/link';
+import { spansItsBuffer } from '../src/received-body';
 import { peerEntryRaw, peersField } from '../src/payloads';
 import { ASKED_PEERS, REFRESH_INTERVAL_MS, pickSome, refreshDelay } from '../src/peers-refresh';
 import { RawPeer, nextMessage, node, track } from './helpers';
