@@ -4,7 +4,7 @@
  * values (maps with text keys compared as dictionaries, as py2p's `==` does), or, as the last
  * resort for anything else, identical canonical encodings.
  */
-import { bytesEqual, encodeMsgpack, toHex } from '@p2p/base';
+import { bytesEqual, encodeMsgpack, isMapping, toHex } from '@p2p/base';
 
 /** Nesting compared structurally; deeper values are compared by their encodings. */
 const MAX_DEPTH = 32;
@@ -62,16 +62,12 @@ export function sameValue(a: unknown, b: unknown, depth = 0): boolean {
     }
     return true;
   }
-  if (!isPlainObject(a) || !isPlainObject(b)) return false;
+  // Arrays, bytes and Maps are handled above: what is left of a mapping is a plain object.
+  if (!isMapping(a) || !isMapping(b) || a instanceof Map || b instanceof Map) return false;
   const keys = Object.keys(a);
   if (keys.length !== Object.keys(b).length) return false;
   for (const key of keys) if (!Object.hasOwn(b, key) || !sameValue(a[key], b[key], depth + 1)) return false;
   return true;
-}
-
-function isPlainObject(x: object): x is Record<string, unknown> {
-  const proto = Object.getPrototypeOf(x) as unknown;
-  return proto === Object.prototype || proto === null;
 }
 
 function canonical(value: unknown): string | undefined {
