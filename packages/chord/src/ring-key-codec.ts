@@ -4,7 +4,7 @@
  * and again (a store, its backup, every read of it, the retrieved echo), so a node remembers
  * both directions in two bounded caches (oldest forgotten first).
  */
-import { evictOldest, utf8Encode } from '@p2p/base';
+import { base58EncodeInt, evictOldest, utf8Encode } from '@p2p/base';
 import { mixRingKey } from './ring-key-map';
 
 /** Entries per cache. */
@@ -60,10 +60,11 @@ const PER_QUAD = 1 / QUAD;
  * digits are written backwards into one reused buffer.
  */
 export function ringKeyText(k: bigint): string {
-  if (k <= 0n) return k === 0n ? BASE58_ALPHABET[0]! : slowText(k);
+  // Zero, and keys too long for the buffers (never a ring key): base's general encoder.
+  if (k <= 0n) return base58EncodeInt(k);
   const hex = k.toString(16);
   const count = Math.ceil(hex.length / 7);
-  if (count > LIMBS.length) return slowText(k);
+  if (count > LIMBS.length) return base58EncodeInt(k);
   // The first limb takes the digits beyond a multiple of seven, so every later one is full.
   for (let i = 0, start = 0, end = hex.length % 7 || 7; i < count; i++, start = end, end += 7) {
     let v = 0;
@@ -94,7 +95,7 @@ export function ringKeyText(k: bigint): string {
     while (top < count && LIMBS[top] === 0) top++;
     const last = top === count;
     for (let d = 0; d < 4 && (!last || rem > 0); d++) {
-      if (n === TEXT.length) return slowText(k);
+      if (n === TEXT.length) return base58EncodeInt(k);
       const digit = rem % 58;
       TEXT[TEXT.length - ++n] = CODES[digit]!;
       rem = (rem - digit) / 58;
@@ -107,12 +108,6 @@ export function ringKeyText(k: bigint): string {
   return String.fromCharCode.apply(null, codes);
 }
 
-/** Keys too long for the buffers (never a ring key), and negative ones (as `base58EncodeInt`: ""). */
-function slowText(k: bigint): string {
-  const out: string[] = [];
-  for (let rest = k; rest > 0n; rest /= 58n) out.push(BASE58_ALPHABET[Number(rest % 58n)]!);
-  return out.reverse().join('');
-}
 
 /** The integer of base58 `text` (leading "1"s are zero digits), as payloads' `parseRingKey`; undefined for empty text, text outside the alphabet or over 128 characters. */
 export function ringKeyFromText(text: string): bigint | undefined {
