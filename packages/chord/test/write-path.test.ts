@@ -41,9 +41,23 @@ function copies(peer: RawPeer, from: number): unknown[][] {
 const remoteSlots = (a: ChordSocket, key: string) => getHashes(key).filter((h) => a.find(h) !== a).length;
 
 /** A storing node `a` and one storing raw peer (its predecessor and successor). */
-/** The first key `name(i)` whose five tables are all this node's own. */
-function localKey(a: ChordSocket, name: (i: number) => string): string {
-  for (let i = 0; ; i++) if (remoteSlots(a, name(i)) === 0) return name(i);
+/** The first key `name(i)` (of 20,000) whose five tables are all this node's own. */
+function localKey(a: ChordSocket, name: (i: number) => string): string | undefined {
+  for (let i = 0; i < 20_000; i++) if (remoteSlots(a, name(i)) === 0) return name(i);
+  return undefined;
+}
+
+/**
+ * A pair whose node holds whole keys of both name shapes. Its share of the ring is random, and
+ * when small such keys are too rare to search for, so a few fresh pairs are tried.
+ */
+async function pairWithLocalKeys(options: object, names: Array<(i: number) => string>): Promise<{ a: ChordSocket; peer: RawPeer; keys: string[] }> {
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const { a, peer } = await pair(options);
+    const keys = names.map((name) => localKey(a, name));
+    if (keys.every((k) => k !== undefined)) return { a, peer, keys: keys as string[] };
+  }
+  throw new Error('no pair held whole keys in 8 tries');
 }
 
 async function pair(options = {}): Promise<{ a: ChordSocket; peer: RawPeer }> {
@@ -76,12 +90,11 @@ describe('chord write path', () => {
     // Both keys are stored whole on this node, so what a set queues does not depend on the random
     // ids: five backup copies for the one peer (about 520 bytes) and the notify. The budget has
     // room for that with a short key, not with the notify of a 2,000-byte key.
-    const { a, peer } = await pair({ limits: { maxNodeWriteBytes: 1500 } });
+    const { a, peer, keys } = await pairWithLocalKeys({ limits: { maxNodeWriteBytes: 1500 } }, [(i) => `${i}-${'k'.repeat(2000)}`, (i) => `after-${i}`]);
+    const [long, after] = keys as [string, string];
     const errors: P2PError[] = [];
     a.on('error', (e) => errors.push(e));
     const before = peer.frames.length;
-    const long = localKey(a, (i) => `${i}-${'k'.repeat(2000)}`);
-    const after = localKey(a, (i) => `after-${i}`);
     expect(() => a.set(long, 'v')).not.toThrow();
     await waitFor(() => errors.length === 1);
     expect(errors[0]!.code).toBe('LIMIT_EXCEEDED');
