@@ -8,6 +8,7 @@ const WARMUP = 200;
 
 const sum = (runs, key) => runs.reduce((total, r) => total + r[key], 0);
 const median = (runs) => [...runs].sort((x, y) => x.messagesPerSecond - y.messagesPerSecond)[Math.floor(runs.length / 2)];
+const medianOf = (runs, key) => runs.map((r) => r[key]).sort((x, y) => x - y)[Math.floor(runs.length / 2)];
 const range = (runs) => runs.map((r) => Math.round(r.messagesPerSecond)).sort((x, y) => x - y).join(' / ');
 
 /** `rounds` runs of plain TCP, each followed by one with `variant` (runMesh's options); medians of each. */
@@ -41,5 +42,8 @@ export function roundRows({ messages, rounds, names: [a, b], base, variant, base
     { label: `${tagB} every round`, value: range(variantRuns), unit: 'msg/s' },
     { label: `${tagA} latency p50 / p99`, value: `${base.p50Ms.toFixed(2)} / ${base.p99Ms.toFixed(2)}`, unit: 'ms' },
     { label: `${tagB} latency p50 / p99`, value: `${variant.p50Ms.toFixed(2)} / ${variant.p99Ms.toFixed(2)}`, unit: 'ms' },
+    // CPU time of the whole process (all 8 nodes) per message, median over the rounds: the
+    // steadier figure on a shared machine, and where the other transport's own cost shows.
+    { label: `CPU per message: ${a} / ${b}`, value: `${medianOf(baseRuns, 'cpuUsPerMessage').toFixed(1)} / ${medianOf(variantRuns, 'cpuUsPerMessage').toFixed(1)}`, unit: 'µs', ratio: medianOf(baseRuns, 'cpuUsPerMessage') / medianOf(variantRuns, 'cpuUsPerMessage') },
   ];
 }
