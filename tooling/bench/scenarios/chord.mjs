@@ -19,7 +19,7 @@
 //    the size (forming 1,024 takes minutes: each join costs a few dials and trims).
 import { FrameReader, MemoryHub, SubFlags, decodeFrameBody, memoryTransport } from '@p2p/base';
 import { ChordSocket } from '@p2p/chord';
-import { phaseProfile } from './procs.mjs';
+import { NO_PROFILE, phaseProfile } from './procs.mjs';
 
 export const name = 'chord';
 export const description = '8 chord nodes on loopback: N sets then N gets (50 in flight); 1,024 chord nodes over MemoryHub: lookup hops';
@@ -75,8 +75,8 @@ async function runRing(ops) {
   }
 }
 
-/** N sets under `prefix`, until landed and quiet, then N gets with 50 in flight. `before`: entries each key count already holds. */
-async function phase(nodes, prefix, ops, before, setProfile = noProfile, getProfile = noProfile) {
+/** N sets under `prefix`, until landed and quiet, then N gets with 50 in flight. `before`: keys set on this ring earlier (each held 5 times). */
+async function phase(nodes, prefix, ops, before, setProfile = NO_PROFILE, getProfile = NO_PROFILE) {
   const setLatency = [];
   await setProfile.start();
   const t0 = nowMs();
@@ -133,8 +133,6 @@ async function phase(nodes, prefix, ops, before, setProfile = noProfile, getProf
     wrong,
   };
 }
-
-const noProfile = { start: async () => {}, stop: async () => {} };
 
 function countKeys(n) {
   let c = 0;

@@ -129,9 +129,12 @@ export function serve(handlers) {
 }
 
 /** A CPU profile of one phase, when BENCH_CHILD_PROF names a directory (otherwise no-ops). */
+/** A phase profile that records nothing (BENCH_CHILD_PROF unset, or a phase nobody profiles). */
+export const NO_PROFILE = Object.freeze({ start: async () => {}, stop: async () => {} });
+
 export function phaseProfile(name) {
   const dir = process.env.BENCH_CHILD_PROF;
-  if (!dir) return { start: async () => {}, stop: async () => {} };
+  if (!dir) return NO_PROFILE;
   const session = new Session();
   session.connect();
   return {
