@@ -94,11 +94,13 @@ export function ringKeyText(k: bigint): string {
     }
     while (top < count && LIMBS[top] === 0) top++;
     const last = top === count;
-    for (let d = 0; d < 4 && (!last || rem > 0); d++) {
+    // The remainder is below 58^4: int32 arithmetic (a double's % is a library call).
+    let r = rem | 0;
+    for (let d = 0; d < 4 && (!last || r > 0); d++) {
       if (n === TEXT.length) return base58EncodeInt(k);
-      const digit = rem % 58;
-      TEXT[TEXT.length - ++n] = CODES[digit]!;
-      rem = (rem - digit) / 58;
+      const q = (r / 58) | 0;
+      TEXT[TEXT.length - ++n] = CODES[r - q * 58]!;
+      r = q;
     }
     if (last) break;
   }
