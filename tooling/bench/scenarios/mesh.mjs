@@ -6,6 +6,7 @@
 // p99 ratio, lost and duplicate deliveries (counted per node and message), bytes on the wire,
 // and the CPU time per message of each (steadier than wall time on a shared machine).
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { FrameReader, Protocol, decodeMsgpack, encodeFrame, tcpTransport } from '@p2p/base';
 import { MeshSocket } from '@p2p/mesh';
 import { EDGES, NODES, network, yieldIo } from './topology.mjs';
@@ -116,8 +117,12 @@ function batchedWrite(socket, frame) {
   socket.write(frame);
 }
 
-/** The same fan-out by plain TCP relays: same frames, dedup by checksum, no other work. */
-export async function runBaseline(messages) {
+/**
+ * The same fan-out by plain TCP relays: same frames, dedup by checksum, no other work. With
+ * `tlsCertificate` ({ key, cert }) every link is TLS instead (the ssl scenario's reference:
+ * what Node's TLS costs a relay that does nothing else).
+ */
+export async function runBaseline(messages, { tlsCertificate } = {}) {
   const servers = [];
   const links = Array.from({ length: NODES }, () => []);
   const seenBy = Array.from({ length: NODES }, () => new Set());
@@ -149,13 +154,14 @@ export async function runBaseline(messages) {
 
   try {
     for (let i = 0; i < NODES; i++) {
-      const server = net.createServer((s) => attach(i, s));
+      const server = tlsCertificate ? tls.createServer(tlsCertificate, (s) => attach(i, s)) : net.createServer((s) => attach(i, s));
       await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
       servers.push(server);
     }
     for (const [a, b] of EDGES) {
-      const socket = net.connect(servers[b].address().port, '127.0.0.1');
-      await new Promise((resolve) => socket.once('connect', resolve));
+      const port = servers[b].address().port;
+      const socket = tlsCertificate ? tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false }) : net.connect(port, '127.0.0.1');
+      await new Promise((resolve) => socket.once(tlsCertificate ? 'secureConnect' : 'connect', resolve));
       attach(a, socket);
     }
     while (links.some((l) => l.length !== 4)) await new Promise((r) => setTimeout(r, 5));

@@ -128,9 +128,10 @@ export function serve(handlers) {
   process.send({ id: READY_ID });
 }
 
-/** A CPU profile of one phase, when BENCH_CHILD_PROF names a directory (otherwise no-ops). */
 /** A phase profile that records nothing (BENCH_CHILD_PROF unset, or a phase nobody profiles). */
 export const NO_PROFILE = Object.freeze({ start: async () => {}, stop: async () => {} });
+
+/** A CPU profile of one phase, when BENCH_CHILD_PROF names a directory (otherwise no-ops). */
 
 export function phaseProfile(name) {
   const dir = process.env.BENCH_CHILD_PROF;

@@ -4,6 +4,7 @@
 // handshakes happen while the network forms, before the clock starts: this measures steady-state
 // throughput, the cost of encrypting every link.
 import { generateCertificate, tlsTransport } from '@p2p/ssl';
+import { runBaseline, summarise } from './mesh.mjs';
 import { alternatingRounds, roundRows } from './rounds.mjs';
 
 export const name = 'ssl';
@@ -12,8 +13,13 @@ export const description = 'mesh throughput over SSL beside plaintext: 8 nodes (
 /** Messages per round when -n is not given. */
 const DEFAULT_MESSAGES = 2_000;
 
-/** This scenario alternates its own rounds (`runs` of them): the runner calls it once. */
+/**
+ * This scenario alternates its own rounds (`runs` of them, at least MIN_ROUNDS): the runner
+ * calls it once.
+ */
 export const repeats = false;
+/** Single rounds of either vary by up to 2x on a shared machine; the median of 5 is steadier. */
+const MIN_ROUNDS = 5;
 
 const SSL = { encryption: 'SSL', transport: tlsTransport };
 
@@ -28,10 +34,32 @@ async function certificateMs(keyType, rounds) {
   return times.sort((x, y) => x - y)[Math.floor(times.length / 2)];
 }
 
-export async function run({ messages = DEFAULT_MESSAGES, runs: ROUNDS = 3 }) {
+const medianRate = (runs) => runs.map((r) => r.messagesPerSecond).sort((x, y) => x - y)[Math.floor(runs.length / 2)];
+
+/**
+ * The bare relay (mesh.mjs) over TCP and over TLS, alternating, `rounds` times each: the
+ * throughput ratio Node's TLS leaves a relay that does nothing else, the reference for the mesh's.
+ */
+async function relayRounds(messages, rounds) {
+  const { key, cert } = await generateCertificate({ keyType: 'ec' });
+  const tlsCertificate = { key, cert };
+  await runBaseline(200);
+  await runBaseline(200, { tlsCertificate });
+  const tcp = [];
+  const secure = [];
+  for (let i = 0; i < rounds; i++) {
+    tcp.push(summarise(await runBaseline(messages)));
+    secure.push(summarise(await runBaseline(messages, { tlsCertificate })));
+  }
+  return { tcp: medianRate(tcp), tls: medianRate(secure) };
+}
+
+export async function run({ messages = DEFAULT_MESSAGES, runs = 3 }) {
+  const ROUNDS = Math.max(runs, MIN_ROUNDS);
   const ecMs = await certificateMs('ec', 20);
   const rsaMs = await certificateMs('rsa', 5);
   const rounds = await alternatingRounds(messages, ROUNDS, SSL);
+  const relay = await relayRounds(messages, ROUNDS);
   const { base: plaintext, variant: ssl, baseRuns: plaintextRuns, variantRuns: sslRuns } = rounds;
   return {
     messages,
@@ -42,6 +70,7 @@ export async function run({ messages = DEFAULT_MESSAGES, runs: ROUNDS = 3 }) {
     sslRuns,
     results: [
       ...roundRows({ messages, rounds: ROUNDS, names: ['Plaintext', 'SSL'], ratioGoal: '>= 0.9', ...rounds }),
+      { label: 'bare relay (no protocol work): TLS / TCP messages/s (median)', value: `${Math.round(relay.tls)} / ${Math.round(relay.tcp)}`, unit: 'msg/s', ratio: relay.tls / relay.tcp },
       { label: 'certificate on the fly: ECDSA P-256 / RSA 2048 (median)', value: `${ecMs.toFixed(1)} / ${rsaMs.toFixed(1)}`, unit: 'ms' },
       { label: 'frame bytes per message (both, before TLS)', value: Math.round(ssl.bytesPerMessage), unit: 'B (all links, snappy)' },
     ],
