@@ -79,6 +79,7 @@ async function runRing(ops) {
 async function phase(nodes, prefix, ops, before, setProfile = NO_PROFILE, getProfile = NO_PROFILE) {
   const setLatency = [];
   await setProfile.start();
+  const setCpu0 = cpuMs();
   const t0 = nowMs();
   for (let i = 0; i < ops; i++) {
     const s = nowMs();
@@ -89,6 +90,7 @@ async function phase(nodes, prefix, ops, before, setProfile = NO_PROFILE, getPro
   const stored = () => nodes.reduce((s, n) => s + n.storedEntries, 0);
   await until(() => stored() >= (before + ops) * 5, 'all replicas stored');
   const landed = nowMs() - t0;
+  const setCpu = cpuMs() - setCpu0;
   await setProfile.stop();
   // Quiet: every notify heard everywhere, every backup landed, and the replica check the ring
   // changes triggered is over (no retrieval pending: its paced probes would share the gets' CPU).
@@ -125,6 +127,7 @@ async function phase(nodes, prefix, ops, before, setProfile = NO_PROFILE, getPro
     setsPerS: ops / (setCalls / 1000),
     setP99: pct(setLatency, 0.99),
     landedPerS: ops / (landed / 1000),
+    setCpuUs: (setCpu * 1000) / ops,
     quietMs: quiet,
     getsPerS: ops / (gets / 1000),
     getP50: pct(getLatency, 0.5),
@@ -271,6 +274,7 @@ export async function run({ messages, runs = 3 } = {}) {
       { label: 'sets (calls)', value: m('setsPerS'), unit: 'ops/s' },
       { label: 'set call p99', value: m('setP99'), unit: 'ms' },
       { label: 'sets landed (5 replicas each)', value: m('landedPerS'), unit: 'ops/s', goal: '>= 5000' },
+      { label: 'CPU per set until landed (all 8 nodes, one process)', value: m('setCpuUs'), unit: 'us' },
       { label: 'network quiet after the sets (notifies, backups, repair checks)', value: m('quietMs'), unit: 'ms' },
       { label: `gets (${CONCURRENCY} in flight)`, value: m('getsPerS'), unit: 'ops/s', goal: '>= 8000' },
       { label: 'get p50', value: m('getP50'), unit: 'ms' },
