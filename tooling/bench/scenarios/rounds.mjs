@@ -26,26 +26,26 @@ export async function alternatingRounds(messages, rounds, variant) {
 
 /**
  * The rows comparing the two: `names` label the plain and the other side ('TCP', 'WebSocket');
- * `ratioGoal` is the goal of the throughput ratio, if it has one.
+ * `ratioGoal` is the goal of the throughput ratio, if it has one; `tag` prefixes every label.
  */
-export function roundRows({ messages, rounds, names: [a, b], base, variant, baseRuns, variantRuns, ratioGoal }) {
+export function roundRows({ messages, rounds, names: [a, b], base, variant, baseRuns, variantRuns, ratioGoal, tag = '' }) {
   const width = Math.max(a.length, b.length) + 1;
-  const tagA = `${a}:`.padEnd(width);
-  const tagB = `${b}:`.padEnd(width);
+  const tagA = `${tag}${`${a}:`.padEnd(width)}`;
+  const tagB = `${tag}${`${b}:`.padEnd(width)}`;
   // CPU time of the whole process (all 8 nodes) per message, median over the rounds: the
   // steadier figure on a shared machine, and where the other transport's own cost shows.
   const cpuA = medianOf(baseRuns, 'cpuUsPerMessage');
   const cpuB = medianOf(variantRuns, 'cpuUsPerMessage');
   return [
-    { label: 'messages', value: messages, unit: `(each delivered to 7 nodes, same N for both; median of ${rounds} alternating rounds)` },
+    { label: `${tag}messages`, value: messages, unit: `(each delivered to 7 nodes, same N for both; median of ${rounds} alternating rounds)` },
     { label: `${tagA} messages/s delivered to every node`, value: base.messagesPerSecond, unit: 'msg/s' },
     { label: `${tagB} messages/s delivered to every node`, value: variant.messagesPerSecond, unit: 'msg/s' },
-    { label: `${b} / ${a} throughput`, value: variant.messagesPerSecond / base.messagesPerSecond, unit: 'x', ...(ratioGoal ? { goal: ratioGoal } : {}) },
-    { label: `lost / duplicate deliveries, every round: ${a}, ${b}`, value: `${sum(baseRuns, 'lost')} / ${sum(baseRuns, 'duplicates')}, ${sum(variantRuns, 'lost')} / ${sum(variantRuns, 'duplicates')}` },
+    { label: `${tag}${b} / ${a} throughput`, value: variant.messagesPerSecond / base.messagesPerSecond, unit: 'x', ...(ratioGoal ? { goal: ratioGoal } : {}) },
+    { label: `${tag}lost / duplicate deliveries, every round: ${a}, ${b}`, value: `${sum(baseRuns, 'lost')} / ${sum(baseRuns, 'duplicates')}, ${sum(variantRuns, 'lost')} / ${sum(variantRuns, 'duplicates')}` },
     { label: `${tagA} every round`, value: range(baseRuns), unit: 'msg/s' },
     { label: `${tagB} every round`, value: range(variantRuns), unit: 'msg/s' },
     { label: `${tagA} latency p50 / p99`, value: `${base.p50Ms.toFixed(2)} / ${base.p99Ms.toFixed(2)}`, unit: 'ms' },
     { label: `${tagB} latency p50 / p99`, value: `${variant.p50Ms.toFixed(2)} / ${variant.p99Ms.toFixed(2)}`, unit: 'ms' },
-    { label: `CPU per message: ${a} / ${b}`, value: `${cpuA.toFixed(1)} / ${cpuB.toFixed(1)}`, unit: 'µs', ratio: cpuA / cpuB },
+    { label: `${tag}CPU per message: ${a} / ${b}`, value: `${cpuA.toFixed(1)} / ${cpuB.toFixed(1)}`, unit: 'µs', ratio: cpuA / cpuB },
   ];
 }
