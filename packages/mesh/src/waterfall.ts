@@ -1,4 +1,5 @@
-import { evictOldest } from '@p2p/base';
+import { evictionSlack } from '@p2p/base';
+import { IdTable } from './id-table';
 
 /** PROTOCOL.md 4.8: broadcasts older than this are dropped, and remembered this long. */
 export const WATERFALL_WINDOW_SECONDS = 60;
@@ -11,9 +12,10 @@ export type WaterfallVerdict = 'new' | 'duplicate' | 'expired';
  * being delivered or relayed twice (py2p's `waterfalls`, bounded per F3/F6).
  */
 export class Waterfall {
-  readonly #max: number;
-  // Insertion order doubles as eviction order when the set is full. Key: the id; value: its timestamp.
-  readonly #entries = new Map<string, number>();
+  /** Evicted at once when full: the oldest eighth (as base's evictOldest), plus the one making room. */
+  readonly #evictBatch: number;
+  // Insertion order doubles as eviction order when the set is full; each id holds its timestamp.
+  readonly #entries: IdTable;
   #lastPrune = -Infinity;
   /** Entries evicted because the set was full (not by age). */
   evicted = 0;
@@ -21,7 +23,9 @@ export class Waterfall {
   expired = 0;
 
   constructor(max: number) {
-    this.#max = Math.max(1, max);
+    const cap = Math.max(1, max);
+    this.#entries = new IdTable(cap);
+    this.#evictBatch = Math.min(evictionSlack(cap), cap - 1) + 1;
   }
 
   get size(): number {
@@ -36,22 +40,20 @@ export class Waterfall {
       this.expired++;
       return 'expired';
     }
-    const key = entryKey(id);
-    if (this.#entries.get(key) === time) return 'duplicate';
-    this.#insert(key, time);
+    if (this.#entries.get(id) === time) return 'duplicate';
+    this.#insert(id, time);
     this.prune(now);
     return 'new';
   }
 
   /** Remembers a message this node sent, so its echo is suppressed. */
   remember(id: Uint8Array, time: number, now: number): void {
-    const key = entryKey(id);
-    if (this.#entries.get(key) !== time) this.#insert(key, time);
+    if (this.#entries.get(id) !== time) this.#insert(id, time);
     this.prune(now);
   }
 
   has(id: Uint8Array, time: number): boolean {
-    return this.#entries.get(entryKey(id)) === time;
+    return this.#entries.get(id) === time;
   }
 
   /**
@@ -60,7 +62,7 @@ export class Waterfall {
    * fixes the timestamp of any frame that would verify).
    */
   seen(id: Uint8Array): boolean {
-    return this.#entries.has(entryKey(id));
+    return this.#entries.has(id);
   }
 
   /**
@@ -70,31 +72,16 @@ export class Waterfall {
   prune(now: number): void {
     if (now === this.#lastPrune) return;
     this.#lastPrune = now;
-    const limit = now - WATERFALL_WINDOW_SECONDS;
-    for (const [key, time] of this.#entries) if (time <= limit) this.#entries.delete(key);
+    this.#entries.dropAtMost(now - WATERFALL_WINDOW_SECONDS);
   }
 
   clear(): void {
     this.#entries.clear();
   }
 
-  #insert(key: string, time: number): void {
-    // A new time for a known id (only a forged packet could have one) refreshes the entry.
-    this.#entries.delete(key);
-    this.#entries.set(key, time);
-    // The oldest eighth at once: one walk over V8's deleted-entry holes per batch, not per insert.
-    this.evicted += evictOldest(this.#entries, this.#max);
+  #insert(id: Uint8Array, time: number): void {
+    // A new time for a known id (only a forged packet could have one) replaces the old one in
+    // place. Past the bound the oldest eighth goes at once, as every bounded map of the project.
+    this.evicted += this.#entries.set(id, time, this.#evictBatch);
   }
-}
-
-// Keyed by the id alone, one UTF-16 unit per two id bytes: no hex, no concatenation, a call of
-// fixed arity (several times faster than spreading the bytes). A verified id determines its
-// packet, timestamp included, so (id, timestamp) pairs (PROTOCOL.md 4.8) need only the id as
-// key; the timestamp is the value, for pruning and for `has`. Ids are 32 bytes (SHA-256).
-function entryKey(id: Uint8Array): string {
-  const u = (i: number): number => (id[i]! << 8) | id[i + 1]!;
-  return String.fromCharCode(
-    u(0), u(2), u(4), u(6), u(8), u(10), u(12), u(14),
-    u(16), u(18), u(20), u(22), u(24), u(26), u(28), u(30),
-  );
 }
