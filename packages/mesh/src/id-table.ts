@@ -66,7 +66,9 @@ export class IdTable {
     if (this.#count >= this.#max) evicted = this.#dropOldest(Math.min(this.#count, Math.max(1, evictBatch)));
     if (this.#count === this.#slots) this.#resize(Math.min(Math.max(INITIAL_SLOTS, this.#slots * 2), ringSlotsFor(this.#max)));
     const slot = (this.#head + this.#count) & (this.#slots - 1);
-    this.#ids.set(id.subarray(offset, offset + ID_BYTES), slot * ID_BYTES);
+    // Byte by byte: a subarray to copy from would be an allocation per insert.
+    const ids = this.#ids;
+    for (let i = 0, at = slot * ID_BYTES; i < ID_BYTES; i++) ids[at + i] = id[offset + i]!;
     this.#values[slot] = value;
     this.#count++;
     this.#link(slot);
@@ -167,12 +169,12 @@ export class IdTable {
   #resize(slots: number): void {
     const ids = new Uint8Array(slots * ID_BYTES);
     const values = new Float64Array(slots);
-    const mask = this.#slots - 1;
-    for (let i = 0; i < this.#count; i++) {
-      const from = (this.#head + i) & mask;
-      ids.set(this.#ids.subarray(from * ID_BYTES, from * ID_BYTES + ID_BYTES), i * ID_BYTES);
-      values[i] = this.#values[from]!;
-    }
+    // The entries in two runs: from the head to the ring's end, then from its start.
+    const first = Math.min(this.#count, this.#slots - this.#head);
+    ids.set(this.#ids.subarray(this.#head * ID_BYTES, (this.#head + first) * ID_BYTES), 0);
+    values.set(this.#values.subarray(this.#head, this.#head + first), 0);
+    ids.set(this.#ids.subarray(0, (this.#count - first) * ID_BYTES), first * ID_BYTES);
+    values.set(this.#values.subarray(0, this.#count - first), first);
     this.#slots = slots;
     this.#ids = ids;
     this.#values = values;
