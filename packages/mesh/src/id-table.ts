@@ -2,7 +2,7 @@
  * The waterfall's store (waterfall.ts): 32-byte message ids, each with a number (its timestamp),
  * oldest first, in typed arrays. A Map keyed by a string of the id cost a string per lookup and
  * a few dependent memory loads per probe; every frame of a broadcast asks once, duplicates
- * included. Here a lookup hashes the id where it lies (a frame's checksum) and compares it in place.
+ * included. Here a lookup hashes the id's bytes and compares them in place.
  *
  * The ids sit in a ring in insertion order (the oldest leave first) and an open-addressing index
  * (linear probing, at most half full) points into it. The hash mixes two words of the id with
@@ -17,6 +17,7 @@ const INITIAL_SLOTS = 64;
 
 export class IdTable {
   readonly #max: number;
+  readonly #evictBatch: number;
   readonly #seedA: number;
   readonly #seedB: number;
   /** Ring slots: ids (ID_BYTES each) and their numbers. */
@@ -30,9 +31,10 @@ export class IdTable {
   #index = new Int32Array(0);
   #mask = 0;
 
-  /** At most `max` entries (at least 1). */
-  constructor(max: number) {
+  /** At most `max` entries (at least 1); a full table drops its oldest `evictBatch` at once (at least one). */
+  constructor(max: number, evictBatch = 1) {
     this.#max = Math.max(1, Math.floor(max));
+    this.#evictBatch = Math.max(1, Math.floor(evictBatch));
     const seeds = globalThis.crypto.getRandomValues(new Uint32Array(2));
     this.#seedA = seeds[0]!;
     this.#seedB = seeds[1]!;
@@ -42,33 +44,33 @@ export class IdTable {
     return this.#count;
   }
 
-  /** The number held for the id at `id[offset..offset+32]`, or undefined. */
-  get(id: Uint8Array, offset = 0): number | undefined {
-    const slot = this.#find(id, offset);
+  /** The number held for the id, or undefined. */
+  get(id: Uint8Array): number | undefined {
+    const slot = this.#find(id);
     return slot < 0 ? undefined : this.#values[slot];
   }
 
-  has(id: Uint8Array, offset = 0): boolean {
-    return this.#find(id, offset) >= 0;
+  has(id: Uint8Array): boolean {
+    return this.#find(id) >= 0;
   }
 
   /**
    * Holds `value` for the id (a known id keeps its place in the order). When the table is full,
-   * first drops its oldest `evictBatch` entries (at least one) and returns how many it dropped.
+   * first drops its oldest `evictBatch` entries and returns how many it dropped.
    */
-  set(id: Uint8Array, value: number, evictBatch = 1, offset = 0): number {
-    const known = this.#find(id, offset);
+  set(id: Uint8Array, value: number): number {
+    const known = this.#find(id);
     if (known >= 0) {
       this.#values[known] = value;
       return 0;
     }
     let evicted = 0;
-    if (this.#count >= this.#max) evicted = this.#dropOldest(Math.min(this.#count, Math.max(1, evictBatch)));
+    if (this.#count >= this.#max) evicted = this.#dropOldest(Math.min(this.#count, this.#evictBatch));
     if (this.#count === this.#slots) this.#resize(Math.min(Math.max(INITIAL_SLOTS, this.#slots * 2), ringSlotsFor(this.#max)));
     const slot = (this.#head + this.#count) & (this.#slots - 1);
     // Byte by byte: a subarray to copy from would be an allocation per insert.
     const ids = this.#ids;
-    for (let i = 0, at = slot * ID_BYTES; i < ID_BYTES; i++) ids[at + i] = id[offset + i]!;
+    for (let i = 0, at = slot * ID_BYTES; i < ID_BYTES; i++) ids[at + i] = id[i]!;
     this.#values[slot] = value;
     this.#count++;
     this.#link(slot);
@@ -106,6 +108,7 @@ export class IdTable {
     this.#count = 0;
   }
 
+  /** The hash of the id at `id[offset..offset+32]` (a lookup's own id, or one stored in the ring). */
   #hash(id: Uint8Array, offset: number): number {
     const a = (id[offset]! | (id[offset + 1]! << 8) | (id[offset + 2]! << 16) | (id[offset + 3]! << 24)) ^ this.#seedA;
     const b = (id[offset + 4]! | (id[offset + 5]! << 8) | (id[offset + 6]! << 16) | (id[offset + 7]! << 24)) ^ this.#seedB;
@@ -115,17 +118,17 @@ export class IdTable {
   }
 
   /** The ring slot holding the id, or -1. */
-  #find(id: Uint8Array, offset: number): number {
+  #find(id: Uint8Array): number {
     if (this.#count === 0) return -1;
     const index = this.#index;
     const ids = this.#ids;
     const mask = this.#mask;
-    for (let at = this.#hash(id, offset) & mask; ; at = (at + 1) & mask) {
+    for (let at = this.#hash(id, 0) & mask; ; at = (at + 1) & mask) {
       const entry = index[at]!;
       if (entry === 0) return -1;
       const base = (entry - 1) * ID_BYTES;
       let i = 0;
-      while (i < ID_BYTES && ids[base + i] === id[offset + i]) i++;
+      while (i < ID_BYTES && ids[base + i] === id[i]) i++;
       if (i === ID_BYTES) return entry - 1;
     }
   }

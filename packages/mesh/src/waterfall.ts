@@ -12,8 +12,6 @@ export type WaterfallVerdict = 'new' | 'duplicate' | 'expired';
  * being delivered or relayed twice (py2p's `waterfalls`, bounded per F3/F6).
  */
 export class Waterfall {
-  /** Evicted at once when full: the oldest eighth (as base's evictOldest), plus the one making room. */
-  readonly #evictBatch: number;
   // Insertion order doubles as eviction order when the set is full; each id holds its timestamp.
   readonly #entries: IdTable;
   #lastPrune = -Infinity;
@@ -24,8 +22,8 @@ export class Waterfall {
 
   constructor(max: number) {
     const cap = Math.max(1, max);
-    this.#entries = new IdTable(cap);
-    this.#evictBatch = Math.min(evictionSlack(cap), cap - 1) + 1;
+    // Evicted at once when full: the oldest eighth (as base's evictOldest), plus the one making room.
+    this.#entries = new IdTable(cap, Math.min(evictionSlack(cap), cap - 1) + 1);
   }
 
   get size(): number {
@@ -82,6 +80,6 @@ export class Waterfall {
   #insert(id: Uint8Array, time: number): void {
     // A new time for a known id (only a forged packet could have one) replaces the old one in
     // place. Past the bound the oldest eighth goes at once, as every bounded map of the project.
-    this.evicted += this.#entries.set(id, time, this.#evictBatch);
+    this.evicted += this.#entries.set(id, time);
   }
 }

@@ -132,7 +132,6 @@ export function serve(handlers) {
 export const NO_PROFILE = Object.freeze({ start: async () => {}, stop: async () => {} });
 
 /** A CPU profile of one phase, when BENCH_CHILD_PROF names a directory (otherwise no-ops). */
-
 export function phaseProfile(name) {
   const dir = process.env.BENCH_CHILD_PROF;
   if (!dir) return NO_PROFILE;

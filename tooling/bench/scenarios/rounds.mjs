@@ -11,17 +11,25 @@ const median = (runs) => [...runs].sort((x, y) => x.messagesPerSecond - y.messag
 const medianOf = (runs, key) => runs.map((r) => r[key]).sort((x, y) => x - y)[Math.floor(runs.length / 2)];
 const range = (runs) => runs.map((r) => Math.round(r.messagesPerSecond)).sort((x, y) => x - y).join(' / ');
 
-/** `rounds` runs of plain TCP, each followed by one with `variant` (runMesh's options); medians of each. */
-export async function alternatingRounds(messages, rounds, variant) {
-  await runMesh(Math.min(WARMUP, messages));
-  await runMesh(Math.min(WARMUP, messages), variant);
+/**
+ * `rounds` runs of `runBase(messages)`, each followed by one of `runVariant(messages)` (both
+ * resolve to a raw mesh.mjs outcome), after an unreported short run of each; medians of each.
+ */
+export async function alternate(messages, rounds, runBase, runVariant) {
+  await runBase(Math.min(WARMUP, messages));
+  await runVariant(Math.min(WARMUP, messages));
   const baseRuns = [];
   const variantRuns = [];
   for (let round = 0; round < rounds; round++) {
-    baseRuns.push(summarise(await runMesh(messages)));
-    variantRuns.push(summarise(await runMesh(messages, variant)));
+    baseRuns.push(summarise(await runBase(messages)));
+    variantRuns.push(summarise(await runVariant(messages)));
   }
   return { base: median(baseRuns), variant: median(variantRuns), baseRuns, variantRuns };
+}
+
+/** `rounds` runs of the mesh over plain TCP, each followed by one with `variant` (runMesh's options). */
+export function alternatingRounds(messages, rounds, variant) {
+  return alternate(messages, rounds, (n) => runMesh(n), (n) => runMesh(n, variant));
 }
 
 /**

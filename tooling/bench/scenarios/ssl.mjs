@@ -5,8 +5,8 @@
 // handshakes happen while the network forms, before the clock starts: this measures steady-state
 // throughput, the cost of encrypting every link.
 import { generateCertificate, tlsTransport } from '@p2p/ssl';
-import { runBaseline, summarise } from './mesh.mjs';
-import { alternatingRounds, roundRows } from './rounds.mjs';
+import { runBaseline } from './mesh.mjs';
+import { alternate, alternatingRounds, roundRows } from './rounds.mjs';
 
 export const name = 'ssl';
 export const description = 'mesh throughput over SSL beside plaintext: 8 nodes (each dials i+1 and i+3 mod 8), one broadcasts N small messages';
@@ -35,24 +35,13 @@ async function certificateMs(keyType, rounds) {
   return times.sort((x, y) => x - y)[Math.floor(times.length / 2)];
 }
 
-const medianRate = (runs) => runs.map((r) => r.messagesPerSecond).sort((x, y) => x - y)[Math.floor(runs.length / 2)];
-
 /**
  * The bare relay (mesh.mjs) over TCP and over TLS, alternating, `rounds` times each: the
  * throughput ratio Node's TLS leaves a relay that does nothing else, the reference for the mesh's.
  */
-async function relayRounds(messages, rounds) {
-  const { key, cert } = await generateCertificate({ keyType: 'ec' });
-  const tlsCertificate = { key, cert };
-  await runBaseline(200);
-  await runBaseline(200, { tlsCertificate });
-  const tcp = [];
-  const secure = [];
-  for (let i = 0; i < rounds; i++) {
-    tcp.push(summarise(await runBaseline(messages)));
-    secure.push(summarise(await runBaseline(messages, { tlsCertificate })));
-  }
-  return { tcp: medianRate(tcp), tls: medianRate(secure) };
+async function relayRounds(messages, rounds, tlsCertificate) {
+  const { base, variant } = await alternate(messages, rounds, (n) => runBaseline(n), (n) => runBaseline(n, { tlsCertificate }));
+  return { tcp: base.messagesPerSecond, tls: variant.messagesPerSecond };
 }
 
 export async function run({ messages, runs = 3 }) {
@@ -60,12 +49,13 @@ export async function run({ messages, runs = 3 }) {
   const sizes = messages === undefined ? SIZES : [messages];
   const ecMs = await certificateMs('ec', 20);
   const rsaMs = await certificateMs('rsa', 5);
+  const { key, cert } = await generateCertificate({ keyType: 'ec' });
   const results = [];
   const bySize = [];
   for (const n of sizes) {
     const tag = sizes.length > 1 ? `N=${n.toLocaleString('en-US')}: ` : '';
     const rounds = await alternatingRounds(n, ROUNDS, SSL);
-    const relay = await relayRounds(n, ROUNDS);
+    const relay = await relayRounds(n, ROUNDS, { key, cert });
     bySize.push({ messages: n, plaintext: rounds.base, ssl: rounds.variant, plaintextRuns: rounds.baseRuns, sslRuns: rounds.variantRuns, relay });
     results.push(
       ...roundRows({ messages: n, rounds: ROUNDS, names: ['Plaintext', 'SSL'], ratioGoal: '>= 0.9', tag, ...rounds }),
