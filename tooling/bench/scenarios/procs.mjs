@@ -10,7 +10,9 @@
 // `{ id, answer: await handlers[cmd](body) }` (or `{ id, error }`); it exits after `close`, and
 // by itself when the parent goes away.
 // `phaseProfile(name)`: with BENCH_CHILD_PROF=dir, a CPU profile of one measured phase only
-// (not the process start or the network forming), written to dir/<name>.cpuprofile on stop().
+// (not the process start or the network forming), written to dir/<name>.cpuprofile on stop();
+// the leading samples of the profiler starting itself (a `dispatch` under `inspector.post`, about
+// 100 ms) are cut from it.
 import { fork } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -128,6 +130,22 @@ export function serve(handlers) {
   process.send({ id: READY_ID });
 }
 
+/** `profile` without its leading samples inside node:inspector (the profiler starting itself). */
+function withoutProfilerStart(profile) {
+  const parent = new Map();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node);
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const inInspector = (id) => {
+    for (let node = byId.get(id); node; node = parent.get(node.id)) if (node.callFrame.url === 'node:inspector') return true;
+    return false;
+  };
+  let cut = 0;
+  while (cut < profile.samples.length && inInspector(profile.samples[cut])) cut++;
+  if (cut === 0) return profile;
+  const skipped = profile.timeDeltas.slice(0, cut).reduce((a, b) => a + b, 0);
+  return { ...profile, startTime: profile.startTime + skipped, samples: profile.samples.slice(cut), timeDeltas: profile.timeDeltas.slice(cut) };
+}
+
 /** A phase profile that records nothing (BENCH_CHILD_PROF unset, or a phase nobody profiles). */
 export const NO_PROFILE = Object.freeze({ start: async () => {}, stop: async () => {} });
 
@@ -145,7 +163,7 @@ export function phaseProfile(name) {
     },
     async stop() {
       const { profile } = await session.post('Profiler.stop');
-      writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+      writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(withoutProfilerStart(profile)));
       session.disconnect();
     },
   };
