@@ -31,6 +31,7 @@ const SCENARIOS = {
   scale: () => import('./scenarios/scale.mjs'),
   memory: () => import('./scenarios/memory.mjs'),
   ssl: () => import('./scenarios/ssl.mjs'),
+  'ssl-procs': () => import('./scenarios/ssl-procs.mjs'),
   ws: () => import('./scenarios/ws.mjs'),
   sync: () => import('./scenarios/sync.mjs'),
   chord: () => import('./scenarios/chord.mjs'),

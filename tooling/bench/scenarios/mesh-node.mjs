@@ -1,6 +1,7 @@
 // One node of the mesh-procs scenario, in its own process, driven by the parent over IPC
-// (procs.mjs). `node mesh-node.mjs <index> mesh` runs a MeshSocket, `node mesh-node.mjs <index>
-// relay` the bare TCP relay of the mesh scenario. Requests from the parent:
+// (procs.mjs). `node mesh-node.mjs <index> mesh` runs a MeshSocket over plain TCP, `mesh-ssl`
+// one over @p2p/ssl (its own self-signed certificate), `relay` the bare TCP relay of the mesh
+// scenario. Requests from the parent:
 //   listen                  -> { port }
 //   connect { ports }       -> {}            dial these loopback ports
 //   peers                   -> { peers }     links up
@@ -14,6 +15,7 @@
 import * as net from 'node:net';
 import { FrameReader, Protocol, decodeMsgpack, encodeFrame } from '@p2p/base';
 import { MeshSocket } from '@p2p/mesh';
+import { tlsTransport } from '@p2p/ssl';
 import { deliveryLedger } from './mesh.mjs';
 import { phaseProfile, processCounters, serve } from './procs.mjs';
 import { yieldIo } from './topology.mjs';
@@ -23,7 +25,7 @@ const BATCH = 50;
 const nowNs = () => Number(process.hrtime.bigint());
 
 /** What either kind of node offers the parent. */
-const node = role === 'mesh' ? meshNode() : relayNode();
+const node = role === 'relay' ? relayNode() : meshNode(role === 'mesh-ssl');
 const profile = phaseProfile(`${role}-${index}`);
 
 serve({
@@ -61,12 +63,14 @@ serve({
   close: () => node.close(),
 });
 
-function meshNode() {
+/** A MeshSocket node; over TLS when `ssl`. */
+function meshNode(ssl) {
   let socket;
   const self = {
     onDelivery: undefined,
     async listen() {
-      socket = await MeshSocket.listen({ protocol: new Protocol('mesh', 'Plaintext'), host: '127.0.0.1', maxOutgoing: 0 });
+      const transport = ssl ? { transport: tlsTransport() } : {};
+      socket = await MeshSocket.listen({ protocol: new Protocol('mesh', ssl ? 'SSL' : 'Plaintext'), host: '127.0.0.1', maxOutgoing: 0, ...transport });
       socket.on('message', (msg) => {
         self.onDelivery?.(msg.packets[2], msg.packets[3]);
         socket.recv();

@@ -73,31 +73,42 @@ async function network(role) {
   }
 }
 
-const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+/** The median of numbers. */
+export const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 /** The round with the median throughput. */
 const medianRound = (rounds) => [...rounds].sort((x, y) => x.messagesPerSecond - y.messagesPerSecond)[Math.floor(rounds.length / 2)];
-const every = (rounds) => rounds.map((r) => Math.round(r.messagesPerSecond)).join(' / ');
+/** Every round's messages/s, in order. */
+export const every = (rounds) => rounds.map((r) => Math.round(r.messagesPerSecond)).join(' / ');
 
 /**
- * Both networks stay up (the idle one costs nothing) and take turns: `runs` rounds of the mesh,
- * each followed by one of the relay, so load from elsewhere on a shared machine falls on both
- * alike. Ratios are the medians of each pair's ratio.
+ * Networks of roles `a` and `b` (mesh-node.mjs roles), formed and warmed up, then taking turns:
+ * `rounds` rounds of `messages` on `a`, each followed by one on `b`, so load from elsewhere on a
+ * shared machine falls on both alike (the idle network costs nothing). Resolves to one pair of
+ * raw broadcastRound outcomes per round, `{ a, b }`; every process is gone when it settles.
  */
-export async function run({ messages = DEFAULT_MESSAGES, runs = 3 }) {
+export async function alternatingNetworks(a, b, messages, rounds) {
   const groups = [];
   const pairs = [];
   try {
-    groups.push(await network('mesh'));
-    groups.push(await network('relay'));
-    const [mesh, relay] = groups.map((g) => g.children);
-    for (let r = 0; r < runs; r++) {
-      const m = await broadcastRound(mesh, messages, true);
-      const b = await broadcastRound(relay, messages, true);
-      pairs.push({ mesh: summarise(m), relay: summarise(b), perProcess: { mesh: m.perProcess, relay: b.perProcess } });
+    groups.push(await network(a));
+    groups.push(await network(b));
+    const [first, second] = groups.map((g) => g.children);
+    for (let r = 0; r < rounds; r++) {
+      pairs.push({ a: await broadcastRound(first, messages, true), b: await broadcastRound(second, messages, true) });
     }
   } finally {
     await Promise.all(groups.map((g) => g.close()));
   }
+  return pairs;
+}
+
+/** The mesh and the bare relay in alternating rounds; ratios are the medians of each pair's ratio. */
+export async function run({ messages = DEFAULT_MESSAGES, runs = 3 }) {
+  const pairs = (await alternatingNetworks('mesh', 'relay', messages, runs)).map(({ a, b }) => ({
+    mesh: summarise(a),
+    relay: summarise(b),
+    perProcess: { mesh: a.perProcess, relay: b.perProcess },
+  }));
   const meshRounds = pairs.map((p) => p.mesh);
   const relayRounds = pairs.map((p) => p.relay);
   const mesh = medianRound(meshRounds);
