@@ -82,8 +82,9 @@ export const every = (rounds) => rounds.map((r) => Math.round(r.messagesPerSecon
 
 /**
  * Networks of roles `a` and `b` (mesh-node.mjs roles), formed and warmed up, then taking turns:
- * `rounds` rounds of `messages` on `a`, each followed by one on `b`, so load from elsewhere on a
- * shared machine falls on both alike (the idle network costs nothing). Resolves to one pair of
+ * `rounds` rounds of `messages` on each, `a` first in even rounds and `b` first in odd ones, so
+ * load from elsewhere on a shared machine, and whatever going first or second brings, falls on
+ * both alike (the idle network costs nothing). Resolves to one pair of
  * raw broadcastRound outcomes per round, `{ a, b }`; every process is gone when it settles.
  */
 export async function alternatingNetworks(a, b, messages, rounds) {
@@ -94,7 +95,14 @@ export async function alternatingNetworks(a, b, messages, rounds) {
     groups.push(await network(b));
     const [first, second] = groups.map((g) => g.children);
     for (let r = 0; r < rounds; r++) {
-      pairs.push({ a: await broadcastRound(first, messages, true), b: await broadcastRound(second, messages, true) });
+      // Every other round the other goes first (as rounds.mjs's alternate).
+      if (r % 2 === 0) {
+        const a = await broadcastRound(first, messages, true);
+        pairs.push({ a, b: await broadcastRound(second, messages, true) });
+      } else {
+        const b = await broadcastRound(second, messages, true);
+        pairs.push({ a: await broadcastRound(first, messages, true), b });
+      }
     }
   } finally {
     await Promise.all(groups.map((g) => g.close()));

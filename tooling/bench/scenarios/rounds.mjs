@@ -12,31 +12,42 @@ const medianOf = (runs, key) => runs.map((r) => r[key]).sort((x, y) => x - y)[Ma
 const range = (runs) => runs.map((r) => Math.round(r.messagesPerSecond)).sort((x, y) => x - y).join(' / ');
 
 /**
- * `rounds` runs of `runBase(messages)`, each followed by one of `runVariant(messages)` (both
- * resolve to a raw mesh.mjs outcome), after an unreported short run of each; medians of each.
+ * `rounds` runs of `runBase(messages)` and of `runVariant(messages)` (both resolve to a raw
+ * mesh.mjs outcome), after an unreported short run of each; medians of each. Each round runs
+ * the sides in the reverse order of the round before (base, variant; variant, base; ...), so a
+ * side that gains or loses from going first (the heap and JIT state the other leaves behind)
+ * does so in half the rounds only. With `control`, every round also runs `runBase` a second
+ * time (`control`, `controlRuns`): the ratio of two identical sides, how far this machine moves
+ * a ratio on its own in the same run.
  */
-export async function alternate(messages, rounds, runBase, runVariant) {
+export async function alternate(messages, rounds, runBase, runVariant, { control = false } = {}) {
   await runBase(Math.min(WARMUP, messages));
   await runVariant(Math.min(WARMUP, messages));
   const baseRuns = [];
   const variantRuns = [];
+  const controlRuns = [];
+  const sides = [
+    [runBase, baseRuns],
+    [runVariant, variantRuns],
+    ...(control ? [[runBase, controlRuns]] : []),
+  ];
   for (let round = 0; round < rounds; round++) {
-    baseRuns.push(summarise(await runBase(messages)));
-    variantRuns.push(summarise(await runVariant(messages)));
+    for (const [runSide, runs] of round % 2 === 0 ? sides : [...sides].reverse()) runs.push(summarise(await runSide(messages)));
   }
-  return { base: median(baseRuns), variant: median(variantRuns), baseRuns, variantRuns };
+  const controlled = control ? { control: median(controlRuns), controlRuns } : {};
+  return { base: median(baseRuns), variant: median(variantRuns), baseRuns, variantRuns, ...controlled };
 }
 
-/** `rounds` runs of the mesh over plain TCP, each followed by one with `variant` (runMesh's options). */
-export function alternatingRounds(messages, rounds, variant) {
-  return alternate(messages, rounds, (n) => runMesh(n), (n) => runMesh(n, variant));
+/** `rounds` runs of the mesh over plain TCP and with `variant` (runMesh's options), as {@link alternate}. */
+export function alternatingRounds(messages, rounds, variant, { control = false } = {}) {
+  return alternate(messages, rounds, (n) => runMesh(n), (n) => runMesh(n, variant), { control });
 }
 
 /**
  * The rows comparing the two: `names` label the plain and the other side ('TCP', 'WebSocket');
  * `ratioGoal` is the goal of the throughput ratio, if it has one; `tag` prefixes every label.
  */
-export function roundRows({ messages, rounds, names: [a, b], base, variant, baseRuns, variantRuns, ratioGoal, tag = '' }) {
+export function roundRows({ messages, rounds, names: [a, b], base, variant, baseRuns, variantRuns, control, ratioGoal, tag = '' }) {
   const width = Math.max(a.length, b.length) + 1;
   const tagA = `${tag}${`${a}:`.padEnd(width)}`;
   const tagB = `${tag}${`${b}:`.padEnd(width)}`;
@@ -49,6 +60,9 @@ export function roundRows({ messages, rounds, names: [a, b], base, variant, base
     { label: `${tagA} messages/s delivered to every node`, value: base.messagesPerSecond, unit: 'msg/s' },
     { label: `${tagB} messages/s delivered to every node`, value: variant.messagesPerSecond, unit: 'msg/s' },
     { label: `${tag}${b} / ${a} throughput`, value: variant.messagesPerSecond / base.messagesPerSecond, unit: 'x', ...(ratioGoal ? { goal: ratioGoal } : {}) },
+    ...(control
+      ? [{ label: `${tag}control: ${a} / ${a} again (same code, same rounds)`, value: control.messagesPerSecond / base.messagesPerSecond, unit: 'x (how far this machine moves a ratio by itself)' }]
+      : []),
     { label: `${tag}lost / duplicate deliveries, every round: ${a}, ${b}`, value: `${sum(baseRuns, 'lost')} / ${sum(baseRuns, 'duplicates')}, ${sum(variantRuns, 'lost')} / ${sum(variantRuns, 'duplicates')}` },
     { label: `${tagA} every round`, value: range(baseRuns), unit: 'msg/s' },
     { label: `${tagB} every round`, value: range(variantRuns), unit: 'msg/s' },

@@ -54,7 +54,7 @@ export async function run({ messages, runs = 3 }) {
   const bySize = [];
   for (const n of sizes) {
     const tag = sizes.length > 1 ? `N=${n.toLocaleString('en-US')}: ` : '';
-    const rounds = await alternatingRounds(n, ROUNDS, SSL);
+    const rounds = await alternatingRounds(n, ROUNDS, SSL, { control: true });
     const relay = await relayRounds(n, ROUNDS, { key, cert });
     bySize.push({ messages: n, plaintext: rounds.base, ssl: rounds.variant, plaintextRuns: rounds.baseRuns, sslRuns: rounds.variantRuns, relay });
     results.push(
