@@ -182,6 +182,9 @@ export class Dispatcher {
 
   /** A handler threw: reported (F10: the link stays); the message counts as claimed. */
   #threw(err: unknown, link: Link, wire: WireMessage): void {
+    // A closing link still reads what the peer sent before the close, and a handler's answer on
+    // it cannot go out: expected, and counted, not a handler's fault.
+    if (link.closed && isP2PError(err, 'CLOSED')) return this.#deps.ctx.metrics.dropped('answer_on_closing_link');
     if (isP2PError(err, 'BAD_MESSAGE')) {
       this.malformed(link, wire, err);
     } else {

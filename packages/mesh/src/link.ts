@@ -26,6 +26,7 @@ import {
   type TransportConnection,
   type WireMessage,
 } from '@p2p/base';
+import { AUTH_SUBFLAG } from './auth-handshake';
 import type { BatchSlab } from './batch-slab';
 import { createConnectionView, type ConnectionSendOptions, type ConnectionState, type MeshConnection } from './mesh-connection';
 import type { ResolvedLimits } from './options';
@@ -406,10 +407,11 @@ export class Link {
         this.#failWith(err);
         return;
       }
-      // On a closing link only user messages still count (a reply written on a conflict's
-      // losing link); handshakes, peers lists and layer messages are left unread, as before.
-      // A handshake's compression list is still taken: the peer compresses what follows it.
-      if (this.#closing && wire.payload[0] !== SubFlags.broadcast && wire.payload[0] !== SubFlags.whisper) {
+      // On a closing link the data the peer sent before it saw the close still counts: user
+      // messages (a reply written on a conflict's losing link) and layer messages (a chord store
+      // forwarded just before a trim); messages about the link itself are left unread. A
+      // handshake's compression list is still taken: the peer compresses what follows it.
+      if (this.#closing && !carriesData(wire)) {
         if (wire.type === MainFlags.whisper && wire.payload[0] === SubFlags.handshake) this.#adoptCompression(wire.payload);
         continue;
       }
@@ -436,4 +438,20 @@ export class Link {
     this.#release();
     this.#ctx.onClosed(this, this.#closeReason ?? error);
   }
+}
+
+/** Sub-flags of the messages about a link itself: its handshakes, peers lists, path requests and liveness. */
+const LINK_MANAGEMENT: ReadonlySet<unknown> = new Set<number>([
+  SubFlags.handshake,
+  SubFlags.peers,
+  SubFlags.request,
+  SubFlags.response,
+  SubFlags.ping,
+  SubFlags.pong,
+  AUTH_SUBFLAG,
+]);
+
+/** Whether a message carries data for the program or a layer (what a closing link still reads), not the link's own upkeep. */
+export function carriesData(wire: WireMessage): boolean {
+  return (wire.type === MainFlags.broadcast || wire.type === MainFlags.whisper) && !LINK_MANAGEMENT.has(wire.payload[0]);
 }

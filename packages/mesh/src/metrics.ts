@@ -28,7 +28,7 @@ import type { WriteBudget } from './write-budget';
 export const LATENCY_BUCKETS = Object.freeze([0.5, 1, 2, 5, 10, 30, 60, 120, 300]);
 
 /** Why a received message went no further. */
-export type DropReason = 'duplicate' | 'expired' | 'empty' | 'stopped' | 'before_handshake';
+export type DropReason = 'duplicate' | 'expired' | 'empty' | 'stopped' | 'before_handshake' | 'answer_on_closing_link';
 // (A full receive queue is reported as reason `queue_full`, read from the queue's own count.)
 
 /** At most this many connections get their own `p2p_connection_bytes` series. */

@@ -4,12 +4,14 @@
  * what they sent.
  */
 import { describe, expect, it } from 'vitest';
-import { FIRST_APPLICATION_FLAG, MainFlags, Protocol, type Message } from '@p2p/base';
+import { FIRST_APPLICATION_FLAG, MainFlags, Protocol, SubFlags, type Message, type MetricsSnapshot } from '@p2p/base';
 import { MeshSocket, type MeshConnection, type MeshEvents, type MeshHost, type MeshSocketOptions, type SentMessage } from '@p2p/mesh';
-import { waitFor } from '@p2p/testnet';
-import { track } from './helpers';
+import { eventually, waitFor } from '@p2p/testnet';
+import { RawPeer, track } from './helpers';
 
 const META = FIRST_APPLICATION_FLAG;
+/** A question the layer answers on the link it came by (MeshConnection.send, which throws on a closed link). */
+const ECHO = FIRST_APPLICATION_FLAG + 1;
 
 type TestEvents = MeshEvents & { meta: [from: string, text: string, time: number] };
 
@@ -32,6 +34,13 @@ class LayerSocket extends MeshSocket<TestEvents> {
           META,
           (msg: Message, conn: MeshConnection) => {
             this.emit('meta', conn.peerId ?? 'pending', String(msg.packets[1]), msg.time);
+            return true;
+          },
+        ],
+        [
+          ECHO,
+          (msg: Message, conn: MeshConnection) => {
+            conn.send(MainFlags.whisper, [`echo ${String(msg.packets[1])}`], { type: META });
             return true;
           },
         ],
@@ -64,6 +73,13 @@ class LayerSocket extends MeshSocket<TestEvents> {
   extendAgain(): void {
     this.extend({});
   }
+}
+
+/** The count of `p2p_messages_dropped_total` for `reason`. */
+function dropped(snap: MetricsSnapshot, reason: string): number {
+  const metric = snap.metrics.find((m) => m.name === 'p2p_messages_dropped_total');
+  if (!metric || metric.kind === 'histogram') return 0;
+  return metric.series.filter((s) => s.labels.reason === reason).reduce((sum, s) => sum + s.value, 0);
 }
 
 /** The subnet transform a layer applies before `super()`, as sync appends its leasing digit. */
@@ -123,6 +139,27 @@ describe('the extension contract', () => {
       'closed-hook:true',
     ]);
     await waitFor(() => b.log.some((l) => l.startsWith('closed:')));
+  });
+
+  it("a link this node is closing still hands the layer what the peer sent before the close; the link's upkeep on it stays unread, an answer on it is counted", async () => {
+    const a = track(await LayerSocket.listen());
+    const raw = track(await RawPeer.handshake(a));
+    await waitFor(() => a.peers.size === 1);
+    const errors: string[] = [];
+    a.on('error', (e) => errors.push(e.code));
+    const metas: string[] = [];
+    a.on('meta', (_from, text) => metas.push(text));
+    a.disconnect([...a.peers.values()][0]!);
+    // Written before the peer reads the close: the layer's data, a question it answers, and a
+    // peers list (link upkeep: a closing link does not act on it, so nobody is offered).
+    raw.sendPayload(MainFlags.whisper, [META, 'sent before the close']);
+    raw.sendPayload(MainFlags.whisper, [ECHO, 'question']);
+    raw.sendPayload(MainFlags.whisper, [SubFlags.peers, [[['127.0.0.1', 1], new TextEncoder().encode('8qT1rVVYn1nFkX')]]]);
+    await raw.closed;
+    await eventually(() => expect(metas).toEqual(['sent before the close']));
+    await eventually(() => expect(dropped(a.metrics(), 'answer_on_closing_link')).toBe(1));
+    expect(a.log.some((l) => l.startsWith('should-auto-connect'))).toBe(false);
+    expect(errors).toEqual([]);
   });
 
   it('allows extend() once', async () => {
