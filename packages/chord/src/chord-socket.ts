@@ -396,9 +396,10 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
   }
 
   #connectionClosed(conn: MeshConnection): void {
-    const { ring, replication, fingers } = this.#ctx;
+    const { ring, replication, fingers, lookups } = this.#ctx;
     if (conn.peerId !== undefined) ring.noteClosed(conn.peerId, this.#host.clock.now());
     fingers.noteClosed(conn);
+    lookups.linkClosed(conn);
     if (ring.isStoringPeer(conn)) replication.scheduleRepair();
   }
 

@@ -39,9 +39,13 @@ interface PendingLookup {
   /** Waiters that are own reads (never evicted). */
   reads: number;
   requesters: Requester[];
+  /** The links its retrieves went out on and no value came back by yet (see {@link Lookups.linkClosed}). */
+  readonly via: Set<MeshConnection>;
   /** Clock time after which the sweep drops the entry. */
   deadline: number;
 }
+
+const NO_RAW: RawOf = () => undefined;
 
 /** Milliseconds between sweeps of expired entries (an entry outlives its deadline by at most this). */
 export const SWEEP_MS = 1000;
@@ -156,6 +160,7 @@ export class Lookups {
       release();
       throw err;
     }
+    entry.via.add(connection);
     return () => {
       unwait();
       this.#release(entry);
@@ -174,8 +179,25 @@ export class Lookups {
     for (const r of entry.requesters) {
       if (r.connection !== from) sendMessage(this.#ctx.host, r.connection, forwardedRetrievedMessage(r.method, r.key, value, raw()));
     }
-    if (value !== null) entry.requesters = [];
+    if (value !== null) {
+      entry.requesters = [];
+      entry.via.clear();
+    }
     this.#release(entry);
+  }
+
+  /**
+   * `connection` closed: a retrieve that went out on it and has no value yet will get none from
+   * there (the request or its answer went down with the link, or the peer read it while closing
+   * and could not answer). Where no other link carries a request for the same slot, its waiters
+   * hear nil, which a read asks again on its next round and a repair probe confirms again, by
+   * the routes left, instead of waiting out their deadlines. Requesters already had their nil.
+   */
+  linkClosed(connection: MeshConnection): void {
+    for (const entry of [...this.#entries.values()]) {
+      if (!entry.via.delete(connection) || entry.via.size > 0) continue;
+      for (const waiter of [...entry.waiters]) waiter(null, NO_RAW);
+    }
   }
 
   clear(): void {
@@ -201,7 +223,7 @@ export class Lookups {
     let entry = this.#entries.get(id);
     if (!entry) {
       while (this.#entries.size >= this.#max) this.#evictFor(kind);
-      entry = { id, waiters: new Set(), reads: 0, requesters: [], deadline };
+      entry = { id, waiters: new Set(), reads: 0, requesters: [], via: new Set(), deadline };
       this.#entries.set(id, entry);
     } else if (entry.deadline < deadline) entry.deadline = deadline;
     if (this.#sweep === undefined) this.#sweep = this.#clock.setTimeout(this.#sweepExpired, SWEEP_MS);

@@ -176,4 +176,21 @@ describe('get() on real TCP', () => {
     await expect(async () => ChordSocket.listen({ hedgeDelay: -1 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(async () => ChordSocket.listen({ hedgeDelay: 'soon' as never })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
+
+  it('a read whose retrieve went out on a link that then closed asks again by the routes left, without waiting for its deadline', async () => {
+    const a = await node();
+    a.join();
+    const peer = await rawPeer(a);
+    rawHandshake(peer, '0');
+    await waitFor(() => a.storingPeers().length === 1);
+    // A key with three tables at the peer (which never answers): its own two cannot decide it.
+    const key = Array.from({ length: 5000 }, (_, i) => `gone-${i}`).find((k) => getHashes(k).filter((h) => a.find(h) !== a).length >= 3)!;
+    const started = Date.now();
+    const outcome = a.get(key, undefined, { timeout: 20_000 }).catch((e: unknown) => e);
+    await waitFor(() => peer.frames.some((f) => f.wire.payload[0] === RETRIEVE));
+    peer.close();
+    // With the link gone every table is this node's own, and none holds the key.
+    expect(await outcome).toMatchObject({ code: 'KEY_NOT_FOUND' });
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
 });
