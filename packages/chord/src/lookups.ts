@@ -20,6 +20,9 @@ import type { Entry } from './tables';
 /** An answer's msgpack bytes, read on demand (undefined for nil, or when they cannot be read). */
 export type RawOf = () => Uint8Array | undefined;
 
+/** The bytes of an answer that has none (nil). */
+export const NO_RAW: RawOf = () => undefined;
+
 /** Called with each answer (value, or null for nil) and its msgpack bytes. */
 export type Waiter = (value: unknown, raw: RawOf) => void;
 
@@ -44,8 +47,6 @@ interface PendingLookup {
   /** Clock time after which the sweep drops the entry. */
   deadline: number;
 }
-
-const NO_RAW: RawOf = () => undefined;
 
 /** Milliseconds between sweeps of expired entries (an entry outlives its deadline by at most this). */
 export const SWEEP_MS = 1000;

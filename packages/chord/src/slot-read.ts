@@ -7,12 +7,10 @@
  */
 import { AbortError, LimitExceededError, type Clock, type P2PError, type TimerHandle } from '@p2p/base';
 import { HASH_METHODS } from './hashing';
-import type { LookupResult, RawOf } from './lookups';
+import { NO_RAW, type LookupResult, type RawOf } from './lookups';
 
 /** How often a read asks again the tables that answered nil. */
 export const GET_RETRY_MS = 250;
-
-const NO_RAW: RawOf = () => undefined;
 
 export interface QuorumReadOptions {
   /** The user key, for error details. */

@@ -13,8 +13,8 @@
  * - When a budget is full, a victim is evicted for the newcomer: first the oldest incoming
  *   connection that never handshook (for the per-address pending budget, one from that
  *   address; for the node's, one from the address holding the most), then the incoming peer
- *   idle the longest, if it has sent no user traffic (broadcasts, whispers: anything but
- *   handshakes, peers lists and pings) for `evictIdleAfter` ms. Outgoing connections are never
+ *   idle the longest, if it has sent no data (broadcasts, whispers: anything but a
+ *   link's upkeep, link-traffic.ts) for `evictIdleAfter` ms. Outgoing connections are never
  *   evicted: this node chose them. Without a victim the newcomer is refused.
  */
 

@@ -10,14 +10,13 @@ import {
   type P2PError,
   type TimerHandle,
   type TransportConnection,
-  MainFlags,
-  SubFlags,
   type WireMessage,
 } from '@p2p/base';
 import { BatchSlab } from './batch-slab';
 import type { MeshContext } from './context';
 import type { Dialer } from './dialer';
 import { Link, type LinkContext } from './link';
+import { carriesData } from './link-traffic';
 import type { PeerExchange } from './peer-exchange';
 import { peerInfo, type PeerTable } from './peer-table';
 import { ASKED_PEERS, PeersRefresh, pickSome } from './peers-refresh';
@@ -74,7 +73,8 @@ export class Connections {
         return packed;
       },
       onMessage: (link, wire) => {
-        if (isUserTraffic(wire)) deps.table.active(link);
+        // Only data keeps a peer from counting as idle for eviction (admission.ts).
+        if (carriesData(wire)) deps.table.active(link);
         deps.dispatch(link, wire);
       },
       seen: (id) => sender.seen(id),
@@ -194,11 +194,4 @@ function closedEarly(link: Link): ConnectFailedError {
     `the peer at ${host}:${port} closed the connection before its handshake: it may use another encryption (an SSL node closes a Plaintext dial) or be refusing connections; use the same encryption on both`,
     { details: { remote: link.remote } },
   );
-}
-
-/** What keeps a peer from counting as idle for eviction (admission.ts): a message for the program or a layer. */
-function isUserTraffic(wire: WireMessage): boolean {
-  if (wire.type !== MainFlags.broadcast && wire.type !== MainFlags.whisper) return false;
-  const sub = wire.payload[0];
-  return sub !== SubFlags.handshake && sub !== SubFlags.peers && sub !== SubFlags.ping && sub !== SubFlags.pong;
 }

@@ -26,8 +26,8 @@ import {
   type TransportConnection,
   type WireMessage,
 } from '@p2p/base';
-import { AUTH_SUBFLAG } from './auth-handshake';
 import type { BatchSlab } from './batch-slab';
+import { carriesData } from './link-traffic';
 import { createConnectionView, type ConnectionSendOptions, type ConnectionState, type MeshConnection } from './mesh-connection';
 import type { ResolvedLimits } from './options';
 import { parseHandshake } from './payloads';
@@ -438,20 +438,4 @@ export class Link {
     this.#release();
     this.#ctx.onClosed(this, this.#closeReason ?? error);
   }
-}
-
-/** Sub-flags of the messages about a link itself: its handshakes, peers lists, path requests and liveness. */
-const LINK_MANAGEMENT: ReadonlySet<unknown> = new Set<number>([
-  SubFlags.handshake,
-  SubFlags.peers,
-  SubFlags.request,
-  SubFlags.response,
-  SubFlags.ping,
-  SubFlags.pong,
-  AUTH_SUBFLAG,
-]);
-
-/** Whether a message carries data for the program or a layer (what a closing link still reads), not the link's own upkeep. */
-export function carriesData(wire: WireMessage): boolean {
-  return (wire.type === MainFlags.broadcast || wire.type === MainFlags.whisper) && !LINK_MANAGEMENT.has(wire.payload[0]);
 }
