@@ -2,7 +2,7 @@
 import { afterEach } from 'vitest';
 import { Protocol, makeNodeId } from '@p2p/base';
 import type { MeshConnection } from '@p2p/mesh';
-import { ChordSocket, type ChordSocketOptions } from '@p2p/chord';
+import { ChordSocket, getHashes, type ChordSocketOptions } from '@p2p/chord';
 import { RawPeer, closeAfterEach, readVector, startTestnet, typedVector, waitFor, type Topology } from '@p2p/testnet';
 
 /** Registers anything closable for teardown after the current test. */
@@ -73,6 +73,34 @@ export async function quiet(nodes: ChordSocket[], ms = 400, timeout = 5000): Pro
 }
 
 const CHORD_PROTOCOL = new Protocol('chord', 'Plaintext');
+
+/**
+ * A joined node and one storing raw peer, for which `pick(a)` finds what the test needs (keys
+ * with a given number of tables at the peer, say). The peer's share of the ring is random, and
+ * when tiny such keys are rare: up to 8 fresh pairs are tried.
+ */
+export async function storingPairWhere<T>(pick: (a: ChordSocket) => T | undefined, options: ChordSocketOptions = {}): Promise<{ a: ChordSocket; peer: RawPeer; found: T }> {
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const a = await node(options);
+    a.join();
+    const peer = await rawPeer(a);
+    rawHandshake(peer, '0');
+    await waitFor(() => a.storingPeers().length === 1);
+    const found = pick(a);
+    if (found !== undefined) return { a, peer, found };
+  }
+  throw new Error('no pair had what the test needs in 8 tries');
+}
+
+/** Keys `name-0`, `name-1`, ... whose tables at nodes other than `a` number exactly `count` (at most `max` of them, from the first 5,000). */
+export function keysWithRemoteTables(a: ChordSocket, name: string, count: number, max: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < 5000 && out.length < max; i++) {
+    const key = `${name}-${i}`;
+    if (getHashes(key).filter((h) => a.find(h) !== a).length === count) out.push(key);
+  }
+  return out;
+}
 
 /** A hand-driven TCP peer (testnet's RawPeer) with a fresh id, connected to `n` and closed after the test. */
 export async function rawPeer(n: ChordSocket): Promise<RawPeer> {

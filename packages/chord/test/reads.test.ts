@@ -9,7 +9,7 @@ import { base58EncodeInt, utf8Encode, type MetricsSnapshot } from '@p2p/base';
 import type { MeshConnection } from '@p2p/mesh';
 import { ChordSocket, HASH_METHODS, getHashes } from '@p2p/chord';
 import { waitFor, type RawFrame, type RawPeer } from '@p2p/testnet';
-import { node, rawHandshake, rawPeer, ring } from './helpers';
+import { keysWithRemoteTables, node, rawHandshake, rawPeer, ring, storingPairWhere } from './helpers';
 
 const RETRIEVE = 12;
 const RETRIEVED = 13;
@@ -179,18 +179,7 @@ describe('get() on real TCP', () => {
 
   it('a read whose retrieve went out on a link that then closed asks again by the routes left, without waiting for its deadline', async () => {
     // A key with three tables at the peer (which never answers): its own two cannot decide it.
-    // The peer's share of the ring is random, and when tiny such keys are rare: fresh pairs are tried.
-    let found: { a: ChordSocket; peer: RawPeer; key: string } | undefined;
-    for (let attempt = 0; attempt < 8 && !found; attempt++) {
-      const a = await node();
-      a.join();
-      const peer = await rawPeer(a);
-      rawHandshake(peer, '0');
-      await waitFor(() => a.storingPeers().length === 1);
-      const key = Array.from({ length: 5000 }, (_, i) => `gone-${i}`).find((k) => getHashes(k).filter((h) => a.find(h) !== a).length >= 3);
-      if (key !== undefined) found = { a, peer, key };
-    }
-    const { a, peer, key } = found!;
+    const { a, peer, found: key } = await storingPairWhere((n) => keysWithRemoteTables(n, 'gone', 3, 1)[0]);
     const started = Date.now();
     const outcome = a.get(key, undefined, { timeout: 20_000 }).catch((e: unknown) => e);
     await waitFor(() => peer.frames.some((f) => f.wire.payload[0] === RETRIEVE));

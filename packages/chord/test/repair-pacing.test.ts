@@ -3,7 +3,7 @@ import type { MetricsSnapshot, P2PError } from '@p2p/base';
 import { waitFor } from '@p2p/testnet';
 import { getHashes, type ChordSocket } from '@p2p/chord';
 import { RepairPacer, type PacedTask } from '../src/repair-pacer';
-import { kill, node, rawHandshake, rawPeer, ring, settled } from './helpers';
+import { keysWithRemoteTables, kill, node, ring, settled, storingPairWhere } from './helpers';
 
 function evicted(snap: MetricsSnapshot): number {
   const metric = snap.metrics.find((m) => m.name === 'p2p_chord_lookups_evicted_total');
@@ -125,16 +125,12 @@ describe('paced replica repair', () => {
 
   it('a full table of reads refuses the newest read and keeps the older ones', async () => {
     // The raw peer is the only other storing node and never answers: every read waits on it.
-    const a = await node({ maxPendingLookups: 3, hedgeDelay: 0 });
-    const peer = await rawPeer(a);
-    rawHandshake(peer, '0');
-    a.join();
-    await waitFor(() => a.storingPeers().length === 1);
+    const { a, found: older } = await storingPairWhere((n) => {
+      const keys = keysWithRemoteTables(n, 'full', 3, 2);
+      return keys.length === 2 ? keys : undefined;
+    }, { maxPendingLookups: 3, hedgeDelay: 0 });
     const errors: P2PError[] = [];
     a.on('error', (e) => errors.push(e));
-    const remote = (k: string): number => getHashes(k).filter((h) => a.find(h) !== a).length;
-    const keys = Array.from({ length: 5000 }, (_, i) => `full-${i}`);
-    const older = keys.filter((k) => remote(k) === 3).slice(0, 2);
     expect(older.length).toBe(2);
     const first = a.get(older[0]!, 'fallback-1', { timeout: 1000 });
     await waitFor(() => a.pendingLookups === 3);
