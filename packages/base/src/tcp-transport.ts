@@ -29,6 +29,7 @@ export class NetSocketConnection extends TransportConnectionBase {
   readonly local: Endpoint;
   readonly encrypted: boolean;
   readonly #socket: net.Socket;
+  #ending = false;
 
   constructor(socket: net.Socket, options: { encrypted?: boolean; info?: Record<string, unknown> } = {}) {
     super();
@@ -48,8 +49,14 @@ export class NetSocketConnection extends TransportConnectionBase {
         details: { code: err.code, remote: this.remote },
       });
     });
-    // A peer's FIN ends our side too: the protocol has no half-open use.
-    socket.on('end', () => socket.end());
+    // A peer's FIN ends our side too: the protocol has no half-open use. The connection is over
+    // for its owner at once (nothing more can arrive, nothing written now could be read), so
+    // `closed` turns true and a send throws instead of vanishing while what was already written
+    // flushes, for at most end()'s grace period (a peer that stopped reading cannot hold it).
+    socket.on('end', () => {
+      this.end();
+      this.pushClose(failure);
+    });
     socket.on('close', () => this.pushClose(failure));
     if (socket.destroyed) queueMicrotask(() => this.pushClose(failure));
   }
@@ -64,6 +71,8 @@ export class NetSocketConnection extends TransportConnectionBase {
   }
 
   end(): void {
+    if (this.#ending) return;
+    this.#ending = true;
     if (!this.#socket.destroyed) this.#socket.end();
     // Do not wait forever for a peer that never reads: force it after a grace period.
     const t = setTimeout(() => this.#socket.destroy(), 2_000);

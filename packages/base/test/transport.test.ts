@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as net from 'node:net';
 import {
   createTransport,
@@ -97,6 +97,50 @@ describe('tcp transport', () => {
       code: 'LISTEN_FAILED',
     });
   });
+
+  it("is closed as soon as the peer's FIN arrives, and lets go of a peer that then stops reading", async () => {
+    // The peer half-closes and reads nothing more: what this side still has queued cannot flush.
+    let peer!: net.Socket;
+    const accepted = new Promise<void>((resolve) => {
+      const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (s) => {
+        peer = s;
+        cleanups.push(() => void s.destroy());
+        resolve();
+      });
+      server.listen(0, '127.0.0.1', () => {
+        cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+        void tcpTransport()
+          .dial({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port })
+          .then((c) => {
+            conn = c;
+            cleanups.push(() => c.destroy());
+          });
+      });
+    });
+    let conn: TransportConnection | undefined;
+    await accepted;
+    await vi.waitFor(() => expect(conn).toBeDefined(), { timeout: 2000 });
+    const a = conn!;
+    const closed = new Promise<P2PError | undefined>((r) => a.on('close', r));
+    const chunk = new Uint8Array(1 << 20);
+    let written = 0;
+    for (let more = true; more && written < 64 * chunk.length; written += chunk.length) more = a.write(chunk);
+    expect(a.writableLength).toBeGreaterThan(0);
+    const peerGone = new Promise<void>((r) => peer.once('close', () => r()));
+    peer.end();
+    expect(await closed).toBeUndefined();
+    expect(a.closed).toBe(true);
+    expect(a.write(chunk)).toBe(false);
+    // end()'s grace period, not the peer, decides when the socket goes: read after it, the
+    // peer finds the stream cut short.
+    let received = 0;
+    peer.on('error', () => {});
+    peer.on('data', (c: Buffer) => (received += c.length));
+    await new Promise((r) => setTimeout(r, 2_500));
+    peer.resume();
+    await peerGone;
+    expect(received).toBeLessThan(written);
+  }, 10_000);
 
   it('reports a reset as CONNECTION_LOST', async () => {
     const server = net.createServer((s) => void setTimeout(() => s.resetAndDestroy(), 50));
