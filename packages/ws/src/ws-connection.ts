@@ -33,6 +33,18 @@ export interface WsConnectionInit {
   readonly errorOf: (event: { error?: unknown; message?: string }) => P2PError;
   /** A rule broken by the peer (text, oversize, bad framing) was detected. */
   readonly onViolation?: (error: P2PError) => void;
+  /**
+   * The byte stream under the socket (Node's `net.Socket`), when reachable: the messages of one
+   * write are corked on it, so they leave in one system call instead of one each. A browser has
+   * none; each message is then the browser's to send.
+   */
+  readonly stream?: Corkable;
+}
+
+/** A stream whose writes can be held back and then sent together. */
+export interface Corkable {
+  cork(): void;
+  uncork(): void;
 }
 
 const OPEN = 1;
@@ -91,7 +103,14 @@ export class WsConnection extends TransportConnectionBase {
 
   write(data: Uint8Array): boolean {
     if (this.closed || this.#socket.readyState !== OPEN) return false;
-    for (const message of this.#splitter.split(data)) this.#socket.send(message);
+    const messages = this.#splitter.split(data);
+    const stream = messages.length > 1 ? this.#init.stream : undefined;
+    stream?.cork();
+    try {
+      for (const message of messages) this.#socket.send(message);
+    } finally {
+      stream?.uncork();
+    }
     if (this.#socket.bufferedAmount < HIGH_WATER_BYTES) return true;
     this.#drainTimer ??= setInterval(() => {
       if (this.#socket.bufferedAmount >= HIGH_WATER_BYTES && this.#socket.readyState === OPEN) return;

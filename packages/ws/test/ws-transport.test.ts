@@ -1,6 +1,7 @@
 // 'ws' over real WebSockets on loopback: bytes both ways, js2p's framing both ways (one frame
 // per binary message out; any cut of the byte stream across messages in), close, abort.
-import { afterEach, describe, expect, it } from 'vitest';
+import * as net from 'node:net';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FrameReader, MainFlags, SubFlags, decodeFrameBody, encodeFrame } from '@p2p/base';
 import { wsTransport } from '../src/transport';
 import { Harness, closed, readBytes, waitFor } from './helpers';
@@ -43,6 +44,27 @@ describe("wsTransport('ws')", () => {
     incoming.write(Buffer.concat([a, b]));
     await waitFor(() => (messages.length === 2 ? true : undefined));
     expect(messages.map((m) => [...m])).toEqual([[...a], [...b]]);
+  });
+
+  it('the messages of one write leave together, in one system call, from either side', async () => {
+    h = new Harness();
+    const probe = await h.listen(wsTransport('ws'));
+    const out = await h.dial(wsTransport('ws'), probe.port, { timeout: 5_000 });
+    const incoming = await probe.nextConnection();
+    const frames = Buffer.concat(Array.from({ length: 10 }, (_, i) => frameOf(`m${i}`)));
+    for (const [from, to] of [
+      [out, incoming],
+      [incoming, out],
+    ] as const) {
+      // Uncorked, every message (header and payload) would be its own write to the OS.
+      const socket = net.Socket.prototype as unknown as { _write: () => void; _writev: () => void };
+      const writes = [vi.spyOn(socket, '_write'), vi.spyOn(socket, '_writev')];
+      const got = readBytes(to, frames.length);
+      from.write(frames);
+      expect(texts(new FrameReader(), await got)).toHaveLength(10);
+      expect(writes.map((w) => w.mock.calls.length)).toEqual([0, 1]);
+      for (const w of writes) w.mockRestore();
+    }
   });
 
   it('reads a js2p peer: one frame per message, a frame cut over messages, two frames in one message', async () => {

@@ -5,7 +5,7 @@ import { WebSocket } from 'ws';
 import { ConnectFailedError, P2PError, withDeadline, type DialOptions, type Logger } from '@p2p/base';
 import { WsErrorReason, wsError } from '../errors';
 import { wsUrl, type ResolvedWsOptions } from '../options';
-import { WsConnection } from '../ws-connection';
+import { WsConnection, type Corkable } from '../ws-connection';
 import { errorOfEvent } from './errors';
 
 export function dialWs(options: DialOptions, secure: boolean, config: ResolvedWsOptions, log: Logger): Promise<WsConnection> {
@@ -36,7 +36,9 @@ export function dialWs(options: DialOptions, secure: boolean, config: ResolvedWs
           ws.terminate();
           reject(error);
         };
+        let stream: Corkable | undefined;
         const onUpgrade = (res: IncomingMessage): void => {
+          stream = res.socket;
           if (!secure) return;
           peerFingerprint256 = (res.socket as TLSSocket).getPeerX509Certificate?.()?.fingerprint256;
           if (pinned && (peerFingerprint256 === undefined || !config.pins.has(peerFingerprint256))) {
@@ -59,6 +61,7 @@ export function dialWs(options: DialOptions, secure: boolean, config: ResolvedWs
               maxPayload: config.maxPayload,
               terminate: () => ws.terminate(),
               errorOf: (event) => errorOfEvent(event, remote),
+              ...(stream ? { stream } : {}),
             }),
           );
         };

@@ -182,6 +182,7 @@ export function listenWs(
         maxPayload: config.maxPayload,
         terminate: () => ws.terminate(),
         errorOf: (event) => errorOfEvent(event, remote),
+        stream: socket,
         onViolation: (error) => {
           if (error.code === 'WEBSOCKET_ERROR') report(error, remote);
         },
