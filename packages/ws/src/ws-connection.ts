@@ -75,6 +75,9 @@ export class WsConnection extends TransportConnectionBase {
   readonly #socket: WebSocketLike;
   readonly #init: WsConnectionInit;
   readonly #splitter = new MessageSplitter();
+  /** Messages received in this tick, not yet handed on (see #deliver). */
+  #incoming: Uint8Array[] = [];
+  #incomingBytes = 0;
   #failure: P2PError | undefined;
   #drainTimer: ReturnType<typeof setInterval> | undefined;
   #endTimer: ReturnType<typeof setTimeout> | undefined;
@@ -154,8 +157,29 @@ export class WsConnection extends TransportConnectionBase {
         }),
       );
     }
-    this.pushData(bytes);
+    // The messages one read of the socket held (one each per frame, js2p's framing) reach the
+    // link as one chunk at the end of the tick, as TCP's would, not one by one.
+    this.#incoming.push(bytes);
+    this.#incomingBytes += bytes.length;
+    if (this.#incoming.length === 1) queueMicrotask(this.#deliver);
   }
+
+  readonly #deliver = (): void => {
+    const parts = this.#incoming;
+    if (parts.length === 0) return;
+    const total = this.#incomingBytes;
+    this.#incoming = [];
+    this.#incomingBytes = 0;
+    if (this.closed || this.#failure) return;
+    if (parts.length === 1) return this.pushData(parts[0]!);
+    const chunk = new Uint8Array(total);
+    let at = 0;
+    for (const part of parts) {
+      chunk.set(part, at);
+      at += part.length;
+    }
+    this.pushData(chunk);
+  };
 
   #violation(error: P2PError): void {
     this.#init.onViolation?.(error);
@@ -168,6 +192,7 @@ export class WsConnection extends TransportConnectionBase {
   }
 
   #onClose(): void {
+    this.#deliver();
     this.#stopDrainTimer();
     if (this.#endTimer !== undefined) clearTimeout(this.#endTimer);
     this.#endTimer = undefined;

@@ -67,6 +67,28 @@ describe("wsTransport('ws')", () => {
     }
   });
 
+  it('the messages of one read reach the link as one chunk, in order, and before the close that follows them', async () => {
+    h = new Harness();
+    const probe = await h.listen(wsTransport('ws'));
+    const raw = await h.rawClient(`ws://127.0.0.1:${probe.port}`);
+    const incoming = await probe.nextConnection();
+    const chunks: Uint8Array[] = [];
+    const events: string[] = [];
+    incoming.on('data', (chunk) => (chunks.push(chunk), events.push('data')));
+    incoming.on('close', () => events.push('close'));
+    const frames = ['a', 'bb', 'ccc', 'dddd', 'eeeee'].map(frameOf);
+    // One TCP write holding five messages, then the close handshake right behind them.
+    const socket = (raw as unknown as { _socket: net.Socket })._socket;
+    socket.cork();
+    for (const frame of frames) raw.send(frame);
+    socket.uncork();
+    raw.close(1000);
+    await closed(incoming);
+    expect(events[events.length - 1]).toBe('close');
+    expect(chunks.length).toBeLessThan(frames.length);
+    expect(texts(new FrameReader(), Buffer.concat(chunks))).toEqual(['a', 'bb', 'ccc', 'dddd', 'eeeee']);
+  });
+
   it('reads a js2p peer: one frame per message, a frame cut over messages, two frames in one message', async () => {
     h = new Harness();
     const probe = await h.listen(wsTransport('ws'));
