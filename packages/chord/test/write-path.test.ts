@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { base58EncodeInt, utf8Decode, utf8Encode, type P2PError, type WireMessage } from '@p2p/base';
 import { waitFor, type RawPeer } from '@p2p/testnet';
 import { HASH_METHODS, getHashes, type ChordSocket } from '@p2p/chord';
-import { node, rawHandshake, rawPeer } from './helpers';
+import { node, rawHandshake, rawPeer, storingPairWhere } from './helpers';
 
 const STORE = 11;
 const NOTIFY = 6;
@@ -39,6 +39,17 @@ function copies(peer: RawPeer, from: number): unknown[][] {
 
 /** How many of the five slots of `key` `a` sends away. */
 const remoteSlots = (a: ChordSocket, key: string) => getHashes(key).filter((h) => a.find(h) !== a).length;
+
+/**
+ * The first `count` keys `name-i` (of 5,000) with at least one slot `a` holds itself, or undefined
+ * when fewer than `least` exist: a node's share of the ring is random, and a small one may hold
+ * none of a handful of keys, which would leave a test about its own entries with nothing to see.
+ */
+function keysHeldBy(a: ChordSocket, name: string, count: number, least = count): string[] | undefined {
+  const out: string[] = [];
+  for (let i = 0; i < 5000 && out.length < count; i++) if (remoteSlots(a, `${name}-${i}`) < HASH_METHODS.length) out.push(`${name}-${i}`);
+  return out.length >= least ? out : undefined;
+}
 
 /** A storing node `a` and one storing raw peer (its predecessor and successor). */
 /** The first key `name(i)` (of 20,000) whose five tables are all this node's own. */
@@ -125,11 +136,11 @@ describe('chord write path', () => {
   });
 
   it("a tick's backup copies for one node travel as one 0x2b message", async () => {
-    const { a, peer } = await pair();
+    const { a, peer, found: keys } = await storingPairWhere((n) => keysHeldBy(n, 'batch', 60), { republishDelay: 60_000 });
     const before = peer.frames.length;
-    const keys = Array.from({ length: 60 }, (_, i) => `batch-${i}`);
     for (const k of keys) a.set(k, { k });
     const local = keys.flatMap((k) => HASH_METHODS.flatMap((m, i) => (a.find(getHashes(k)[i]!) === a ? [[m, base58EncodeInt(getHashes(k)[i]!), k]] : [])));
+    expect(local.length).toBeGreaterThanOrEqual(keys.length);
     await waitFor(() => copies(peer, before).length === local.length);
     expect(received(peer, before, BACKUP_BATCH)).toHaveLength(1);
     expect(received(peer, before, BACKUP)).toHaveLength(0);
@@ -159,15 +170,17 @@ describe('chord write path', () => {
 
   it('a repair pass a ring change triggered checks the siblings of entries held before the change, not of those its own sets stored since; the periodic pass checks those', async () => {
     // The periodic pass is far enough off that a loaded machine still sees the triggered pass first.
-    const { a, peer } = await pair({ republishDelay: 100, republishInterval: 8000 });
+    // Entries this node holds itself, old and fresh: its share of the ring is random, and the
+    // second peer shrinks it, so the keys are picked from those it holds at the time of the sets.
+    const { a, peer, found: old } = await storingPairWhere((n) => keysHeldBy(n, 'old', 30), { republishDelay: 100, republishInterval: 8000 });
     const started = Date.now();
     await sleep(300); // the pass the peer's arrival triggered has run, with nothing held yet
-    const old = Array.from({ length: 30 }, (_, i) => `old-${i}`);
     for (const k of old) a.set(k, k);
     const other = await rawPeer(a);
     rawHandshake(other, '0');
     await waitFor(() => a.storingPeers().length === 2);
-    const fresh = Array.from({ length: 30 }, (_, i) => `fresh-${i}`);
+    const fresh = keysHeldBy(a, 'fresh', 30, 1);
+    if (fresh === undefined) throw new Error('this node holds none of 5,000 fresh keys');
     for (const k of fresh) a.set(k, k);
     const asked = (): Set<string> =>
       new Set([...received(peer, 0, RETRIEVE), ...received(other, 0, RETRIEVE)].map((w) => `${text(w.payload[1])}|${text(w.payload[2])}`));
