@@ -4,7 +4,7 @@
 //   connect { port }                     -> {}                    dial this loopback port
 //   join                                 -> {}
 //   ring                                 -> { successor, predecessor, peers }   ids (or null)
-//   set { indices }                      -> { callMs }            set bench-i = { i, payload }
+//   set { indices, prefix }              -> { callMs }            set <prefix>-i = { i, payload } (prefix bench)
 //   stored                               -> { stored, backups }   entries of the five tables, backup copies
 //   known                                -> { keys, backups }     keys heard of by notify, backup copies
 //   get { indices, concurrency, timeout } -> { latencies, wrong, failures, evicted, uptimeMs }
@@ -38,9 +38,9 @@ serve({
   },
   join: () => socket.join(),
   ring: () => ({ successor: idOf(socket.successor), predecessor: idOf(socket.predecessor), peers: socket.peers.size }),
-  set({ indices }) {
+  set({ indices, prefix = 'bench' }) {
     const start = nowMs();
-    for (const i of indices) socket.set(`bench-${i}`, benchValue(i));
+    for (const i of indices) socket.set(`${prefix}-${i}`, benchValue(i));
     return { callMs: nowMs() - start };
   },
   stored: () => ({ stored: socket.storedEntries, backups: socket.backupEntries }),
