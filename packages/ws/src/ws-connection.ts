@@ -93,7 +93,7 @@ export class WsConnection extends TransportConnectionBase {
     socket.addEventListener('message', (event) => this.#onMessage(event.data));
     socket.addEventListener('error', (event) => {
       const error = init.errorOf(event);
-      if (this.#failure === undefined && !this.closed) init.onViolation?.(error);
+      if (this.#failure === undefined && !this.#gone) init.onViolation?.(error);
       this.#failure ??= error;
     });
     socket.addEventListener('close', () => this.#onClose());
@@ -102,6 +102,20 @@ export class WsConnection extends TransportConnectionBase {
 
   get writableLength(): number {
     return this.#socket.bufferedAmount;
+  }
+
+  /**
+   * True from the closing handshake on (either side's close frame): nothing written now would be
+   * read, so a send on this link throws `CLOSED` instead of vanishing. The `close` event still
+   * waits for the socket to go; what arrives meanwhile is still delivered.
+   */
+  override get closed(): boolean {
+    return super.closed || this.#socket.readyState > OPEN;
+  }
+
+  /** Whether `close` was emitted (the base's `closed`). */
+  get #gone(): boolean {
+    return super.closed;
   }
 
   write(data: Uint8Array): boolean {
@@ -118,13 +132,13 @@ export class WsConnection extends TransportConnectionBase {
     this.#drainTimer ??= setInterval(() => {
       if (this.#socket.bufferedAmount >= HIGH_WATER_BYTES && this.#socket.readyState === OPEN) return;
       this.#stopDrainTimer();
-      if (!this.closed) this.pushDrain();
+      if (!this.#gone) this.pushDrain();
     }, DRAIN_POLL_MS);
     return false;
   }
 
   end(): void {
-    if (this.closed) return;
+    if (this.#gone) return;
     this.#socket.close(1000);
     this.#endTimer ??= setTimeout(() => this.#drop(), END_GRACE_MS);
   }
@@ -144,7 +158,7 @@ export class WsConnection extends TransportConnectionBase {
   }
 
   #onMessage(data: unknown): void {
-    if (this.closed || this.#failure) return;
+    if (this.#gone || this.#failure) return;
     if (typeof data === 'string') {
       return this.#violation(wsError(WsErrorReason.textMessage, `${where(this.remote)} sent a text message; frames travel in binary messages`, this.remote));
     }
@@ -170,7 +184,7 @@ export class WsConnection extends TransportConnectionBase {
     const total = this.#incomingBytes;
     this.#incoming = [];
     this.#incomingBytes = 0;
-    if (this.closed || this.#failure) return;
+    if (this.#gone || this.#failure) return;
     if (parts.length === 1) return this.pushData(parts[0]!);
     const chunk = new Uint8Array(total);
     let at = 0;

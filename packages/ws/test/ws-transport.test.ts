@@ -4,7 +4,7 @@ import * as net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FrameReader, MainFlags, SubFlags, decodeFrameBody, encodeFrame } from '@p2p/base';
 import { wsTransport } from '../src/transport';
-import { Harness, closed, readBytes, waitFor } from './helpers';
+import { Harness, closed, readBytes, readUntil, upgradeRequest, waitFor } from './helpers';
 
 const frameOf = (text: string): Uint8Array =>
   encodeFrame({ type: MainFlags.broadcast, sender: 'js2p', time: 1_500_000_000, payload: [SubFlags.broadcast, text] });
@@ -105,6 +105,26 @@ describe("wsTransport('ws')", () => {
     raw.send(Buffer.concat([three, four]));
     await waitFor(() => (seen.length === 4 ? true : undefined));
     expect(seen).toEqual(['one', 'two', 'three', 'four']);
+  });
+
+  it("is closed from the peer's close frame on, before its socket goes: a write then is refused, not lost unseen", async () => {
+    h = new Harness();
+    const probe = await h.listen(wsTransport('ws'));
+    // A hand-driven peer that sends a close frame and then keeps its TCP side open.
+    const raw = net.connect({ host: '127.0.0.1', port: probe.port, allowHalfOpen: true });
+    h.track(raw);
+    await new Promise((resolve) => raw.once('connect', resolve));
+    raw.write(upgradeRequest(probe.port));
+    await readUntil(raw, '\r\n\r\n');
+    const incoming = await probe.nextConnection();
+    let closeEvents = 0;
+    incoming.on('close', () => closeEvents++);
+    const mask = [1, 2, 3, 4];
+    raw.write(Buffer.from([0x88, 0x82, ...mask, 0x03 ^ mask[0]!, 0xe8 ^ mask[1]!])); // close, 1000
+    await readUntil(raw, '\x88'); // the closing handshake's answer
+    expect(closeEvents).toBe(0);
+    expect(incoming.closed).toBe(true);
+    expect(incoming.write(frameOf('late'))).toBe(false);
   });
 
   it('end() closes both sides cleanly; destroy() at once', async () => {
