@@ -10,7 +10,7 @@ import { eventually } from '@p2p/testnet';
 import { HASH_METHODS, type ChordSocket } from '@p2p/chord';
 import { RECORD_TAG, encodeEnvelope, encodeRecord, ownerDigest, parseRecord, recordLocationKey, recordSlots, signingTranscript } from '../src/records';
 import { ring } from './helpers';
-import { AUTH, errorsOf, hostileOf, meshSignatureFailures, refusedOn, responsible, type HostileNode } from './records-helpers';
+import { AUTH, errorsOf, hostileOf, identityWithShare, meshSignatureFailures, refusedOn, responsible, type HostileNode } from './records-helpers';
 
 const NAME = utf8Encode('profile');
 
@@ -152,10 +152,10 @@ describe('signed records under attack (authenticated subnet, TCP)', () => {
   it('a replica answering a stale or forged record does not win a read, even holding most of the slots', async () => {
     const nodes = await ring(3, { protocol: AUTH });
     const [a, b, c] = nodes as [ChordSocket, ChordSocket, ChordSocket];
-    const hostile = await hostileOf(nodes, true);
+    // A fair share of the ring (a quarter or more), so that names whose slots land mostly on it are common.
+    const hostile = await hostileOf(nodes, true, identityWithShare(nodes, 0.25));
     // A name whose slots land mostly on the hostile replica (its answer is then the most common one), some on honest nodes.
     const held = (name: Uint8Array) => recordSlots(ownerDigest(a.id)!, name).filter((k) => responsible(nodes, k) === hostile.id).length;
-    // The hostile node's share of the ring is random and may be small: search widely.
     let name = NAME;
     for (let i = 0, h = held(name); i < 200_000 && !(h >= 3 && h < 5); i++, h = held(name)) name = utf8Encode(`profile ${i}`);
     const slots = recordSlots(ownerDigest(a.id)!, name);

@@ -4,10 +4,12 @@
  * chord traffic the test scripts), and readers of the refusal metrics and error events.
  */
 import {
+  Identity,
   MainFlags,
   Protocol,
   RawMsgpack,
   SubFlags,
+  base58DecodeInt,
   base58EncodeInt,
   decodeArrayWithRaw,
   fieldText,
@@ -17,7 +19,7 @@ import {
   type WireMessage,
 } from '@p2p/base';
 import { MeshSocket, type ExtensionHandler, type MeshConnection, type MeshHost, type MeshSocketOptions } from '@p2p/mesh';
-import { HASH_METHODS, type ChordSocket, type HashMethod } from '@p2p/chord';
+import { HASH_METHODS, RING_SIZE, distance, type ChordSocket, type HashMethod } from '@p2p/chord';
 import { waitFor } from '@p2p/testnet';
 import { idOf, track } from './helpers';
 
@@ -121,12 +123,32 @@ function ringKey(k: bigint): Uint8Array {
 }
 
 /** A hostile node connected to every node of `nodes`, closed after the test, once it knows they store. */
-export async function hostileOf(nodes: readonly ChordSocket[], storing = false): Promise<HostileNode> {
-  const hostile = track(await HostileNode.listen({ storing }));
+export async function hostileOf(nodes: readonly ChordSocket[], storing = false, identity?: Identity): Promise<HostileNode> {
+  const hostile = track(await HostileNode.listen({ storing, ...(identity ? { identity } : {}) }));
   for (const n of nodes) await hostile.connect(...n.outAddr);
   await waitFor(() => nodes.every((n) => hostile.storingIds.has(n.id)), { timeout: 5000, message: 'hostile node did not learn who stores' });
   if (storing) await waitFor(() => nodes.every((n) => n.storingPeers().some((c) => c.peerId === hostile.id)), { timeout: 5000 });
   return hostile;
+}
+
+/**
+ * A fresh identity whose node, joining `nodes`, would hold at least `share` of the ring (from its
+ * id to the next node's): a random id's share may be too small for a test that needs names whose
+ * slots land mostly on it.
+ */
+export function identityWithShare(nodes: readonly ChordSocket[], share: number): Identity {
+  const least = (RING_SIZE * BigInt(Math.round(share * 1000))) / 1000n;
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const identity = Identity.generate();
+    const x = base58DecodeInt(identity.id);
+    if (x >= RING_SIZE) continue;
+    const ahead = nodes.reduce((min, n) => {
+      const d = distance(x, n.idInt);
+      return d > 0n && d < min ? d : min;
+    }, RING_SIZE);
+    if (ahead >= least) return identity;
+  }
+  throw new Error(`no identity with ${share} of the ring in 1,000 tries`);
 }
 
 /** The id of the node `nodes` hold responsible for ring key `k` (they agree once the ring settled). */
