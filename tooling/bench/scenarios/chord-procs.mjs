@@ -57,10 +57,6 @@ async function pollUntil(ask, done, what, timeout = TIMEOUT_MS) {
 const share = (ops, c, shift) => Array.from({ length: ops }, (_, i) => i).filter((i) => (i + shift) % NODES === c);
 
 /**
- * One round of `ops` gets, get i by node (i + 3) mod 8, 50 in flight in total: the first
- * 50 mod 8 processes keep one more going than the others.
- */
-/**
  * N sets of `<prefix>-i`, set i by node i mod 8, until all 5 N replicas are stored and the network
  * is quiet: every node heard every notify (and the `before` keys set earlier), every backup copy
  * landed, and the replica check the ring changes triggered is over (no retrieval pending: its
@@ -83,6 +79,10 @@ async function setRound(children, all, ops, prefix, before) {
   return { sets, setsAnswered, landed, setCpuMs };
 }
 
+/**
+ * One round of `ops` gets, get i by node (i + 3) mod 8, 50 in flight in total: the first
+ * 50 mod 8 processes keep one more going than the others.
+ */
 async function getRound(children, ops, profiled) {
   const all = (cmd, body) => Promise.all(children.map((c) => c.ask(cmd, body)));
   const before = await all('begin', { profiled });
@@ -133,7 +133,7 @@ async function runRing(ops) {
     await sleep(500); // let finger dials and trimming settle
 
     // An unreported round of the same sets under other keys first: each process compiles its
-    // write path once, as a long-running node does (measured cold, the 8 processes spent about
+    // write path once, as a long-running node does (measured cold, the 8 processes spent 3,000 to
     // 3,300 us of CPU per set until landed, against about 310 us for the warm in-process ring).
     const warm = await setRound(children, all, ops, 'warm', 0);
     const t0 = nowMs();
