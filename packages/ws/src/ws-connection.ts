@@ -52,8 +52,11 @@ const OPEN = 1;
 const HIGH_WATER_BYTES = 64 * 1024;
 /** How often a blocked writer looks at `bufferedAmount` (WebSocket has no drain event). */
 const DRAIN_POLL_MS = 5;
-/** How long `end()` waits for the closing handshake before dropping the socket. */
-const END_GRACE_MS = 2_000;
+/**
+ * How long `end()` waits for the closing handshake before dropping the socket, and (as `ws`'s
+ * `closeTimeout`, node/closing.ts) how long a closing socket waits for the peer to let go.
+ */
+export const END_GRACE_MS = 2_000;
 
 function bytesOf(data: unknown): Uint8Array | undefined {
   if (data instanceof Uint8Array) return data;

@@ -1,5 +1,6 @@
 // 'ws' over real WebSockets on loopback: bytes both ways, js2p's framing both ways (one frame
 // per binary message out; any cut of the byte stream across messages in), close, abort.
+import { createHash } from 'node:crypto';
 import * as net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FrameReader, MainFlags, SubFlags, decodeFrameBody, encodeFrame } from '@p2p/base';
@@ -125,6 +126,40 @@ describe("wsTransport('ws')", () => {
     expect(closeEvents).toBe(0);
     expect(incoming.closed).toBe(true);
     expect(incoming.write(frameOf('late'))).toBe(false);
+    // And the socket goes within the 2 s grace of end(), not after `ws`'s own 30 s close timeout.
+    const started = Date.now();
+    await waitFor(() => (closeEvents === 1 ? true : undefined), 5_000);
+    expect(Date.now() - started).toBeLessThan(4_000);
+  });
+
+  it("lets go of a server that sends its close frame and keeps TCP open, within end()'s 2 s grace", async () => {
+    h = new Harness();
+    // A hand-driven server: it completes the upgrade, sends a close frame and never closes TCP.
+    const held: net.Socket[] = [];
+    const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+      held.push(socket);
+      socket.once('data', (request) => {
+        const key = /Sec-WebSocket-Key: (\S+)/i.exec(request.toString('latin1'))![1]!;
+        const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+        socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+        socket.on('data', () => {});
+        setTimeout(() => socket.write(Buffer.from([0x88, 0x02, 0x03, 0xe8])), 50); // close, 1000
+      });
+    });
+    h.defer(async () => {
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    const out = await h.dial(wsTransport('ws'), port, { timeout: 5_000 });
+    let closeEvents = 0;
+    out.on('close', () => closeEvents++);
+    await waitFor(() => (out.closed ? true : undefined));
+    const started = Date.now();
+    expect(out.write(frameOf('late'))).toBe(false);
+    await waitFor(() => (closeEvents === 1 ? true : undefined), 5_000);
+    expect(Date.now() - started).toBeLessThan(4_000);
   });
 
   it('end() closes both sides cleanly; destroy() at once', async () => {

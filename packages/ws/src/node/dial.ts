@@ -6,6 +6,7 @@ import { ConnectFailedError, P2PError, withDeadline, type DialOptions, type Logg
 import { WsErrorReason, wsError } from '../errors';
 import { wsUrl, type ResolvedWsOptions } from '../options';
 import { WsConnection, type Corkable } from '../ws-connection';
+import { closeTimeoutOption } from './closing';
 import { errorOfEvent } from './errors';
 
 export function dialWs(options: DialOptions, secure: boolean, config: ResolvedWsOptions, log: Logger): Promise<WsConnection> {
@@ -21,6 +22,7 @@ export function dialWs(options: DialOptions, secure: boolean, config: ResolvedWs
           maxPayload: config.maxPayload,
           perMessageDeflate: false,
           followRedirects: false,
+          ...closeTimeoutOption,
           ...(secure ? { rejectUnauthorized: pinned ? false : config.rejectUnauthorized, ...(config.ca ? { ca: config.ca } : {}) } : {}),
         });
         const cleanup = (): void => {

@@ -23,6 +23,7 @@ import {
 import { WsErrorReason, where, wsError } from '../errors';
 import type { ResolvedWsOptions } from '../options';
 import { WsConnection } from '../ws-connection';
+import { closeTimeoutOption } from './closing';
 import { errorOfEvent } from './errors';
 
 interface Pending {
@@ -82,7 +83,7 @@ export function listenWs(
   // Our own absolute deadline replaces Node's idle-based ones during the upgrade.
   server.headersTimeout = 0;
   server.requestTimeout = 0;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayload, perMessageDeflate: false, clientTracking: false });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayload, perMessageDeflate: false, clientTracking: false, ...closeTimeoutOption });
 
   const report = (error: P2PError, remote: Endpoint | undefined): void => {
     if (closed) return;
