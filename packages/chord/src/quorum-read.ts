@@ -13,6 +13,7 @@ import type { ChordContext } from './context';
 import { NoConsensusError } from './errors';
 import { HASH_METHODS, getHashes } from './hashing';
 import type { RawOf } from './lookups';
+import { loopLoadSince } from './loop-load';
 import { AGREEMENT } from './options';
 import { ValueGroups } from './same-value';
 import { SlotRead, type QuorumReadOptions, type ReadPolicy } from './slot-read';
@@ -116,6 +117,7 @@ export function keyRead(ctx: ChordContext, key: Uint8Array, timeout: number, sig
     isClosed: () => ctx.host.closed,
     isLocal: plan,
     hedgeDelay: () => lookups.hedgeDelay(),
+    loopLoad: loopLoadSince,
     nilIsFinal: () => ctx.fingers.linksAll,
   });
 }

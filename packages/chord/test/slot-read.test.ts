@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeMsgpack, type Clock, type TimerHandle } from '@p2p/base';
 import { HASH_METHODS } from '@p2p/chord';
 import { QuorumRead } from '../src/quorum-read';
-import { GET_RETRY_MS, SlotRead, type QuorumReadOptions, type ReadPolicy } from '../src/slot-read';
+import { GET_RETRY_MS, HEDGE_BUSY_SHARE, SlotRead, type QuorumReadOptions, type ReadPolicy } from '../src/slot-read';
 import type { LookupResult, RawOf } from '../src/lookups';
 
 /** Timers run only when the test advances time. */
@@ -58,6 +58,8 @@ interface Script {
   hedge?: number;
   /** Whether a remote nil means an empty table (the default) or may precede the value. */
   nilIsFinal?: boolean;
+  /** The share of the hedge's wait the event loop was busy (absent: no such figure). */
+  busy?: number;
 }
 
 function harness(script: Script = {}) {
@@ -80,6 +82,7 @@ function harness(script: Script = {}) {
     isLocal: (i) => script.local !== undefined && i in script.local,
     ...(script.hedge === undefined ? {} : { hedgeDelay: () => script.hedge! }),
     ...(script.nilIsFinal === undefined ? {} : { nilIsFinal: () => script.nilIsFinal! }),
+    ...(script.busy === undefined ? {} : { loopLoad: () => () => script.busy! }),
   };
   const answer = (i: number, value: unknown): void => {
     const raw = value === null ? undefined : encodeMsgpack(value);
@@ -212,6 +215,25 @@ describe('SlotRead: three tables first, the rest when needed (PROTOCOL.md 6.5)',
     expect(h.asked).toEqual([0, 1, 2]);
     h.clock.advance(1);
     expect(h.asked).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('a hedge whose wait found the event loop busy (its own work, a GC) waits one more delay, then asks', () => {
+    const h = harness({ hedge: 40, busy: HEDGE_BUSY_SHARE });
+    track(new QuorumRead(h.options).run());
+    h.clock.advance(40);
+    expect(h.asked).toEqual([0, 1, 2]);
+    h.clock.advance(39);
+    expect(h.asked).toEqual([0, 1, 2]);
+    h.clock.advance(1);
+    // Three silent tables, two left: both asked, once.
+    expect(h.asked).toEqual([0, 1, 2, 3, 4]);
+    // A loop mostly idle: the hedge asks on time.
+    const idle = harness({ hedge: 40, busy: 0.5 });
+    track(new QuorumRead(idle.options).run());
+    idle.answer(0, 'v');
+    idle.answer(1, 'v');
+    idle.clock.advance(40);
+    expect(idle.asked).toEqual([0, 1, 2, 3]);
   });
 
   it('the retry round asks every table not asked yet, and the nil ones again', () => {
