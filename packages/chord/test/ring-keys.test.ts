@@ -52,4 +52,22 @@ describe('ring key base58', () => {
     values.push((1n << (28n * 19n)) - 1n, (1n << (28n * 10n)) + 1n, (1n << (28n * 32n)) - 1n);
     for (const k of values) expect(ringKeyText(k)).toBe(base58EncodeInt(k));
   });
+
+  it('reads the text back exactly at the same edges, up to 128 digits, and refuses characters past the alphabet', () => {
+    const values: bigint[] = [0n];
+    for (let bits = 1n; bits <= 740n; bits += 1n) values.push((1n << bits) - 1n, 1n << bits);
+    for (let e = 1n; e < 128n; e++) values.push(58n ** e - 1n, 58n ** e, 58n ** e + 1n);
+    values.push((1n << (28n * 19n)) - 1n, (1n << (28n * 10n)) + 1n, 58n ** 128n - 1n);
+    for (const k of values) {
+      const text = base58EncodeInt(k);
+      expect(text.length).toBeLessThanOrEqual(128);
+      expect(ringKeyFromText(text)).toBe(k);
+      expect(ringKeyFromText(text)).toBe(parseRingKey(text));
+    }
+    expect(ringKeyFromText('1'.repeat(128))).toBe(0n);
+    for (const bad of ['2é', 'z\u0100', '\u{1F600}', '1 1', 'O0']) {
+      expect(ringKeyFromText(bad)).toBeUndefined();
+      expect(parseRingKey(bad)).toBeUndefined();
+    }
+  });
 });
