@@ -7,7 +7,7 @@ import { evictOldest } from '@p2p/base';
 import type { MeshConnection } from '@p2p/mesh';
 import { RING_SIZE, distance } from './hashing';
 import { ringKeyFromText } from './ring-key-codec';
-import { closestAfter, closestBefore, leastEfficient, nearestAhead, nearestBehind, type Positioned } from './routing';
+import { byPosition, closestAfter, closestBefore, closestBeforeSorted, leastEfficient, nearestAhead, nearestBehind, type Positioned } from './routing';
 
 const MAX_ID_CACHE = 10_000;
 
@@ -15,6 +15,8 @@ interface TickMemo {
   readonly positions: Array<Positioned<MeshConnection>>;
   readonly ahead: MeshConnection[][];
   readonly behind: MeshConnection[][];
+  /** Every routing candidate (this node first when it stores) in ring order, once `find` asked; null when an id is off the ring. */
+  sorted?: Array<Positioned<unknown>> | null;
 }
 
 /** `S` is this node (the socket); every other node is a peer's connection. */
@@ -50,6 +52,7 @@ export class Ring<S> {
   set idInt(value: bigint) {
     this.#idInt = value;
     this.#position = { item: this.#self, id: value };
+    this.#memo = undefined;
   }
 
   /** Whether this node stores data for others (between `join()` and `unjoin()`). */
@@ -59,6 +62,7 @@ export class Ring<S> {
 
   set storing(value: boolean) {
     this.#storing = value;
+    this.#memo = undefined;
   }
 
   /** Neighbours kept linked on each side (at least 1). */
@@ -86,7 +90,13 @@ export class Ring<S> {
 
   /** The node responsible for `k`: the nearest candidate at or before it (PROTOCOL.md 6.2). */
   find(k: bigint): S | MeshConnection | undefined {
-    return closestBefore<S | MeshConnection>(this.#storingPositions(), k, this.#storing ? this.#position : undefined);
+    const memo = this.#tickMemo();
+    if (memo.sorted === undefined) {
+      const all: Array<Positioned<S | MeshConnection>> = this.#storing ? [this.#position, ...memo.positions] : memo.positions;
+      memo.sorted = byPosition(all) ?? null;
+    }
+    const sorted = memo.sorted as Array<Positioned<S | MeshConnection>> | null;
+    return sorted ? closestBeforeSorted(sorted, k) : closestBefore<S | MeshConnection>(memo.positions, k, this.#storing ? this.#position : undefined);
   }
 
   /** The candidate nearest at or after `k` (py2p's `find_prev`). */
