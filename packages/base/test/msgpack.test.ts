@@ -186,6 +186,21 @@ describe('msgpack vectors (frames.json)', () => {
 });
 
 describe('msgpack decoder', () => {
+  it('decodes strings of every short length, ASCII or not, and one after another in a map', () => {
+    for (let n = 0; n <= 40; n++) {
+      const ascii = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH'.slice(0, n);
+      expect(decodeMsgpack(encodeMsgpack(ascii))).toBe(ascii);
+      if (n === 0) continue;
+      // One non-ASCII character at the start, the middle or the end of the string.
+      for (const at of [0, Math.floor(n / 2), n - 1]) {
+        const mixed = `${ascii.slice(0, at)}é${ascii.slice(at + 1)}`;
+        expect(decodeMsgpack(encodeMsgpack(mixed))).toBe(mixed);
+      }
+    }
+    // Strings of the same length in one value each get their own text (the codes array is reused).
+    expect(decodeMsgpack(encodeMsgpack({ abc: 'xyz', def: ['uvw', 'rst'] }))).toEqual({ abc: 'xyz', def: ['uvw', 'rst'] });
+  });
+
   it('returns numbers when safe and bigints otherwise', () => {
     expect(decodeMsgpack(fromHex('cf001fffffffffffff'))).toBe(Number.MAX_SAFE_INTEGER);
     expect(decodeMsgpack(fromHex('cf0020000000000000'))).toBe(1n << 53n);
