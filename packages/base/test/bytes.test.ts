@@ -8,6 +8,10 @@ describe('bytes', () => {
     expect(fromHex(toHex(all))).toEqual(all);
     expect(toHex(fromHex('00FFab'))).toBe('00ffab');
     expect(toHex(new Uint8Array(0))).toBe('');
+    // Long inputs are written in pieces: every byte value, past several pieces, still exact.
+    const long = Uint8Array.from({ length: 3 * 4096 + 7 }, (_, i) => (i * 37) & 255);
+    expect(toHex(long)).toBe(Array.from(long, (b) => b.toString(16).padStart(2, '0')).join(''));
+    expect(fromHex(toHex(long))).toEqual(long);
     expect(codeOf(() => fromHex('abc'))).toBe('INVALID_ARGUMENT');
     expect(codeOf(() => fromHex('zz'))).toBe('INVALID_ARGUMENT');
   });
