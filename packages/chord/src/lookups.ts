@@ -8,13 +8,14 @@
  * own read is never evicted, so when none may go the new lookup is refused with `LIMIT_EXCEEDED`.
  * Answer times of this node's own retrieves feed the hedge delay of its reads (answer-times.ts).
  */
-import { LimitExceededError, type Clock, type TimerHandle } from '@p2p/base';
+import { LimitExceededError, utf8Encode, type Clock, type TimerHandle } from '@p2p/base';
 import type { MeshConnection } from '@p2p/mesh';
 import { AnswerTimes, clampHedge } from './answer-times';
 import { remote, type ChordContext } from './context';
 import type { HashMethod } from './hashing';
 import { lookupMetrics, type LookupMetrics } from './metrics';
 import { forwardedRetrievedMessage, retrieveMessage, sendMessage } from './messages';
+import { ringKeyText } from './ring-key-codec';
 import type { Entry } from './tables';
 
 /** An answer's msgpack bytes, read on demand (undefined for nil, or when they cannot be read). */
@@ -127,9 +128,9 @@ export class Lookups {
    * table has no room for a new entry (see the file comment), with nothing left registered.
    */
   ask(connection: MeshConnection, method: HashMethod, k: bigint, ttl: number, waiter?: Waiter, requester?: Requester, kind: AskKind = 'read'): () => void {
-    const key = this.#ctx.keys.encode(k);
+    const keyText = ringKeyText(k);
     const isRead = waiter !== undefined && kind === 'read';
-    const entry = this.#ensure(`${method}|${key.text}`, ttl, requester ? 'peer' : kind);
+    const entry = this.#ensure(`${method}|${keyText}`, ttl, requester ? 'peer' : kind);
     if (requester) entry.requesters.push(requester);
     // A fresh function per call: the same waiter may ask twice and must be released once each.
     let w: Waiter | undefined;
@@ -156,7 +157,7 @@ export class Lookups {
       this.#release(entry);
     };
     try {
-      sendMessage(this.#ctx.host, connection, retrieveMessage(method, k, key.bytes));
+      sendMessage(this.#ctx.host, connection, retrieveMessage(method, k, utf8Encode(keyText)));
     } catch (err) {
       release();
       throw err;

@@ -2,25 +2,19 @@
  * Ring keys on the wire are base58 text of a 384- or 512-bit integer (PROTOCOL.md 6.4), and
  * turning one into the other costs microseconds of arithmetic. Received keys repeat (a store,
  * its backup, every read of it), so a node remembers the text-to-integer direction in a bounded
- * cache (oldest forgotten first). The other direction is computed each time: it serves only this
- * node's own retrieves, whose keys repeat little (in the chord benchmark, no hit in 2.4 encodings
- * per get, and 3.6 in 13.7 per set during the repair checks), and a miss that was remembered
- * cost half as much again as an encoding (4.7-6.6 against 3.2-4.5 us) and kept an entry alive
- * per key, promoted out of the young generation: most of what a run of gets left on the heap.
+ * cache (oldest forgotten first). The other direction ({@link ringKeyText}) is computed each
+ * time. A cache of it served only this node's own retrieves, whose keys repeat little (in the
+ * chord benchmark, no hit in 2.4 encodings per get, 3.6 in 13.7 per set during the repair
+ * checks); a remembered miss cost half as much again as an encoding (4.7-6.6 against 3.2-4.5 us)
+ * and kept an entry alive per key: most of what a run of gets left on the heap.
  */
-import { base58EncodeInt, evictOldest, utf8Encode } from '@p2p/base';
+import { base58EncodeInt, evictOldest } from '@p2p/base';
 
 /** Entries in the parse cache. */
 export const RING_KEY_CACHE_SIZE = 8192;
 
 export class RingKeyCodec {
   readonly #decoded = new Map<string, bigint | null>();
-
-  /** The wire form of ring key `k`: base58 of the integer as text, and as bytes. */
-  encode(k: bigint): { readonly text: string; readonly bytes: Uint8Array } {
-    const text = ringKeyText(k);
-    return { text, bytes: utf8Encode(text) };
-  }
 
   /** The ring key of base58 `text`; undefined for text outside the alphabet or absurd lengths. */
   parse(text: string): bigint | undefined {
