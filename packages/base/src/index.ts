@@ -61,7 +61,7 @@ export {
 } from './flags';
 export { base58Encode, base58Decode, base58EncodeInt, base58DecodeInt } from './base58';
 export { fieldText, fieldBytes, isMapping, keyBytes, type KeyInput } from './fields';
-export { toHex, fromHex, utf8Encode, utf8Decode, bytesEqual, concatBytes, compareBytes } from './bytes';
+export { toHex, fromHex, utf8Encode, utf8Decode, bytesEqual, concatBytes, joinBytes, compareBytes } from './bytes';
 export { evictOldest, evictionSlack, type Evictable } from './evict-oldest';
 export { signedTranscript, type TranscriptField } from './transcript';
 export { sha1, sha224, sha256, sha384, sha512, bytesToBigInt, bigIntToBytes } from './hash';

@@ -2,7 +2,7 @@
 // length-prefixed (big-endian), so no two different statements share a transcript. One writer
 // for every signed layout (mesh auth proofs, sync writes, chord records); each layout is its
 // caller's and documented there.
-import { concatBytes, utf8Encode } from './bytes';
+import { joinBytes, utf8Encode } from './bytes';
 
 /**
  * One field: `u8` a byte, `u64` a whole non-negative number as 8 bytes, `short` a u16 length and
@@ -40,7 +40,7 @@ export function signedTranscript(domain: string, fields: readonly TranscriptFiel
       parts.push(field.raw);
     }
   }
-  return concatBytes(...parts);
+  return joinBytes(parts);
 }
 
 function prefix(length: number, width: 2 | 4): Uint8Array {

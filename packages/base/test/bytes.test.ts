@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bytesEqual, compareBytes, concatBytes, fromHex, toHex, utf8Decode, utf8Encode } from '../src/bytes';
+import { bytesEqual, compareBytes, concatBytes, fromHex, joinBytes, toHex, utf8Decode, utf8Encode } from '../src/bytes';
 import { codeOf } from './helpers';
 
 describe('bytes', () => {
@@ -38,6 +38,11 @@ describe('bytes', () => {
     expect(bytesEqual(a, fromHex('0103'))).toBe(false);
     expect(bytesEqual(a, fromHex('01'))).toBe(false);
     expect(toHex(concatBytes(a, new Uint8Array(0), fromHex('ff')))).toBe('0102ff');
+    // The array form: the same bytes, for more parts than a spread call would take well.
+    expect(toHex(joinBytes([a, new Uint8Array(0), fromHex('ff')]))).toBe('0102ff');
+    const many = Array.from({ length: 200_000 }, (_, i) => Uint8Array.of(i & 255));
+    expect(joinBytes(many)).toEqual(Uint8Array.from({ length: 200_000 }, (_, i) => i & 255));
+    expect(joinBytes([])).toEqual(new Uint8Array(0));
     expect(compareBytes(a, fromHex('0103'))).toBeLessThan(0);
     expect(compareBytes(fromHex('02'), a)).toBeGreaterThan(0);
     expect(compareBytes(fromHex('01'), a)).toBeLessThan(0);

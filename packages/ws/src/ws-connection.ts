@@ -5,7 +5,7 @@
  * binary message's bytes go into the byte stream, whatever frame boundaries they hold. Text
  * messages and messages over `maxPayload` drop the connection with `WEBSOCKET_ERROR`.
  */
-import { TransportConnectionBase, type Endpoint, type P2PError } from '@p2p/base';
+import { TransportConnectionBase, joinBytes, type Endpoint, type P2PError } from '@p2p/base';
 import { WsErrorReason, where, wsError } from './errors';
 import { MessageSplitter } from './message-splitter';
 
@@ -61,13 +61,7 @@ export const END_GRACE_MS = 2_000;
 function bytesOf(data: unknown): Uint8Array | undefined {
   if (data instanceof Uint8Array) return data;
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (Array.isArray(data)) {
-    const parts = data as Uint8Array[];
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) (out.set(p, at), (at += p.length));
-    return out;
-  }
+  if (Array.isArray(data)) return joinBytes(data as Uint8Array[]);
   return undefined;
 }
 
@@ -80,7 +74,6 @@ export class WsConnection extends TransportConnectionBase {
   readonly #splitter = new MessageSplitter();
   /** Messages received in this tick, not yet handed on (see #deliver). */
   #incoming: Uint8Array[] = [];
-  #incomingBytes = 0;
   #failure: P2PError | undefined;
   #drainTimer: ReturnType<typeof setInterval> | undefined;
   #endTimer: ReturnType<typeof setTimeout> | undefined;
@@ -177,27 +170,15 @@ export class WsConnection extends TransportConnectionBase {
     // The messages one read of the socket held (one each per frame, js2p's framing) reach the
     // link as one chunk at the end of the tick, as TCP's would, not one by one.
     this.#incoming.push(bytes);
-    this.#incomingBytes += bytes.length;
     if (this.#incoming.length === 1) queueMicrotask(this.#deliver);
   }
 
   readonly #deliver = (): void => {
     const parts = this.#incoming;
     if (parts.length === 0) return;
-    const total = this.#incomingBytes;
     this.#incoming = [];
-    this.#incomingBytes = 0;
     if (this.#gone || this.#failure) return;
-    if (parts.length === 1) return this.pushData(parts[0]!);
-    // Joined here rather than by base's concatBytes(...parts): in the ws benchmark the spread
-    // call measured about 15% less throughput (WebSocket / TCP 0.52 against 0.63, 4 pairs).
-    const chunk = new Uint8Array(total);
-    let at = 0;
-    for (const part of parts) {
-      chunk.set(part, at);
-      at += part.length;
-    }
-    this.pushData(chunk);
+    this.pushData(parts.length === 1 ? parts[0]! : joinBytes(parts));
   };
 
   #violation(error: P2PError): void {
