@@ -17,7 +17,7 @@ import {
 } from './errors';
 import { DEFAULT_MAX_DEPTH, frameDecodedBudget, frameElementBudget, type DecodeLimits } from './decode-limits';
 import { sha256Matches } from './hash';
-import { snappyPrefix } from './snappy';
+import { snappyPrefixAt } from './snappy';
 import { decodeMsgpack } from './msgpack';
 import { CHECKSUM_BYTES, DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, type WireMessage } from './frame';
 
@@ -161,15 +161,25 @@ function tryEveryCandidate(
  * Anything else must go through {@link decodeFrameBody}.
  */
 export function peekBroadcastId(body: Uint8Array, compression: number | null): Uint8Array | undefined {
-  let head: Uint8Array | undefined;
-  if (compression === null) head = body.length >= PEEK_BYTES ? body : undefined;
-  else if (compression === CompressionFlags.snappy) head = snappyPrefix(body, PEEK_BYTES);
-  if (head === undefined) return undefined;
+  const at = broadcastIdAt(body, compression);
+  return at < 0 ? undefined : body.subarray(at, at + CHECKSUM_BYTES);
+}
+
+/**
+ * Where the id {@link peekBroadcastId} reads starts (its 32 bytes follow), or -1, for the body
+ * `bytes[start..end]` (all of `bytes` by default): the same answer without a view, for a
+ * receiver that asks of every frame.
+ */
+export function broadcastIdAt(bytes: Uint8Array, compression: number | null, start = 0, end = bytes.length): number {
+  let at = -1;
+  if (compression === null) at = end - start >= PEEK_BYTES ? start : -1;
+  else if (compression === CompressionFlags.snappy) at = snappyPrefixAt(bytes, PEEK_BYTES, start, end);
+  if (at < 0) return -1;
   // The packet array's header, a fixarray or array16 of at least 4 elements, then main flag 0.
-  const t = head[CHECKSUM_BYTES]!;
+  const t = bytes[at + CHECKSUM_BYTES]!;
   const flagAt = t >= 0x94 && t <= 0x9f ? CHECKSUM_BYTES + 1 : t === 0xdc ? CHECKSUM_BYTES + 3 : -1;
-  if (flagAt < 0 || head[flagAt] !== MainFlags.broadcast) return undefined;
-  return head.subarray(0, CHECKSUM_BYTES);
+  if (flagAt < 0 || bytes[at + flagAt] !== MainFlags.broadcast) return -1;
+  return at;
 }
 
 /** Checksum, array header (at most 3 bytes) and main flag. */

@@ -22,6 +22,9 @@ export interface FrameReaderOptions {
   views?: boolean;
 }
 
+/** Sees a completed frame body in place (`bytes[start..end]`); true drops it (see {@link FrameReader.push}). */
+export type SkipBody = (bytes: Uint8Array, start: number, end: number) => boolean;
+
 /**
  * Incremental frame splitter for one stream (PROTOCOL.md 1.4): accepts chunks split anywhere
  * and returns each complete body as its own copy (unless `views`), so decoded bin views never
@@ -52,8 +55,13 @@ export class FrameReader {
    * Adds received bytes; returns the frame bodies completed by them (possibly none).
    * Throws `FRAME_TOO_LARGE` as soon as a header announces more than `maxFrameBytes`, and
    * `TRUNCATED_FRAME` for a body too short to hold a checksum.
+   *
+   * `skip`, when given, sees each completed body in place first (`bytes[start..end]`, before any
+   * view or copy of it is made) and drops it by returning true: for a receiver that discards
+   * most frames after a glance (duplicates), a dropped body costs no allocation. It is called
+   * for all the bodies of this push before the caller handles any of them.
    */
-  push(chunk: Uint8Array): Uint8Array[] {
+  push(chunk: Uint8Array, skip?: SkipBody): Uint8Array[] {
     if (this.#failure !== undefined) throw this.#failure;
     if (chunk.length > 0) {
       // A plain view: slicing a Buffer makes a Buffer object per slice.
@@ -72,7 +80,8 @@ export class FrameReader {
         this.#expected = length;
       }
       if (this.#buffered < this.#expected) break;
-      bodies.push(this.#take(this.#expected));
+      const body = this.#take(this.#expected, skip);
+      if (body !== undefined) bodies.push(body);
       this.#expected = -1;
     }
     return bodies;
@@ -97,12 +106,19 @@ export class FrameReader {
     throw err;
   }
 
-  /** Removes and returns the next `n` buffered bytes as a fresh array (caller checked `n`). */
-  #take(n: number): Uint8Array {
+  /**
+   * Removes and returns the next `n` buffered bytes as a fresh array (caller checked `n`), or
+   * undefined when `skip` drops them.
+   */
+  #take(n: number, skip: SkipBody | undefined): Uint8Array | undefined {
     const first = this.#chunks[this.#first]!;
     const head = this.#head;
     if (first.length - head >= n) {
       // The common case: the whole body inside one chunk, one copy (or none).
+      if (skip?.(first, head, head + n) === true) {
+        this.#consume(n);
+        return undefined;
+      }
       const out = this.#views ? first.subarray(head, head + n) : first.slice(head, head + n);
       this.#consume(n);
       return out;
@@ -116,7 +132,7 @@ export class FrameReader {
       filled += count;
       this.#consume(count);
     }
-    return out;
+    return skip?.(out, 0, n) === true ? undefined : out;
   }
 
   /** Removes and returns the next length header (caller checked that 4 bytes are buffered). */

@@ -105,8 +105,8 @@ export {
   frameHeader,
   encodeFrame,
 } from './frame';
-export { type DecodeFrameOptions, decodeFrameBody, peekBroadcastId, decodeFrame } from './frame-decode';
-export { FrameReader, type FrameReaderOptions } from './frame-reader';
+export { type DecodeFrameOptions, decodeFrameBody, peekBroadcastId, broadcastIdAt, decodeFrame } from './frame-decode';
+export { FrameReader, type FrameReaderOptions, type SkipBody } from './frame-reader';
 export { Message, type MessageInit } from './message';
 export { TypedEmitter, type EventMap, type Listener } from './events';
 export { type Logger, silentLogger, scopedLogger, namespaceLogger, DEBUG_NAMESPACE } from './logger';

@@ -95,13 +95,14 @@ export function snappyDecompress(data: Uint8Array, maxOutputBytes: number): Uint
 const SHORT_RUN = 16;
 
 /** Where the literal whose tag is at `pos` starts and how long it is; undefined for another tag or a truncated one. */
-function literalAt(data: Uint8Array, pos: number): { start: number; length: number } | undefined {
-  const tag = data[pos++];
-  if (tag === undefined || (tag & 3) !== 0) return undefined;
+function literalAt(data: Uint8Array, pos: number, end = data.length): { start: number; length: number } | undefined {
+  if (pos >= end) return undefined;
+  const tag = data[pos++]!;
+  if ((tag & 3) !== 0) return undefined;
   let len = (tag >>> 2) + 1;
   if (len > 60) {
     const extra = len - 60;
-    if (pos + extra > data.length) return undefined;
+    if (pos + extra > end) return undefined;
     len = 0;
     for (let i = extra - 1; i >= 0; i--) len = len * 256 + data[pos + i]!;
     len += 1;
@@ -120,18 +121,26 @@ function corrupt(reason: string): DecompressionError {
  * throws. Only a hint: the full decode still checks the whole block.
  */
 export function snappyPrefix(data: Uint8Array, n: number): Uint8Array | undefined {
-  const end = data.length;
-  let pos = 0;
+  const at = snappyPrefixAt(data, n);
+  return at < 0 ? undefined : data.subarray(at, at + n);
+}
+
+/**
+ * Where {@link snappyPrefix}'s bytes start in `data`, or -1, for the block `data[start..end]`:
+ * the same answer without a view (a receiver asks for every frame, and a view is an allocation).
+ */
+export function snappyPrefixAt(data: Uint8Array, n: number, start = 0, end = data.length): number {
+  let pos = start;
   let length = 0;
   for (let shift = 0; ; shift += 7) {
-    if (pos >= end || shift > 28) return undefined;
+    if (pos >= end || shift > 28) return -1;
     const c = data[pos++]!;
     length += (c & 0x7f) * 2 ** shift;
     if (c < 0x80) break;
   }
-  if (length < n) return undefined;
+  if (length < n) return -1;
   // A block starts with a literal (nothing to copy from yet); one long enough is the common case.
-  const first = literalAt(data, pos);
-  if (first === undefined || first.length < n || first.start + n > end) return undefined;
-  return data.subarray(first.start, first.start + n);
+  const first = literalAt(data, pos, end);
+  if (first === undefined || first.length < n || first.start + n > end) return -1;
+  return first.start;
 }

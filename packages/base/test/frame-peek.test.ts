@@ -4,9 +4,9 @@ import { compress as snappyCompress } from 'snappyjs';
 import { bytesEqual, utf8Encode } from '../src/bytes';
 import { CompressionFlags, MainFlags, SubFlags } from '../src/flags';
 import { encodeFrame, frameFromPacked, frameHeader, packPacket } from '../src/frame';
-import { decodeFrameBody, peekBroadcastId } from '../src/frame-decode';
+import { broadcastIdAt, decodeFrameBody, peekBroadcastId } from '../src/frame-decode';
 import { FrameReader } from '../src/frame-reader';
-import { snappyDecompress, snappyPrefix } from '../src/snappy';
+import { snappyDecompress, snappyPrefix, snappyPrefixAt } from '../src/snappy';
 import { prng, randomBytes } from './helpers';
 
 const SENDER = '9iqkMyPFDE4YTCDeYK9e5V53JjA3UqWmwifYZ9dBY6Km5gVVzEyeVJuad8HMWtYTun';
@@ -50,6 +50,43 @@ describe('peekBroadcastId', () => {
     body[body.length - 1]! ^= 0xff;
     expect(bytesEqual(peekBroadcastId(body, null)!, id)).toBe(true);
     expect(() => decodeFrameBody(body)).toThrow(expect.objectContaining({ code: 'BAD_CHECKSUM' }));
+  });
+});
+
+describe('broadcastIdAt', () => {
+  it('finds the id peekBroadcastId reads, in place, for a body anywhere inside a larger array', () => {
+    const bodies = [
+      bodyOf(encodeFrame(fields(MainFlags.broadcast))),
+      bodyOf(encodeFrame(fields(MainFlags.broadcast, [SubFlags.broadcast, ...Array.from({ length: 20 }, (_, i) => i)]))),
+      bodyOf(encodeFrame(fields(MainFlags.broadcast), { compression: CompressionFlags.snappy })),
+      bodyOf(encodeFrame(fields(MainFlags.whisper))),
+      bodyOf(encodeFrame(fields(MainFlags.whisper), { compression: CompressionFlags.snappy })),
+    ];
+    for (const body of bodies) {
+      for (const compression of [null, CompressionFlags.snappy]) {
+        const claimed = peekBroadcastId(body, compression);
+        // The body between other bytes, as a frame inside a socket chunk.
+        const chunk = new Uint8Array(7 + body.length + 5).fill(0x94);
+        chunk.set(body, 7);
+        const at = broadcastIdAt(chunk, compression, 7, 7 + body.length);
+        expect(broadcastIdAt(body, compression)).toBe(claimed === undefined ? -1 : claimed.byteOffset - body.byteOffset);
+        if (claimed === undefined) expect(at).toBe(-1);
+        else expect(bytesEqual(chunk.subarray(at, at + 32), claimed)).toBe(true);
+      }
+    }
+  });
+
+  it('reads nothing past the end it is given', () => {
+    const body = bodyOf(encodeFrame(fields(MainFlags.broadcast)));
+    // The body cut short inside a longer array: the bytes after the end must not count.
+    expect(broadcastIdAt(body, null, 0, 35)).toBe(-1);
+    expect(broadcastIdAt(body, null, 0, 36)).toBe(0);
+    const snappy = bodyOf(encodeFrame(fields(MainFlags.broadcast), { compression: CompressionFlags.snappy }));
+    const at = broadcastIdAt(snappy, CompressionFlags.snappy);
+    expect(at).toBeGreaterThan(0);
+    expect(broadcastIdAt(snappy, CompressionFlags.snappy, 0, at + 35)).toBe(-1);
+    expect(broadcastIdAt(snappy, CompressionFlags.snappy, 0, at + 36)).toBe(at);
+    expect(snappyPrefixAt(snappy, 32, 0, 1)).toBe(-1);
   });
 });
 
@@ -126,6 +163,24 @@ describe('FrameReader', () => {
       const reader = new FrameReader({ views });
       const bodies = Array.from(stream).flatMap((byte) => reader.push(Uint8Array.of(byte)));
       expect(bodies.map((b) => Array.from(b))).toEqual(expected.map((b) => Array.from(b)));
+    }
+  });
+
+  it('shows each body to skip in place, in order, and leaves out the ones it drops, however the stream is split', () => {
+    for (const views of [false, true]) {
+      for (let cut = 1; cut < stream.length; cut += 5) {
+        const shown: number[][] = [];
+        // Drops the whispers (the second frame) after a look.
+        const skip = (bytes: Uint8Array, start: number, end: number) => {
+          shown.push(Array.from(bytes.subarray(start, end)));
+          return decodeFrameBody(bytes.subarray(start, end)).type === MainFlags.whisper;
+        };
+        const reader = new FrameReader({ views });
+        const bodies = [...reader.push(stream.subarray(0, cut), skip), ...reader.push(stream.subarray(cut), skip)];
+        expect(shown).toEqual(expected.map((b) => Array.from(b)));
+        expect(bodies.map((b) => Array.from(b))).toEqual([expected[0]!, expected[2]!].map((b) => Array.from(b)));
+        expect(reader.hasPartialFrame).toBe(false);
+      }
     }
   });
 

@@ -77,7 +77,7 @@ export class Connections {
         if (carriesData(wire)) deps.table.active(link);
         deps.dispatch(link, wire);
       },
-      seen: (id) => sender.seen(id),
+      seen: (bytes, at) => sender.seen(bytes, at),
       onDuplicate: (link, frameLength, compression) => {
         // As a decoded duplicate would: the peer is active, the drop and its bytes are counted.
         deps.table.active(link);

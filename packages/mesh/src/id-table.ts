@@ -46,12 +46,17 @@ export class IdTable {
 
   /** The number held for the id, or undefined. */
   get(id: Uint8Array): number | undefined {
-    const slot = this.#find(id);
+    const slot = this.#find(id, 0);
     return slot < 0 ? undefined : this.#values[slot];
   }
 
   has(id: Uint8Array): boolean {
-    return this.#find(id) >= 0;
+    return this.#find(id, 0) >= 0;
+  }
+
+  /** {@link has} for the id at `bytes[at..at+32]` (a frame's checksum, read in place). */
+  hasAt(bytes: Uint8Array, at: number): boolean {
+    return this.#find(bytes, at) >= 0;
   }
 
   /**
@@ -59,7 +64,7 @@ export class IdTable {
    * first drops its oldest `evictBatch` entries and returns how many it dropped.
    */
   set(id: Uint8Array, value: number): number {
-    const known = this.#find(id);
+    const known = this.#find(id, 0);
     if (known >= 0) {
       this.#values[known] = value;
       return 0;
@@ -117,18 +122,18 @@ export class IdTable {
     return (h ^ (h >>> 16)) >>> 0;
   }
 
-  /** The ring slot holding the id, or -1. */
-  #find(id: Uint8Array): number {
+  /** The ring slot holding the id at `id[offset..offset+32]`, or -1. */
+  #find(id: Uint8Array, offset: number): number {
     if (this.#count === 0) return -1;
     const index = this.#index;
     const ids = this.#ids;
     const mask = this.#mask;
-    for (let at = this.#hash(id, 0) & mask; ; at = (at + 1) & mask) {
+    for (let at = this.#hash(id, offset) & mask; ; at = (at + 1) & mask) {
       const entry = index[at]!;
       if (entry === 0) return -1;
       const base = (entry - 1) * ID_BYTES;
       let i = 0;
-      while (i < ID_BYTES && ids[base + i] === id[i]) i++;
+      while (i < ID_BYTES && ids[base + i] === id[offset + i]) i++;
       if (i === ID_BYTES) return entry - 1;
     }
   }

@@ -12,11 +12,11 @@ import {
   StalledFrameError,
   SubFlags,
   asP2PError,
+  broadcastIdAt,
   chooseCompression,
   decodeCandidates,
   decodeFrameBody,
   frameFromPacked,
-  peekBroadcastId,
   type Clock,
   type Endpoint,
   type Logger,
@@ -59,10 +59,11 @@ export interface LinkContext {
   /** A decoded message arrived. */
   onMessage(link: Link, wire: WireMessage): void;
   /**
-   * True when a broadcast with this id was already accepted or sent (the waterfall). A frame
-   * claiming such an id is dropped before it is decoded: see `peekBroadcastId`.
+   * True when a broadcast with the id at `bytes[at..at+32]` was already accepted or sent (the
+   * waterfall). A frame claiming such an id is dropped before it is decoded: see base's
+   * `broadcastIdAt`.
    */
-  seen?(id: Uint8Array): boolean;
+  seen?(bytes: Uint8Array, at: number): boolean;
   /** A frame of `frameLength` bytes (compressed as `compression` guesses) was such a duplicate. */
   onDuplicate?(link: Link, frameLength: number, compression: number | null): void;
   /** The link failed (bad frame, stall, overflow) and is being dropped. */
@@ -380,23 +381,13 @@ export class Link {
     this.#lastReceivedAt = this.#ctx.clock.now();
     let bodies: Uint8Array[];
     try {
-      bodies = this.#reader.push(chunk);
+      bodies = this.#reader.push(chunk, this.#state === 'open' && this.#ctx.seen !== undefined ? this.#skipSeen : undefined);
     } catch (err) {
       this.#failWith(err);
       return;
     }
-    const seen = this.#state === 'open' ? this.#ctx.seen : undefined;
     for (const view of bodies) {
       if (this.#dropped) return;
-      if (seen !== undefined) {
-        // A broadcast already accepted costs a map lookup, not a decompression and a digest.
-        const method = this.#candidates[0]!;
-        const id = peekBroadcastId(view, method);
-        if (id !== undefined && seen(id)) {
-          this.#ctx.onDuplicate?.(this, view.length + FRAME_HEADER_BYTES, method);
-          continue;
-        }
-      }
       // Decoded values are views into the body: they must not pin much more of the transport's
       // chunk than the body (a chunk holding one frame is kept as it is, not copied).
       const body = spansItsBuffer(view) ? view : view.slice();
@@ -420,6 +411,21 @@ export class Link {
     if (this.#closing) return;
     this.#stall.update(this.#reader.hasPartialFrame);
   }
+
+  /**
+   * A broadcast already accepted costs a lookup, not a decompression and a digest: the frame
+   * reader shows each body in place and this drops the copies (most frames of a flood), with
+   * no view made of the body or its id. Bodies of one read are all seen before any is handled,
+   * so a copy of a broadcast that arrives in the same read as its first copy is caught by the
+   * waterfall instead, after decoding.
+   */
+  readonly #skipSeen = (bytes: Uint8Array, start: number, end: number): boolean => {
+    const method = this.#candidates[0]!;
+    const at = broadcastIdAt(bytes, method, start, end);
+    if (at < 0 || !this.#ctx.seen!(bytes, at)) return false;
+    this.#ctx.onDuplicate?.(this, end - start + FRAME_HEADER_BYTES, method);
+    return true;
+  };
 
   /** The compression list of a handshake that is not acted on (this link is closing), for decoding what follows. */
   #adoptCompression(payload: readonly unknown[]): void {

@@ -59,9 +59,9 @@ export class Sender {
     return { packed, id, time };
   }
 
-  /** True when a broadcast with this id was accepted or sent here and is still remembered: its frames can be dropped undecoded. */
-  seen(id: Uint8Array): boolean {
-    return this.#waterfall.seen(id);
+  /** True when a broadcast with the id at `bytes[at..at+32]` was accepted or sent here and is still remembered: its frames can be dropped undecoded. */
+  seen(bytes: Uint8Array, at: number): boolean {
+    return this.#waterfall.seen(bytes, at);
   }
 
   /** Sends on one link; `fast` is false under backpressure. */

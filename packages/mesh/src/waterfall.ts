@@ -57,10 +57,11 @@ export class Waterfall {
   /**
    * True when a message with this id was admitted or sent and is still remembered, whatever its
    * timestamp: for dropping a duplicate before decoding it (the id, a SHA-256 of the packet,
-   * fixes the timestamp of any frame that would verify).
+   * fixes the timestamp of any frame that would verify). The id is `id[at..at+32]`: a frame's
+   * checksum read in place.
    */
-  seen(id: Uint8Array): boolean {
-    return this.#entries.has(id);
+  seen(id: Uint8Array, at = 0): boolean {
+    return this.#entries.hasAt(id, at);
   }
 
   /**

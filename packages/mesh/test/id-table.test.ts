@@ -47,7 +47,13 @@ class Model {
 
 function check(table: IdTable, model: Model, universe: number, shared: boolean): void {
   expect(table.size).toBe(model.map.size);
-  for (let n = 0; n < universe; n++) expect(table.get(id(n, shared))).toBe(model.map.get(n));
+  // hasAt reads the id in place, at an odd offset of a larger array (as a frame's checksum in a chunk).
+  const framed = new Uint8Array(3 + 32 + 5);
+  for (let n = 0; n < universe; n++) {
+    expect(table.get(id(n, shared))).toBe(model.map.get(n));
+    framed.set(id(n, shared), 3);
+    expect(table.hasAt(framed, 3)).toBe(model.map.has(n));
+  }
 }
 
 describe('IdTable', () => {
