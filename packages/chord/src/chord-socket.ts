@@ -77,7 +77,10 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
       self: this,
       host: this.#host,
       settings: resolveChordSettings(options),
-      emitKey: (event, key) => this.emit(event, { key }),
+      // Every notify of a flood announces a key: no copy unless someone listens.
+      emitKey: (event, key) => {
+        if (this.listenerCount(event) > 0) this.emit(event, { key: key.slice() });
+      },
       disconnect: (conn) => this.disconnect(conn),
       pendingConnections: () => this.pendingConnections,
       outgoingCount: () => this.outgoingIds().length,

@@ -29,7 +29,7 @@ export interface ChordContext {
   readonly fingers: Fingers;
   /** Ring keys to and from their base58 wire form, remembered (bounded). */
   readonly keys: RingKeyCodec;
-  /** Emits a key announcement event on the socket. */
+  /** Emits a key announcement event on the socket, with a copy of `key` (made only when someone listens). */
   emitKey(event: 'add' | 'delete', key: Uint8Array): void;
   /** Drops a link (mesh's `disconnect`). */
   disconnect(connection: MeshConnection): void;

@@ -13,6 +13,7 @@ import { HashTables, type Entry } from './tables';
 /** Where the key registry reports. */
 export interface KeyEvents {
   readonly closed: boolean;
+  /** Emits `event` with a copy of `key` (made only when someone listens). */
   emitKey(event: 'add' | 'delete', key: Uint8Array): void;
   reportError(error: P2PError): void;
 }
@@ -62,7 +63,7 @@ export class LocalStore {
     const copy = key.slice();
     this.#keys.set(hex, copy);
     this.#unindexed.set(hex, copy);
-    if (local) this.#events.emitKey('add', copy.slice());
+    if (local) this.#events.emitKey('add', copy);
     return copy;
   }
 
@@ -76,7 +77,7 @@ export class LocalStore {
       const hashes = getHashes(known);
       HASH_METHODS.forEach((m, i) => this.#slotIndex.get(m)!.delete(hashes[i]!));
     }
-    if (!this.#events.closed) this.#events.emitKey('delete', known.slice());
+    if (!this.#events.closed) this.#events.emitKey('delete', known);
     return known;
   }
 

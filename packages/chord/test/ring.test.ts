@@ -107,6 +107,17 @@ describe('single-node behaviour', () => {
     await expect(a!.applyDelta('s', 5 as never)).rejects.toMatchObject({ code: 'NOT_A_MAPPING' });
   });
 
+  it("an add event's key is a copy, on the writer and on a peer that heard the notify: changing it changes no registry", async () => {
+    const [a, b] = await ring(2);
+    const heard: Uint8Array[] = [];
+    for (const n of [a!, b!]) n.on('add', ({ key }) => heard.push(key));
+    a!.set('own', 1);
+    await waitFor(() => heard.length === 2);
+    expect(heard[0]).not.toBe(heard[1]);
+    for (const key of heard) key.fill(0);
+    for (const n of [a!, b!]) expect([...n.keys()].map((k) => new TextDecoder().decode(k))).toEqual(['own']);
+  });
+
   it('pop, popItem, entries, copy and the py2p aliases', async () => {
     const [a, b] = await ring(2);
     a!.set('one', 1);

@@ -11,7 +11,7 @@ export const handleNotify: ChordHandler = (ctx, message, conn) => {
   }
   if (packets.length === 2) {
     ctx.store.addKey(key, false);
-    ctx.emitKey('add', key.slice());
+    ctx.emitKey('add', key);
   } else {
     // The registry emits `delete` itself when it knew the key: one event per deleted key.
     ctx.store.removeKey(key);
