@@ -47,6 +47,14 @@ const LIMBS = new Float64Array(32);
 /** 58^4: four digits per pass over the limbs. */
 const QUAD = 58 ** 4;
 const PER_QUAD = 1 / QUAD;
+/** The value of each lower-case hex digit's character code (what `toString(16)` writes): a load, not a branch. */
+const HEX_VALUE = new Uint8Array(128);
+for (let i = 0; i < 16; i++) HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
+/**
+ * One reused array of character codes per text length, for `String.fromCharCode.apply` (which
+ * copies them): a fresh array per key was 700 bytes of garbage. Lengths are at most TEXT's.
+ */
+const CODES_OF: number[][] = [];
 
 /**
  * base58 of a non-negative integer, exactly as base's `base58EncodeInt` (0 is "1", no leading
@@ -63,10 +71,7 @@ export function ringKeyText(k: bigint): string {
   // The first limb takes the digits beyond a multiple of seven, so every later one is full.
   for (let i = 0, start = 0, end = hex.length % 7 || 7; i < count; i++, start = end, end += 7) {
     let v = 0;
-    for (let j = start; j < end; j++) {
-      const c = hex.charCodeAt(j);
-      v = v * 16 + (c <= 57 ? c - 48 : c - 87);
-    }
+    for (let j = start; j < end; j++) v = v * 16 + HEX_VALUE[hex.charCodeAt(j)]!;
     LIMBS[i] = v;
   }
   let top = 0;
@@ -100,7 +105,7 @@ export function ringKeyText(k: bigint): string {
     if (last) break;
   }
   // A plain array through apply: spreading a typed array costs several times more.
-  const codes = new Array<number>(n);
+  const codes = (CODES_OF[n] ??= new Array<number>(n).fill(0));
   for (let i = 0, j = TEXT.length - n; i < n; i++, j++) codes[i] = TEXT[j]!;
   return String.fromCharCode.apply(null, codes);
 }
